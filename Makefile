@@ -1,0 +1,66 @@
+# Pudong talent desk. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else pyenv's 3.10.13.
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || ls $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10.*/bin/python 2>/dev/null | tail -1)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONHASHSEED := 0
+RASA_DATA := data/nlu data/rules.yml build/data
+TEST_MODEL := build/test-models/desk-test.tar.gz
+
+help:
+	@echo "make run      set up, load policies, train if needed, start everything"
+	@echo "make test     the whole test suite (what CI runs)"
+	@echo "make eval     accuracy on the held-out questions vs a TF-IDF baseline"
+	@echo "make bench    latency, throughput, memory, training and load time"
+	@echo "make db | data | train | validate | lint | clean"
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.10 not found: install it or set PYTHON=/path/to/python3.10"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+db: venv
+	$(BIN)/desk policy import data/policies
+
+data: db
+	$(BIN)/desk data generate
+
+train: db
+	$(BIN)/desk train
+
+validate: data
+	$(BIN)/rasa data validate --domain build/domain --data $(RASA_DATA) --config config.yml --fail-on-warnings
+
+lint: venv
+	$(BIN)/ruff check desk actions tests eval
+
+run: train
+	$(BIN)/python -m desk.admin.run
+
+$(TEST_MODEL): data config.yml
+	$(BIN)/desk train --out build/test-models --fixed-model-name desk-test
+
+test: lint validate $(TEST_MODEL)
+	$(BIN)/rasa test core --model $(TEST_MODEL) --stories tests/stories \
+	  --fail-on-prediction-errors --out build/test-results/core
+	DESK_TEST_MODEL=$(TEST_MODEL) $(BIN)/python -m pytest -q
+
+eval: data
+	$(BIN)/python -m eval.evaluate
+
+bench: train
+	$(BIN)/python -m eval.bench
+
+clean:
+	rm -rf build models results .rasa
+.PHONY: help venv db data train validate lint run test eval bench clean

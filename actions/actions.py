@@ -1,0 +1,230 @@
+"""Custom actions. Thin: they read the turn from the tracker, ask desk.dialogue what it means
+and desk.policies for the facts, and send the composed reply with its structured payload."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from desk.dialogue.answers import DEFAULT_CONTACTS, compose, contact_line
+from desk.dialogue.turns import desk_payload, reply_language, requested_language, response_text
+from desk.dialogue.understanding import Turn, understand
+from desk.policies.repository import ContactView, PolicyRepository
+
+FAILURES_BEFORE_HANDOFF = 2
+CONTACT_TOPIC = "contact"
+
+_repository: Optional[PolicyRepository] = None
+
+
+def repository() -> PolicyRepository:
+    global _repository
+    if _repository is None:
+        _repository = PolicyRepository()
+    return _repository
+
+
+def _language(tracker: Tracker) -> str:
+    return reply_language(
+        tracker.latest_message.get("text") or "",
+        tracker.get_slot("language_preference"),
+        tracker.get_slot("language"),
+    )
+
+
+def _intent(tracker: Tracker) -> Dict[str, Any]:
+    return tracker.latest_message.get("intent") or {}
+
+
+def _handoff_contacts() -> List[ContactView]:
+    topic = repository().get(CONTACT_TOPIC)
+    contacts = [c for c in (topic.contacts if topic else ()) if c.phone]
+    return contacts or list(DEFAULT_CONTACTS)
+
+
+class ActionAnswer(Action):
+    """Answers a policy question, a follow-up, or asks which topic is meant."""
+
+    def name(self) -> str:
+        return "action_answer"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        message = tracker.latest_message
+        lang = _language(tracker)
+        repo = repository()
+        turn = understand(
+            intent=_intent(tracker).get("name"),
+            ranking=message.get("intent_ranking") or [],
+            entities=message.get("entities") or [],
+            text=message.get("text") or "",
+            known_topics=repo.ids(),
+            previous_topic=tracker.get_slot("topic"),
+            previous_aspect=tracker.get_slot("aspect"),
+            aspect_guess=message.get("aspect"),
+        )
+        if turn.kind == "answer" and turn.topic and repo.get(turn.topic):
+            return self._answer(dispatcher, tracker, turn, lang)
+        if turn.kind == "clarify" and turn.candidates:
+            return self._clarify(dispatcher, tracker, domain, turn, lang)
+        return ActionFallback().run(dispatcher, tracker, domain)
+
+    def _answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn, lang: str
+    ) -> List[EventType]:
+        topic = repository().get(turn.topic)  # type: ignore[arg-type]
+        assert topic is not None
+        composed = compose(topic, turn.aspect, lang, _handoff_contacts())
+        aspect = turn.aspect if turn.aspect != "overview" or composed.has_facts else None
+        dispatcher.utter_message(
+            text=composed.text,
+            json_message=desk_payload(
+                language=lang,
+                intent=_intent(tracker),
+                topic=topic.id,
+                aspect=aspect,
+                alternatives=turn.alternatives,
+                answer=composed.answer,
+                sources=composed.sources,
+                confidence=turn.confidence,
+            ),
+        )
+        return [
+            SlotSet("topic", topic.id),
+            SlotSet("aspect", turn.aspect),
+            SlotSet("language", lang),
+            SlotSet("failed_turns", 0.0),
+        ]
+
+    def _clarify(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+        turn: Turn,
+        lang: str,
+    ) -> List[EventType]:
+        repo = repository()
+        entity = f'{{"aspect": "{turn.aspect}"}}' if turn.aspect else ""
+        buttons = [
+            {"title": repo.get(t).title[lang], "payload": f"/ask_{t}{entity}"}  # type: ignore[union-attr]
+            for t in turn.candidates
+            if repo.get(t)
+        ]
+        dispatcher.utter_message(
+            text=response_text(domain, "utter_clarify_topic", lang),
+            buttons=buttons,
+            json_message=desk_payload(
+                language=lang, intent=_intent(tracker), alternatives=turn.alternatives
+            ),
+        )
+        return [SlotSet("language", lang), SlotSet("aspect", turn.aspect)]
+
+
+class ActionSmallTalk(Action):
+    """Greetings, thanks, goodbyes, 'are you a bot', 'what can you do', out of scope."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        lang = _language(tracker)
+        intent = _intent(tracker)
+        name = intent.get("name") or "out_of_scope"
+        text = response_text(domain, f"utter_{name}", lang) or response_text(
+            domain, "utter_out_of_scope", lang
+        )
+        dispatcher.utter_message(
+            text=text, json_message=desk_payload(language=lang, intent=intent)
+        )
+        return [SlotSet("language", lang)]
+
+
+class ActionSwitchLanguage(Action):
+    """'In English please' / '请用中文': remember the choice and repeat the last answer."""
+
+    def name(self) -> str:
+        return "action_switch_language"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        lang = requested_language(text) or (
+            "en" if (tracker.get_slot("language") or "zh") == "zh" else "zh"
+        )
+        events: List[EventType] = [SlotSet("language_preference", lang), SlotSet("language", lang)]
+        topic_id = tracker.get_slot("topic")
+        topic = repository().get(topic_id) if topic_id else None
+        if topic is None:
+            dispatcher.utter_message(
+                text=response_text(domain, "utter_language_switched", lang),
+                json_message=desk_payload(language=lang, intent=_intent(tracker)),
+            )
+            return events
+        aspect = tracker.get_slot("aspect")
+        composed = compose(topic, aspect, lang, _handoff_contacts())
+        dispatcher.utter_message(
+            text=composed.text,
+            json_message=desk_payload(
+                language=lang,
+                intent=_intent(tracker),
+                topic=topic.id,
+                aspect=aspect,
+                answer=composed.answer,
+                sources=composed.sources,
+            ),
+        )
+        return events
+
+
+def _handoff_message(domain: Dict[str, Any], lang: str, template: str) -> str:
+    lines = [response_text(domain, template, lang)]
+    lines.extend(f"• {contact_line(c, lang)}" for c in _handoff_contacts())
+    return "\n".join(lines)
+
+
+class ActionHandoff(Action):
+    """The user asks for a person: give the hotline and the bureau's contact."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        lang = _language(tracker)
+        dispatcher.utter_message(
+            text=_handoff_message(domain, lang, "utter_handoff"),
+            json_message=desk_payload(language=lang, intent=_intent(tracker), handoff=True),
+        )
+        return [SlotSet("language", lang), SlotSet("failed_turns", 0.0)]
+
+
+class ActionFallback(Action):
+    """Not understood: ask to rephrase; after repeated failures hand over to a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        lang = _language(tracker)
+        failures = int(tracker.get_slot("failed_turns") or 0) + 1
+        handoff = failures >= FAILURES_BEFORE_HANDOFF
+        if handoff:
+            text = _handoff_message(domain, lang, "utter_handoff_after_failures")
+        else:
+            text = response_text(domain, "utter_fallback", lang)
+        dispatcher.utter_message(
+            text=text,
+            json_message=desk_payload(language=lang, intent=_intent(tracker), handoff=handoff),
+        )
+        return [SlotSet("language", lang), SlotSet("failed_turns", 0.0 if handoff else float(failures))]

@@ -1,0 +1,1 @@
+"""Admin tooling: the `desk` command (import, generate, train) and its helpers."""

@@ -1,0 +1,142 @@
+"""The `desk` command for admins and the Makefile: policy import/list/show/export, training
+data generation and training."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import yaml
+
+from desk import settings
+from desk.admin import generate as gen
+from desk.policies.db import new_session
+from desk.policies.importer import all_records, default_author, import_paths
+from desk.policies.schema import ImportError_
+
+ROOT = settings.PROJECT_ROOT
+RASA_DATA = ["data/nlu", "data/rules.yml", "build/data"]
+
+
+def rasa_executable() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def cmd_policy_import(args: argparse.Namespace) -> int:
+    session = new_session()
+    try:
+        report = import_paths(session, args.files, author=args.by)
+    except ImportError_ as exc:
+        print(f"import refused, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_policy_list(_: argparse.Namespace) -> int:
+    with new_session() as session:
+        for record in all_records(session):
+            print(f"{record.id:28} {record.status:11} {record.title.en} / {record.title.zh}")
+    return 0
+
+
+def cmd_policy_show(args: argparse.Namespace) -> int:
+    with new_session() as session:
+        for record in all_records(session):
+            if record.id == args.topic:
+                print(yaml.safe_dump(record.canonical(), allow_unicode=True, sort_keys=False))
+                return 0
+    print(f"no topic '{args.topic}'", file=sys.stderr)
+    return 1
+
+
+def cmd_policy_export(args: argparse.Namespace) -> int:
+    out = Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with new_session() as session:
+        records = all_records(session)
+    for record in records:
+        path = out / f"{record.id}.yml"
+        body = yaml.safe_dump(
+            {"topics": [record.canonical()]}, allow_unicode=True, sort_keys=False, width=1000
+        )
+        path.write_text(body, encoding="utf-8")
+    print(f"exported {len(records)} topics to {out}")
+    return 0
+
+
+def generate_from_db() -> gen.GeneratedFiles:
+    with new_session() as session:
+        records = all_records(session)
+    if not records:
+        raise SystemExit("the policy database is empty: run `desk policy import data/policies` first")
+    return gen.generate(records)
+
+
+def cmd_data_generate(_: argparse.Namespace) -> int:
+    files = generate_from_db()
+    print(f"generated {len(files.intents)} topic intents, {files.examples} examples -> {files.data_dir.parent}")
+    return 0
+
+
+def train(out: str = "models", fixed_name: Optional[str] = None, force: bool = False) -> int:
+    """Generate data and run `rasa train` (which skips when nothing changed)."""
+    generate_from_db()
+    command = [
+        rasa_executable(), "train",
+        "--config", "config.yml",
+        "--domain", "build/domain",
+        "--data", *RASA_DATA,
+        "--out", out,
+    ]
+    if fixed_name:
+        command += ["--fixed-model-name", fixed_name]
+    if force:
+        command.append("--force")
+    return subprocess.call(command, cwd=ROOT)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    return train(args.out, args.fixed_model_name, args.force)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="desk", description="Pudong talent desk admin tool")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    policy = sub.add_parser("policy", help="the policy database").add_subparsers(dest="policy_command", required=True)
+    imp = policy.add_parser("import", help="validate and upsert policy YAML files")
+    imp.add_argument("files", nargs="+", help="files or directories of *.yml")
+    imp.add_argument("--by", default=default_author(), help="who makes the change")
+    imp.set_defaults(func=cmd_policy_import)
+    policy.add_parser("list", help="list topics").set_defaults(func=cmd_policy_list)
+    show = policy.add_parser("show", help="print one topic")
+    show.add_argument("topic")
+    show.set_defaults(func=cmd_policy_show)
+    export = policy.add_parser("export", help="write topics as import files")
+    export.add_argument("dir", nargs="?", default="export")
+    export.set_defaults(func=cmd_policy_export)
+
+    data = sub.add_parser("data", help="training data").add_subparsers(dest="data_command", required=True)
+    data.add_parser("generate", help="training data and jieba dictionary from the database").set_defaults(func=cmd_data_generate)
+
+    tr = sub.add_parser("train", help="generate data and train (skips when nothing changed)")
+    tr.add_argument("--out", default="models")
+    tr.add_argument("--fixed-model-name", default=None)
+    tr.add_argument("--force", action="store_true")
+    tr.set_defaults(func=cmd_train)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Input channels (hotline answer assistant, WeChat) and the stores the Rasa server uses."""

@@ -1,0 +1,82 @@
+"""Helpers shared by the actions: reply language, bot texts from the domain, and the
+structured payload (CONTRACT.md fields) attached to every bot turn."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from desk.language import detect
+
+LANGUAGES = ("zh", "en")
+WANTS_ENGLISH = re.compile(r"english|英文|英语|英語|eng\b", re.IGNORECASE)
+WANTS_CHINESE = re.compile(r"chinese|mandarin|中文|汉语|漢語|普通话|华语|zhongwen", re.IGNORECASE)
+
+
+def requested_language(text: str) -> Optional[str]:
+    """The language a 'please answer in …' message asks for."""
+    en, zh = WANTS_ENGLISH.search(text or ""), WANTS_CHINESE.search(text or "")
+    if en and not zh:
+        return "en"
+    if zh and not en:
+        return "zh"
+    if en and zh:  # "不要中文，用英文" / "not chinese, english please": the later one wins
+        return "en" if en.start() > zh.start() else "zh"
+    return None
+
+
+def reply_language(text: str, preference: Optional[str], previous: Optional[str]) -> str:
+    """The user's explicit choice wins; else the message's language; else the last one."""
+    if preference in LANGUAGES:
+        return preference  # type: ignore[return-value]
+    return detect(text or "") or (previous if previous in LANGUAGES else None) or "zh"
+
+
+def response_text(domain: Dict[str, Any], name: str, lang: str, **values: Any) -> str:
+    """Pick the variation of a domain response whose ``language`` condition matches."""
+    variations: List[Dict[str, Any]] = (domain.get("responses") or {}).get(name) or []
+    chosen = None
+    for variation in variations:
+        conditions = variation.get("condition") or []
+        if any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
+            chosen = variation
+            break
+        if not conditions and chosen is None:
+            chosen = variation
+    text = (chosen or {}).get("text", "")
+    return text.format(**values) if values else text
+
+
+def desk_payload(
+    *,
+    language: str,
+    intent: Dict[str, Any],
+    topic: Optional[str] = None,
+    aspect: Optional[str] = None,
+    alternatives: Sequence[Tuple[str, float]] = (),
+    answer: Optional[Dict[str, Any]] = None,
+    sources: Sequence[Dict[str, Any]] = (),
+    handoff: bool = False,
+    confidence: Optional[float] = None,
+) -> Dict[str, Any]:
+    """The structured part of a bot turn (custom payload key ``desk``)."""
+    return {
+        "desk": {
+            "language": language,
+            "topic": topic,
+            "aspect": aspect,
+            "intent": {
+                "name": intent.get("name"),
+                "confidence": round(float(intent.get("confidence") or 0.0), 4),
+            },
+            "confidence": round(float(confidence), 4) if confidence is not None else None,
+            "alternatives": [
+                {"topic": t, "confidence": round(float(c), 4)}
+                for t, c in alternatives
+                if t != topic
+            ][:3],
+            "answer": answer,
+            "sources": list(sources),
+            "handoff": handoff,
+        }
+    }

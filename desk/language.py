@@ -1,0 +1,89 @@
+"""Language handling shared by NLU components and actions: a length-preserving text
+normaliser (traditional -> simplified, full-width -> half-width, lower case) and a detector
+that tells which language a reply should be in."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from typing import Optional
+
+import zhconv
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+# Syllables of Hanyu Pinyin without tones: used to tell "gongzuo xuke" (Chinese written in
+# pinyin, answer in Chinese) from English.
+_INITIALS = "b p m f d t n l g k h j q x zh ch sh r z c s y w".split()
+_FINALS = (
+    "a o e i u v ai ei ui ao ou iu ie ve er an en in un vn ang eng ing ong ia iao ian iang "
+    "iong ua uo uai uan uang ue ueng"
+).split()
+PINYIN_SYLLABLES = frozenset(
+    [i + f for i in _INITIALS for f in _FINALS] + _FINALS + ["ng", "hm", "yu", "yue", "yuan", "yun"]
+)
+# Short English words that also happen to be pinyin syllables.
+ENGLISH_COMMON = frozenset(
+    "a an and are as at be but by can do for go he her his how i if in is it me my no of on "
+    "or our she so the to us we you your long men ban die pie tie lie hang sing bang fan pan "
+    "man ran tan wan ten hen pen den yen gun bun run sun nun dig pin bin tin win".split()
+)
+
+
+@lru_cache(maxsize=4096)
+def _char_normal(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    if len(folded) != 1:
+        folded = char
+    lowered = folded.lower()
+    if len(lowered) != 1:
+        lowered = folded
+    if CJK.match(lowered):
+        simplified = zhconv.convert(lowered, "zh-cn")
+        if len(simplified) == 1:
+            return simplified
+    return lowered
+
+
+def normalize(text: str) -> str:
+    """Same-length normal form: offsets in the result point into the original text."""
+    if CJK.search(text):
+        phrase = zhconv.convert(text, "zh-cn")
+        if len(phrase) == len(text):
+            text = phrase
+    return "".join(_char_normal(c) for c in text)
+
+
+def _is_pinyin_word(word: str) -> bool:
+    word = word.lower()
+    if word in ENGLISH_COMMON:
+        return False
+    # greedy-with-backtracking split into syllables of 1-6 letters
+    @cache
+    def split(rest: str) -> bool:
+        if not rest:
+            return True
+        return any(
+            rest[:n] in PINYIN_SYLLABLES and split(rest[n:]) for n in range(min(6, len(rest)), 0, -1)
+        )
+
+    return split(word)
+
+
+def detect(text: str) -> Optional[str]:
+    """'zh' or 'en' for the language a reply to this text should be in, None if it has no
+    letters at all (emoji, digits, '???')."""
+    cjk = len(CJK.findall(text))
+    words = LATIN_WORD.findall(text)
+    if not cjk and not words:
+        return None
+    if not cjk:
+        pinyin = [w for w in words if len(w) > 1 and _is_pinyin_word(w)]
+        if len(words) >= 2 and len(pinyin) >= 0.75 * len(words):
+            return "zh"
+        return "en"
+    # a Chinese word is about 1.5 characters: "请问work permit要准备什么材料" is Chinese,
+    # "How do I apply for 人才签证?" is English.
+    return "zh" if cjk / 1.5 >= len(words) else "en"

@@ -1,0 +1,181 @@
+"""Keyword spotting for topics and aspects.
+
+Lookup tables named ``topic:<topic_id>`` and ``aspect:<aspect_id>`` in the (generated) NLU
+data hold the terms; this component turns them into ``topic`` / ``aspect`` entities whose
+value is already the canonical ID. English terms match on word boundaries ("pr" is not in
+"process"), Chinese terms anywhere; overlapping matches keep the longest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from desk.language import CJK, normalize
+from desk.nlu import code_fingerprint
+from desk.nlu.spelling import TypoCorrector
+
+LOOKUP_KINDS = ("topic", "aspect")
+_ALNUM = re.compile(r"[a-z0-9]")
+
+
+def term_pattern(term: str) -> Optional[str]:
+    """Regex source for one normalised term, or None if it is empty."""
+    term = normalize(term).strip()
+    if not term:
+        return None
+    pieces: List[str] = []
+    previous = ""
+    for char in term:
+        if char.isspace():
+            if pieces and pieces[-1] != r"[\s\-_/]*":
+                pieces.append(r"[\s\-_/]*")
+        else:
+            if previous and not previous.isspace() and (bool(CJK.match(char)) != bool(CJK.match(previous))):
+                pieces.append(r"\s*")  # "R签证" also matches "R 签证"
+            pieces.append(re.escape(char))
+        previous = char
+    body = "".join(pieces)
+    if _ALNUM.match(term[0]):
+        body = r"(?<![a-z0-9])" + body
+    if _ALNUM.match(term[-1]):
+        body += r"(?![a-z0-9])"
+    return body
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    kind: str  # "topic" | "aspect"
+    value: str
+    start: int
+    end: int
+    text: str
+
+
+class KeywordMatcher:
+    """Finds lookup terms in a message; pure Python so actions and tools can use it too."""
+
+    def __init__(self, tables: Dict[str, Iterable[str]]) -> None:
+        self.tables = {name: sorted(set(terms)) for name, terms in tables.items()}
+        self.corrector = TypoCorrector(
+            t for terms in self.tables.values() for t in terms
+        )
+        self._patterns: List[Tuple[str, str, re.Pattern]] = []
+        for name, terms in self.tables.items():
+            kind, _, value = name.partition(":")
+            sources = [p for p in (term_pattern(t) for t in terms) if p]
+            if kind in LOOKUP_KINDS and value and sources:
+                sources.sort(key=len, reverse=True)
+                self._patterns.append((kind, value, re.compile("|".join(sources))))
+
+    def find(self, text: str) -> List[KeywordHit]:
+        normal, origin = self.corrector.correct(normalize(text))
+        hits: List[KeywordHit] = []
+        for kind, value, pattern in self._patterns:
+            for match in pattern.finditer(normal):
+                if match.end() > match.start():
+                    start, end = origin[match.start()], origin[match.end() - 1] + 1
+                    hits.append(KeywordHit(kind, value, start, end, text[start:end]))
+        # keep the longest of overlapping hits of the same kind
+        hits.sort(key=lambda h: (-(h.end - h.start), h.start))
+        kept: List[KeywordHit] = []
+        for hit in hits:
+            if all(k.kind != hit.kind or k.end <= hit.start or hit.end <= k.start for k in kept):
+                kept.append(hit)
+        return sorted(kept, key=lambda h: h.start)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+)
+class KeywordEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Emits ``topic`` and ``aspect`` entities from the lookup tables of the training data."""
+
+    FILE = "keyword_tables.json"
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        tables: Optional[Dict[str, List[str]]] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.matcher = KeywordMatcher(tables or {})
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KeywordEntityExtractor:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        tables: Dict[str, List[str]] = {}
+        for table in training_data.lookup_tables:
+            name = table.get("name", "")
+            if name.partition(":")[0] in LOOKUP_KINDS:
+                tables.setdefault(name, []).extend(str(e) for e in table.get("elements", []))
+        self.matcher = KeywordMatcher(tables)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.FILE).write_text(
+                json.dumps(self.matcher.tables, ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> KeywordEntityExtractor:
+        try:
+            with model_storage.read_from(resource) as directory:
+                tables = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            tables = {}
+        return cls(config, model_storage, resource, tables)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            entities = list(message.get(ENTITIES, []))
+            for hit in self.matcher.find(text):
+                entities.append(
+                    {
+                        "entity": hit.kind,
+                        "value": hit.value,
+                        "start": hit.start,
+                        "end": hit.end,
+                        "confidence_entity": 1.0,
+                        "extractor": self.__class__.__name__,
+                    }
+                )
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,1 @@
+"""The policy database: schema of the import format, ORM models, import and read access."""

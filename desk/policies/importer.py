@@ -1,0 +1,264 @@
+"""Import policy files into the database: validate everything first, then upsert in one
+transaction, so a broken file changes nothing and a good one is applied whole."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Sequence
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk.policies import models
+from desk.policies.schema import ImportError_, TopicRecord, parse_policy_document
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class ImportReport:
+    added: List[str] = field(default_factory=list)
+    changed: List[str] = field(default_factory=list)
+    unchanged: List[str] = field(default_factory=list)
+
+    def lines(self) -> List[str]:
+        return [
+            f"added ({len(self.added)}): {', '.join(self.added) or '-'}",
+            f"changed ({len(self.changed)}): {', '.join(self.changed) or '-'}",
+            f"unchanged ({len(self.unchanged)}): {', '.join(self.unchanged) or '-'}",
+        ]
+
+
+def default_author() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database in some containers
+        return os.environ.get("USER", "unknown")
+
+
+def read_policy_file(path: Path) -> List[TopicRecord]:
+    """Parse and validate one YAML file; ImportError_ names the file, topic and field."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportError_(f"{name}: file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImportError_(f"{name}: cannot read file: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ImportError_(f"{name}: not UTF-8 text") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ImportError_(f"{name}: not valid YAML: {exc}") from exc
+    return parse_policy_document(data, name)
+
+
+def read_policy_files(paths: Iterable[Path]) -> List[tuple[Path, TopicRecord]]:
+    """Validate all files before anything is written; a topic id may appear only once."""
+    records: List[tuple[Path, TopicRecord]] = []
+    owner: Dict[str, Path] = {}
+    for path in paths:
+        for record in read_policy_file(path):
+            if record.id in owner:
+                raise ImportError_(
+                    f"{path}: topic '{record.id}': field 'id': also defined in {owner[record.id]}"
+                )
+            owner[record.id] = path
+            records.append((path, record))
+    return records
+
+
+def expand_paths(args: Sequence[str]) -> List[Path]:
+    """Files as given, directories as their *.yml / *.yaml files in name order."""
+    paths: List[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            paths.extend(sorted([*path.glob("*.yml"), *path.glob("*.yaml")]))
+        else:
+            paths.append(path)
+    return paths
+
+
+def record_from_row(topic: models.Topic) -> TopicRecord:
+    """The import-format record of a stored topic (used by export, history and diffing)."""
+
+    def pair(zh: str | None, en: str | None) -> Dict[str, str] | None:
+        return {"zh": zh, "en": en} if zh and en else None
+
+    data: Dict[str, Any] = {
+        "id": topic.id,
+        "title": pair(topic.title_zh, topic.title_en),
+        "status": topic.status,
+        "effective_from": topic.effective_from,
+        "summary": pair(topic.summary_zh, topic.summary_en),
+        "eligibility": pair(topic.eligibility_zh, topic.eligibility_en),
+        "where": pair(topic.where_zh, topic.where_en),
+        "duration": pair(topic.duration_zh, topic.duration_en),
+        "steps": [pair(s.text_zh, s.text_en) for s in topic.steps],
+        "materials": [
+            {
+                "zh": m.name_zh,
+                "en": m.name_en,
+                "required": m.required,
+                "note": pair(m.note_zh, m.note_en),
+            }
+            for m in topic.materials
+        ],
+        "contacts": [
+            {
+                "name": pair(c.name_zh, c.name_en),
+                "phone": c.phone,
+                "address": pair(c.address_zh, c.address_en),
+                "hours": pair(c.hours_zh, c.hours_en),
+                "url": c.url,
+            }
+            for c in topic.contacts
+        ],
+        "sources": [
+            {"ref": s.ref, "title": s.title, "date": s.date, "url": s.url} for s in topic.sources
+        ],
+        "examples": {
+            lang: [e.text for e in topic.examples if e.lang == lang] for lang in ("zh", "en")
+        },
+        "keywords": {
+            lang: [k.term for k in topic.keywords if k.lang == lang] for lang in ("zh", "en")
+        },
+    }
+    return TopicRecord.parse_obj(data)
+
+
+def _fill_row(topic: models.Topic, record: TopicRecord) -> None:
+    def put(name: str, value: Any) -> None:
+        setattr(topic, f"{name}_zh", value.zh if value else None)
+        setattr(topic, f"{name}_en", value.en if value else None)
+
+    for name in ("title", "summary", "eligibility", "where", "duration"):
+        put(name, getattr(record, name))
+    topic.status = record.status
+    topic.effective_from = record.effective_from
+    topic.steps = [
+        models.Step(position=i, text_zh=s.zh, text_en=s.en) for i, s in enumerate(record.steps)
+    ]
+    topic.materials = [
+        models.Material(
+            position=i,
+            name_zh=m.zh,
+            name_en=m.en,
+            required=m.required,
+            note_zh=m.note.zh if m.note else None,
+            note_en=m.note.en if m.note else None,
+        )
+        for i, m in enumerate(record.materials)
+    ]
+    topic.contacts = [
+        models.Contact(
+            position=i,
+            name_zh=c.name.zh,
+            name_en=c.name.en,
+            phone=c.phone,
+            address_zh=c.address.zh if c.address else None,
+            address_en=c.address.en if c.address else None,
+            hours_zh=c.hours.zh if c.hours else None,
+            hours_en=c.hours.en if c.hours else None,
+            url=c.url,
+        )
+        for i, c in enumerate(record.contacts)
+    ]
+    topic.sources = [
+        models.Source(position=i, ref=s.ref, title=s.title, date=s.date, url=s.url)
+        for i, s in enumerate(record.sources)
+    ]
+    topic.examples = [
+        models.Example(position=i, lang=lang, text=text)
+        for i, (lang, text) in enumerate(
+            [("zh", t) for t in record.examples.zh] + [("en", t) for t in record.examples.en]
+        )
+    ]
+    topic.keywords = [
+        models.Keyword(position=i, lang=lang, term=term)
+        for i, (lang, term) in enumerate(
+            [("zh", t) for t in record.keywords.zh] + [("en", t) for t in record.keywords.en]
+        )
+    ]
+
+
+def _snapshot(record: TopicRecord) -> Dict[str, Any]:
+    return json.loads(record.json(exclude_none=True))
+
+
+def bump_catalog(session: Session) -> None:
+    state = session.get(models.CatalogState, 1)
+    if state is None:
+        session.add(models.CatalogState(id=1, revision=1))
+    else:
+        state.revision += 1
+        state.updated_at = models.utcnow()
+
+
+def save_record(
+    session: Session, record: TopicRecord, author: str, source_file: str | None, action: str
+) -> str:
+    """Upsert one record inside the caller's transaction; returns added/changed/unchanged."""
+    topic = session.get(models.Topic, record.id)
+    if topic is not None and record_from_row(topic).canonical() == record.canonical():
+        return "unchanged"
+    if topic is None:
+        topic = models.Topic(id=record.id, version=1)
+        session.add(topic)
+        outcome = "added"
+    else:
+        topic.version += 1
+        outcome = "changed"
+    _fill_row(topic, record)
+    topic.updated_at = models.utcnow()
+    session.add(
+        models.TopicRevision(
+            topic_id=record.id,
+            version=topic.version,
+            author=author,
+            source_file=source_file,
+            action=action if outcome == "changed" and action != "import" else outcome,
+            snapshot=_snapshot(record),
+        )
+    )
+    return outcome
+
+
+def import_records(
+    session: Session,
+    records: Sequence[tuple[Path | None, TopicRecord]],
+    author: str | None = None,
+) -> ImportReport:
+    """Upsert validated records in one transaction (commit or roll back as a whole)."""
+    author = author or default_author()
+    report = ImportReport()
+    try:
+        for path, record in records:
+            outcome = save_record(session, record, author, str(path) if path else None, "import")
+            getattr(report, outcome).append(record.id)
+        if report.added or report.changed:
+            bump_catalog(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return report
+
+
+def import_paths(session: Session, args: Sequence[str], author: str | None = None) -> ImportReport:
+    paths = expand_paths(args)
+    if not paths:
+        raise ImportError_(f"no policy files found in: {', '.join(args)}")
+    return import_records(session, read_policy_files(paths), author)
+
+
+def all_records(session: Session) -> List[TopicRecord]:
+    topics = session.scalars(select(models.Topic).order_by(models.Topic.id)).all()
+    return [record_from_row(t) for t in topics]
