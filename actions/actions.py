@@ -137,11 +137,11 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
-        text = response_text(domain, f"utter_{name}", lang) or response_text(
-            domain, "utter_out_of_scope", lang
-        )
+        if name == "out_of_scope":
+            return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
         dispatcher.utter_message(
-            text=text, json_message=desk_payload(language=lang, intent=intent)
+            text=response_text(domain, f"utter_{name}", lang),
+            json_message=desk_payload(language=lang, intent=intent),
         )
         return [SlotSet("language", lang)]
 
@@ -207,6 +207,30 @@ class ActionHandoff(Action):
         return [SlotSet("language", lang), SlotSet("failed_turns", 0.0)]
 
 
+def not_helped(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: Dict[str, Any],
+    lang: str,
+    template: str,
+) -> List[EventType]:
+    """A turn the desk could not help with (not understood or out of scope): say so; the
+    second such turn in a row also gives the user a person to contact."""
+    failures = int(tracker.get_slot("failed_turns") or 0) + 1
+    handoff = failures >= FAILURES_BEFORE_HANDOFF
+    if not handoff:
+        text = response_text(domain, template, lang)
+    elif template == "utter_fallback":
+        text = _handoff_message(domain, lang, "utter_handoff_after_failures")
+    else:
+        text = response_text(domain, template, lang) + "\n" + _handoff_message(domain, lang, "utter_handoff")
+    dispatcher.utter_message(
+        text=text,
+        json_message=desk_payload(language=lang, intent=_intent(tracker), handoff=handoff),
+    )
+    return [SlotSet("language", lang), SlotSet("failed_turns", 0.0 if handoff else float(failures))]
+
+
 class ActionFallback(Action):
     """Not understood: ask to rephrase; after repeated failures hand over to a person."""
 
@@ -216,15 +240,4 @@ class ActionFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        lang = _language(tracker)
-        failures = int(tracker.get_slot("failed_turns") or 0) + 1
-        handoff = failures >= FAILURES_BEFORE_HANDOFF
-        if handoff:
-            text = _handoff_message(domain, lang, "utter_handoff_after_failures")
-        else:
-            text = response_text(domain, "utter_fallback", lang)
-        dispatcher.utter_message(
-            text=text,
-            json_message=desk_payload(language=lang, intent=_intent(tracker), handoff=handoff),
-        )
-        return [SlotSet("language", lang), SlotSet("failed_turns", 0.0 if handoff else float(failures))]
+        return not_helped(dispatcher, tracker, domain, _language(tracker), "utter_fallback")

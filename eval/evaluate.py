@@ -134,10 +134,16 @@ def latest_model() -> str:
     return str(models[-1])
 
 
+SETS = {
+    "dev": "eval/heldout.yml",  # used for error analysis while developing
+    "test": "eval/test.yml",  # final figures only: never used to choose anything
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default=None, help="model archive (default: newest in models/)")
-    parser.add_argument("--errors", action="store_true", help="list the assistant's mistakes")
+    parser.add_argument("--errors", action="store_true", help="list the assistant's mistakes on the dev set")
     args = parser.parse_args()
 
     from desk.policies.db import new_session
@@ -145,27 +151,27 @@ def main() -> int:
 
     with new_session() as session:
         known = [r.id for r in all_records(session)]
-    questions = heldout()
-    train_pairs = examples()
-    held_texts = {q["text"].strip().lower() for q in questions}
-    leaked = [t for t, _ in train_pairs if t.strip().lower() in held_texts]
-    print(f"held-out questions: {len(questions)}; training examples: {len(train_pairs)}; "
-          f"held-out questions found verbatim in training data: {len(leaked)}")
-
+    train_texts = {t.strip().lower() for t, _ in examples()}
     model = args.model or latest_model()
     started = time.perf_counter()
     assistant = assistant_predictor(model, known)
-    print(f"model {model} loaded in {time.perf_counter() - started:.1f}s")
+    print(f"model {model} loaded in {time.perf_counter() - started:.1f}s; training examples: {len(train_texts)}")
     baseline = baseline_predictor(known)
-    results = {"assistant": score(questions, assistant), "tfidf+LR": score(questions, baseline)}
-    print(f"in-scope: {results['assistant']['all']['n_in']}, out-of-scope: {results['assistant']['all']['n_oos']}")
-    print_table(results)
-    if args.errors:
-        print("\nassistant mistakes (gold -> predicted):")
-        for q in questions:
-            topic, aspect, intent = assistant(q["text"])
-            if topic != q["topic"] or (topic and not _same_aspect(q["aspect"], aspect)):
-                print(f"  [{q['lang']}] {q['text']!r}: {q['topic']}/{q['aspect']} -> {topic}/{aspect} ({intent})")
+    for name, path in SETS.items():
+        questions = heldout(Path(path))
+        leaked = [q for q in questions if q["text"].strip().lower() in train_texts]
+        kept = [q for q in questions if q["text"].strip().lower() not in train_texts]
+        print(f"\n===== {name} set ({path}): {len(kept)} questions "
+              f"({len(leaked)} left out because the same text is in the training data)")
+        results = {"assistant": score(kept, assistant), "tfidf+LR": score(kept, baseline)}
+        print(f"in scope: {results['assistant']['all']['n_in']}, out of scope: {results['assistant']['all']['n_oos']}")
+        print_table(results)
+        if args.errors and name == "dev":
+            print("\nassistant mistakes (gold -> predicted):")
+            for q in kept:
+                topic, aspect, intent = assistant(q["text"])
+                if topic != q["topic"] or (topic and not _same_aspect(q["aspect"], aspect)):
+                    print(f"  [{q['lang']}] {q['text']!r}: {q['topic']}/{q['aspect']} -> {topic}/{aspect} ({intent})")
     return 0
 
 

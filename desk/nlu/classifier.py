@@ -1,11 +1,13 @@
 """Intent and aspect classifier for short, mixed Chinese/English questions.
 
-Features: TF-IDF over jieba words (uni+bigrams) and over character n-grams of the normalised
-text, plus one feature per topic/aspect lookup table that matches (so every keyword and
-synonym an admin lists generalises to any sentence around it). Two logistic regressions on
-the same features: one for the intent (``ask_<topic>``, small talk, ...), one for the aspect
-(overview, materials, procedure, eligibility, where, duration), trained on the examples whose
-intent or example metadata carries ``aspect``.
+Intent model: TF-IDF over jieba words (uni+bigrams, the jieba dictionary holds the policy
+keywords) and over character n-grams of the normalised text, logistic regression.
+Aspect model (overview, materials, procedure, eligibility, where, duration): the same kind of
+features on the text with topic keywords masked, plus one feature per aspect lookup table,
+trained on the examples whose intent or example metadata carries ``aspect`` - so it learns
+how a question is asked, not which topic it names. Topic keywords themselves reach the
+dialogue as entities (KeywordEntityExtractor) rather than as intent features: as features,
+broad terms pulled held-out questions to the wrong topic.
 
 One graph node instead of Rasa's two CountVectorsFeaturizers + classifier: the sparse
 sequence features those build per token are not needed here and cost time per message.
@@ -53,24 +55,44 @@ def aspect_label(message: Message) -> Optional[str]:
 
 
 class Featurizer:
-    """Word + character TF-IDF and keyword-table features of a message."""
+    """Word + character TF-IDF and keyword-table features of a message.
 
-    def __init__(self, tables: Dict[str, List[str]], keyword_weight: float) -> None:
-        self.matcher = KeywordMatcher(tables)
+    With ``mask_topics`` the topic keywords in the text are replaced by a placeholder and only
+    the aspect tables count: the aspect model then learns from how a question is asked
+    ("…需要什么材料", "can I …"), not from which topic it names.
+    """
+
+    PLACEHOLDER = "主题"
+
+    def __init__(self, tables: Dict[str, List[str]], keyword_weight: float, mask_topics: bool = False) -> None:
+        self.mask_topics = mask_topics
+        topics = {k: v for k, v in tables.items() if k.startswith("topic:")}
+        self.topic_matcher = KeywordMatcher(topics) if mask_topics else None
+        self.matcher = KeywordMatcher(
+            {k: v for k, v in tables.items() if not k.startswith("topic:")} if mask_topics else tables
+        )
         self.labels = sorted(self.matcher.tables)
         self.index = {name: i for i, name in enumerate(self.labels)}
         self.keyword_weight = keyword_weight
-        self.words = TfidfVectorizer(
-            analyzer=_identity, ngram_range=(1, 2), sublinear_tf=True, min_df=1
-        )
-        self.chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1, lowercase=False
-        )
+        self.words = TfidfVectorizer(analyzer=_identity, ngram_range=(1, 1), sublinear_tf=True)
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, lowercase=False)
 
-    @staticmethod
-    def _words(message: Message) -> List[str]:
-        tokens = message.get("text_tokens") or []
-        words = [t.text for t in tokens]
+    def _texts(self, messages: List[Message]) -> List[str]:
+        texts = [normalize(message.get(TEXT) or "") for message in messages]
+        if self.topic_matcher is None:
+            return texts
+        masked = []
+        for text in texts:
+            for hit in reversed(self.topic_matcher.find(text)):
+                text = text[: hit.start] + f" {self.PLACEHOLDER} " + text[hit.end :]
+            masked.append(text)
+        return masked
+
+    def _words(self, message: Message, text: str) -> List[str]:
+        if self.topic_matcher is not None:
+            words = [w for w in text.split() if w]
+        else:
+            words = [t.text for t in message.get("text_tokens") or []]
         return words + [f"{a}_{b}" for a, b in zip(words, words[1:])]
 
     def _keywords(self, texts: List[str]) -> csr_matrix:
@@ -84,26 +106,18 @@ class Featurizer:
         data = np.full(len(rows), self.keyword_weight)
         return csr_matrix((data, (rows, cols)), shape=(len(texts), max(1, len(self.labels))))
 
+    def _matrix(self, messages: List[Message], fit: bool) -> csr_matrix:
+        texts = self._texts(messages)
+        words = [self._words(m, t) for m, t in zip(messages, texts)]
+        if fit:
+            return hstack([self.words.fit_transform(words), self.chars.fit_transform(texts), self._keywords(texts)]).tocsr()
+        return hstack([self.words.transform(words), self.chars.transform(texts), self._keywords(texts)]).tocsr()
+
     def fit(self, messages: List[Message]) -> csr_matrix:
-        texts = [message.get(TEXT) or "" for message in messages]
-        normal = [normalize(t) for t in texts]
-        return hstack(
-            [
-                self.words.fit_transform([self._words(m) for m in messages]),
-                self.chars.fit_transform(normal),
-                self._keywords(texts),
-            ]
-        ).tocsr()
+        return self._matrix(messages, fit=True)
 
     def transform(self, messages: List[Message]) -> csr_matrix:
-        texts = [message.get(TEXT) or "" for message in messages]
-        return hstack(
-            [
-                self.words.transform([self._words(m) for m in messages]),
-                self.chars.transform([normalize(t) for t in texts]),
-                self._keywords(texts),
-            ]
-        ).tocsr()
+        return self._matrix(messages, fit=False)
 
 
 @DefaultV1Recipe.register(
@@ -123,7 +137,10 @@ class DeskClassifier(GraphComponent):
         return {
             "C": 10.0,
             "aspect_C": 5.0,
-            "keyword_weight": 1.0,
+            # Keyword-table features help the aspect model but made the intent model lean on
+            # broad terms (held-out topic accuracy fell); topics get keywords via entities.
+            "keyword_weight": 0.0,
+            "aspect_keyword_weight": 1.0,
             "ranking_length": 10,
             "max_iter": 3000,
             "code": code_fingerprint(),
@@ -134,12 +151,12 @@ class DeskClassifier(GraphComponent):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        state: Optional[Tuple[Featurizer, LogisticRegression, Optional[LogisticRegression]]] = None,
+        state: Optional[Tuple[Featurizer, LogisticRegression, Optional[Featurizer], Optional[LogisticRegression]]] = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.featurizer, self.intent_model, self.aspect_model = state or (None, None, None)
+        self.featurizer, self.intent_model, self.aspect_featurizer, self.aspect_model = state or (None,) * 4
 
     @classmethod
     def create(
@@ -160,22 +177,24 @@ class DeskClassifier(GraphComponent):
         examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
         if not examples:
             return self._resource
-        featurizer = Featurizer(tables, self.config["keyword_weight"])
+        featurizer = Featurizer(tables if self.config["keyword_weight"] else {}, self.config["keyword_weight"])
         features = featurizer.fit(examples)
         intent_model = LogisticRegression(
             C=self.config["C"], max_iter=self.config["max_iter"], class_weight="balanced"
         )
         intent_model.fit(features, [m.get(INTENT) for m in examples])
-        labelled = [(i, aspect_label(m)) for i, m in enumerate(examples) if aspect_label(m)]
-        aspect_model = None
+        labelled = [(m, aspect_label(m)) for m in examples if aspect_label(m)]
+        aspect_featurizer, aspect_model = None, None
         if len({a for _, a in labelled}) >= 2:
+            aspect_featurizer = Featurizer(tables, self.config["aspect_keyword_weight"], mask_topics=True)
             aspect_model = LogisticRegression(
                 C=self.config["aspect_C"], max_iter=self.config["max_iter"], class_weight="balanced"
             )
-            aspect_model.fit(features[[i for i, _ in labelled]], [a for _, a in labelled])
-        self.featurizer, self.intent_model, self.aspect_model = featurizer, intent_model, aspect_model
+            aspect_model.fit(aspect_featurizer.fit([m for m, _ in labelled]), [a for _, a in labelled])
+        self.featurizer, self.intent_model = featurizer, intent_model
+        self.aspect_featurizer, self.aspect_model = aspect_featurizer, aspect_model
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump((featurizer, intent_model, aspect_model), directory / self.FILE)
+            joblib.dump((featurizer, intent_model, aspect_featurizer, aspect_model), directory / self.FILE)
         return self._resource
 
     @classmethod
@@ -200,7 +219,11 @@ class DeskClassifier(GraphComponent):
             return messages
         features = self.featurizer.transform(messages)
         intent_probs = self.intent_model.predict_proba(features)
-        aspect_probs = self.aspect_model.predict_proba(features) if self.aspect_model else None
+        aspect_probs = (
+            self.aspect_model.predict_proba(self.aspect_featurizer.transform(messages))
+            if self.aspect_model is not None and self.aspect_featurizer is not None
+            else None
+        )
         for row, message in enumerate(messages):
             order = np.argsort(-intent_probs[row])[: self.config["ranking_length"]]
             ranking = [

@@ -23,7 +23,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from desk.language import CJK, normalize
-from desk.nlu import code_fingerprint
 from desk.nlu.spelling import TypoCorrector
 
 LOOKUP_KINDS = ("topic", "aspect")

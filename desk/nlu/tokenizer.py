@@ -8,7 +8,7 @@ lower case) whose offsets still point into the original message.
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer

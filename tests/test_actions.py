@@ -1,0 +1,119 @@
+"""Each custom action with rasa_sdk's Tracker and CollectingDispatcher on a real SQLite
+policy database."""
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.actions as acts
+
+
+@pytest.fixture(autouse=True)
+def use_test_repository(repository, monkeypatch):
+    monkeypatch.setattr(acts, "_repository", repository)
+
+
+def tracker(
+    text: str,
+    intent: str,
+    confidence: float = 0.9,
+    slots: Optional[Dict[str, Any]] = None,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    aspect: Optional[str] = None,
+    ranking: Optional[List[Dict[str, Any]]] = None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+        "entities": entities or [],
+    }
+    if aspect:
+        latest["aspect"] = {"name": aspect, "confidence": 0.9}
+    return Tracker("test-user", slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+def run(action, tr: Tracker, domain):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tr, domain)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    payloads = [m["custom"]["desk"] for m in dispatcher.messages if m.get("custom")]
+    texts = [m["text"] for m in dispatcher.messages if m.get("text")]
+    return texts, payloads[-1], slots, dispatcher.messages
+
+
+def test_answer_in_chinese_with_materials_and_source(domain) -> None:
+    texts, payload, slots, _ = run(
+        acts.ActionAnswer(), tracker("口岸签证需要什么材料", "ask_port_visa", aspect="materials"), domain
+    )
+    assert payload["topic"] == "port_visa" and payload["aspect"] == "materials"
+    assert payload["language"] == "zh" and payload["sources"]
+    assert "来源：浦人社提复〔2023〕30号" in texts[0]
+    assert payload["answer"]["materials"]
+    assert slots == {"topic": "port_visa", "aspect": "materials", "language": "zh", "failed_turns": 0.0}
+
+
+def test_follow_up_in_context_and_english(domain) -> None:
+    texts, payload, slots, _ = run(
+        acts.ActionAnswer(),
+        tracker("how long does it take?", "ask_aspect", aspect="duration",
+                slots={"topic": "talent_visa", "aspect": "materials", "language": "zh"}),
+        domain,
+    )
+    assert payload["topic"] == "talent_visa" and payload["aspect"] == "duration"
+    assert payload["language"] == "en" and "Source:" in texts[0]
+
+
+def test_follow_up_without_context_asks_with_buttons(domain) -> None:
+    _, payload, slots, messages = run(
+        acts.ActionAnswer(),
+        tracker("我想问签证的事", "ask_vague",
+                ranking=[{"name": "ask_vague", "confidence": 0.8}, {"name": "ask_talent_visa", "confidence": 0.1},
+                         {"name": "ask_port_visa", "confidence": 0.05}]),
+        domain,
+    )
+    buttons = messages[0]["buttons"]
+    assert payload["topic"] is None and [b["payload"] for b in buttons] == ["/ask_talent_visa", "/ask_port_visa"]
+    assert buttons[0]["title"].startswith("人才签证")
+
+
+def test_language_preference_wins(domain) -> None:
+    texts, payload, _, _ = run(
+        acts.ActionAnswer(),
+        tracker("工作许可要多久", "ask_work_permit", aspect="duration", slots={"language_preference": "en"}),
+        domain,
+    )
+    assert payload["language"] == "en" and "Source:" in texts[0]
+
+
+def test_switch_language_repeats_last_answer(domain) -> None:
+    texts, payload, slots, _ = run(
+        acts.ActionSwitchLanguage(),
+        tracker("in English please", "switch_language", slots={"topic": "permanent_residence", "aspect": "duration"}),
+        domain,
+    )
+    assert slots["language_preference"] == "en" and payload["topic"] == "permanent_residence"
+    assert "Source:" in texts[0]
+
+
+def test_small_talk_and_out_of_scope(domain) -> None:
+    texts, payload, _, _ = run(acts.ActionSmallTalk(), tracker("你好", "greet"), domain)
+    assert payload["topic"] is None and "您好" in texts[0]
+    texts, payload, _, _ = run(acts.ActionSmallTalk(), tracker("how do I open a bank account", "out_of_scope"), domain)
+    assert payload["topic"] is None and payload["answer"] is None and "Sorry" in texts[0]
+
+
+def test_handoff_gives_hotline_details(domain) -> None:
+    texts, payload, _, _ = run(acts.ActionHandoff(), tracker("转人工", "human_handoff"), domain)
+    assert payload["handoff"] is True and "12345" in texts[0]
+
+
+def test_repeated_failure_hands_off(domain) -> None:
+    first = run(acts.ActionAnswer(), tracker("asdfgh", "nlu_fallback", confidence=0.3), domain)
+    assert first[1]["handoff"] is False and first[2]["failed_turns"] == 1.0
+    second = run(
+        acts.ActionAnswer(), tracker("qwerty", "nlu_fallback", confidence=0.3, slots={"failed_turns": 1.0}), domain
+    )
+    assert second[1]["handoff"] is True and "12345" in second[0][0]

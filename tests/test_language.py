@@ -1,0 +1,29 @@
+import pytest
+
+from desk.language import detect, normalize
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("口岸签证需要什么材料", "zh"),
+        ("What documents do I need for a work permit?", "en"),
+        ("请问work permit要准备什么材料", "zh"),
+        ("R签证 valid多久", "zh"),
+        ("How do I apply for 人才签证?", "en"),
+        ("gongzuo xuke zenme ban", "zh"),
+        ("how long", "en"),
+        ("工作許可要多久", "zh"),
+        ("???", None),
+        ("😀", None),
+    ],
+)
+def test_detect(text: str, expected: str) -> None:
+    assert detect(text) == expected
+
+
+def test_normalize_keeps_length_and_simplifies() -> None:
+    text = "工作許可ＡＢＣ 簽證"
+    normal = normalize(text)
+    assert len(normal) == len(text)
+    assert normal == "工作许可abc 签证"

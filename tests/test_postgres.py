@@ -1,0 +1,65 @@
+"""The policy database and the tracker store on a real PostgreSQL server (production setup)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from desk.channels.stores import EnvSQLTrackerStore
+from desk.policies.db import session_factory
+from desk.policies.importer import import_paths
+from desk.policies.repository import PolicyRepository
+from desk.policies.schema import ImportError_
+from tests.conftest import POLICIES, ROOT
+from tests.postgres import postgres_bin, running_postgres
+
+pytestmark = pytest.mark.skipif(
+    postgres_bin() is None, reason="PostgreSQL is not installed (.ci/run installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> str:
+    with running_postgres() as url:
+        yield url
+
+
+def test_policy_database_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    sessions = session_factory(pg_url)
+    with sessions() as session:
+        report = import_paths(session, [str(POLICIES)], author="ci")
+    assert len(report.added) + len(report.unchanged) >= 12
+    repository = PolicyRepository(sessions, max_age=0)
+    assert repository.get("talent_visa").sources
+    broken = tmp_path / "broken.yml"
+    broken.write_text("topics: [{id: port_visa, title: {zh: x}}]", encoding="utf-8")
+    with sessions() as session, pytest.raises(ImportError_):
+        import_paths(session, [str(broken)])
+    assert repository.get("port_visa").title["zh"] != "x"
+
+
+def test_tracker_store_on_postgres(pg_url: str) -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = EnvSQLTrackerStore(domain=domain, host=pg_url)
+    tracker = DialogueStateTracker.from_events(
+        "pg-user",
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered("口岸签证要多久", {"name": "ask_port_visa", "confidence": 0.9}),
+            SlotSet("topic", "port_visa"),
+        ],
+        slots=domain.slots,
+    )
+    asyncio.run(store.save(tracker))
+    tracker.update(SlotSet("aspect", "duration"))
+    asyncio.run(store.save(tracker))
+    restored = asyncio.run(store.retrieve("pg-user"))
+    assert restored is not None and len(restored.events) == len(tracker.events)
+    assert restored.get_slot("topic") == "port_visa" and restored.get_slot("aspect") == "duration"
