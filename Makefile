@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else pyenv's 3.10.13.
-PYTHON ?= $(shell command -v python3.10 2>/dev/null || ls $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10.*/bin/python 2>/dev/null | tail -1)
+# Rasa 3.6 needs Python 3.10: pyenv's 3.10.x if present, else a python3.10 on PATH that runs.
+PYTHON ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -1) $$(command -v python3.10 2>/dev/null); do \
+            "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && echo "$$p" && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -79,7 +79,7 @@ class Stack:
         return httpx.post(url, json=body, headers=headers, timeout=30)
 
 
-def build_stack(workdir: Path) -> Stack:
+def build_stack(workdir: Path, model: Optional[str] = None) -> Stack:
     workdir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{workdir / 'policies.db'}"
     with new_session(db_url) as session:
@@ -94,7 +94,7 @@ def build_stack(workdir: Path) -> Stack:
             "DESK_VAR_DIR": str(workdir / "var"),
         }
     )
-    model = os.environ.get("DESK_TEST_MODEL")
+    model = model or os.environ.get("DESK_TEST_MODEL")
     if model:
         model = str((ROOT / model).resolve()) if not Path(model).is_absolute() else model
     if not model or not Path(model).exists():
