@@ -223,7 +223,7 @@ def not_helped(
     elif template == "utter_fallback":
         text = _handoff_message(domain, lang, "utter_handoff_after_failures")
     else:
-        text = response_text(domain, template, lang) + "\n" + _handoff_message(domain, lang, "utter_handoff")
+        text = response_text(domain, template, lang) + "\n" + _handoff_message(domain, lang, "utter_handoff_offer")
     dispatcher.utter_message(
         text=text,
         json_message=desk_payload(language=lang, intent=_intent(tracker), handoff=handoff),

@@ -29,6 +29,9 @@ MIN_FIRST_TURN_TOPIC = 0.20
 # The aspect classifier's guess is used from this confidence on; below it, keywords decide.
 MIN_ASPECT_CONFIDENCE = 0.45
 
+# Offered when a follow-up has no topic to refer to and nothing hints at one.
+COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
+
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|for my|for the|what if|no[,.!\s]|not\s|i meant|i mean|"
     r"那|那么|还有|另外|我是说|我指的是|不是|我问的是|如果是)|(呢|呢？|呢\?)\s*$",
@@ -120,7 +123,8 @@ def understand(
         if topic is None and ranked and ranked[0][1] >= MIN_FIRST_TURN_TOPIC:
             topic, confidence = ranked[0]  # no context: "docs for wrok permit?" names a topic
         if topic is None:
-            candidates = keyword_topics or [t for t, _ in ranked[:3]]
+            candidates = keyword_topics or [t for t, c in ranked[:3] if c >= 0.05]
+            candidates = candidates or [t for t in COMMON_TOPICS if t in set(known_topics)]
             return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
         if aspect is None:
             aspect = previous_aspect
