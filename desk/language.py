@@ -11,6 +11,10 @@ from typing import Optional
 
 import zhconv
 
+# NLU reads at most this much of a message: channels refuse longer ones, and a megabyte of
+# text sent anyway must not stall the server for everyone else.
+MAX_NLU_CHARS = 2000
+
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 
@@ -48,7 +52,9 @@ def _char_normal(char: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Same-length normal form: offsets in the result point into the original text."""
+    """Same-length normal form: offsets in the result point into the original text
+    (of its first MAX_NLU_CHARS characters)."""
+    text = text[:MAX_NLU_CHARS]
     if CJK.search(text):
         phrase = zhconv.convert(text, "zh-cn")
         if len(phrase) == len(text):
@@ -75,6 +81,7 @@ def _is_pinyin_word(word: str) -> bool:
 def detect(text: str) -> Optional[str]:
     """'zh' or 'en' for the language a reply to this text should be in, None if it has no
     letters at all (emoji, digits, '???')."""
+    text = text[:MAX_NLU_CHARS]
     cjk = len(CJK.findall(text))
     words = LATIN_WORD.findall(text)
     if not cjk and not words:

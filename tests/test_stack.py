@@ -118,6 +118,24 @@ def test_rest_channel(stack: Stack) -> None:
     assert texts and "Pudong" in texts[0]
 
 
+def test_rest_channel_refuses_bad_requests(stack: Stack) -> None:
+    url = f"{stack.url}/webhooks/rest/webhook"
+    for raw, status in [
+        (b"[]", 400),
+        (b"{bad json", 400),
+        (b'{"message": "hi"}', 400),
+        (b'{"sender": "x", "message": ""}', 400),
+        (b'{"sender": "x", "message": 123}', 400),
+        (('{"sender": "x", "message": "' + "签证" * 1100 + '"}').encode(), 400),
+        (b'{"sender": "x", "message": "' + b"a" * 200_000 + b'"}', 413),
+    ]:
+        response = httpx.post(url, content=raw, headers={"Content-Type": "application/json"}, timeout=30)
+        assert response.status_code == status, (raw[:40], response.text)
+        assert "error" in response.json()
+    tracker = httpx.get(f"{stack.url}/conversations/x/tracker", params={"token": RASA_TOKEN}).json()
+    assert not [e for e in tracker["events"] if e["event"] == "user"]
+
+
 def test_conversation_survives_a_restart(stack: Stack) -> None:
     who = sender()
     assert stack.ask(who, "永久居留身份证需要什么材料")["topic"] == "permanent_residence"

@@ -4,6 +4,7 @@ and stop them all on Ctrl-C."""
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,15 @@ def latest_model() -> str:
     return str(models[-1])
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def main() -> int:
+    busy = [p for p in (RASA_PORT, ACTION_PORT, WEB_PORT) if port_in_use(p)]
+    if busy:
+        sys.exit(f"port(s) {', '.join(map(str, busy))} already in use: is another desk running?")
     secrets = {name: settings.secret(name) for name in settings.GENERATED_SECRETS}
     env = base_env(secrets)
     logs = settings.VAR_DIR / "logs"
