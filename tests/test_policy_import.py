@@ -98,3 +98,32 @@ def test_changed_topic_gets_new_version(loaded_sessions, tmp_path: Path) -> None
     assert report.changed == ["contact"]
     with loaded_sessions() as session:
         assert session.get(models.Topic, "contact").version == 2
+
+
+def test_history_and_revert(loaded_sessions, tmp_path: Path) -> None:
+    from desk.policies.importer import history, revert
+
+    text = (POLICIES / "talent_port.yml").read_text(encoding="utf-8")
+    changed = tmp_path / "talent_port.yml"
+    changed.write_text(text.replace("status: in_force", "status: superseded", 1), encoding="utf-8")
+    with loaded_sessions() as session:
+        import_paths(session, [str(changed)], author="carol")
+    with loaded_sessions() as session:
+        assert revert(session, "talent_port", 1, author="dave") == "changed"
+    with loaded_sessions() as session:
+        versions = [(r.version, r.author, r.action) for r in history(session, "talent_port")]
+        assert versions == [(1, "test", "added"), (2, "carol", "changed"), (3, "dave", "reverted")]
+        assert session.get(models.Topic, "talent_port").status == "in_force"
+        with pytest.raises(ImportError_, match="no version 9"):
+            revert(session, "talent_port", 9)
+
+
+def test_export_round_trips(loaded_sessions, tmp_path: Path, monkeypatch) -> None:
+    from desk.admin.cli import main
+
+    out = tmp_path / "export"
+    monkeypatch.setenv("DESK_DB_URL", str(loaded_sessions.kw["bind"].url))
+    assert main(["policy", "export", str(out)]) == 0
+    with loaded_sessions() as session:
+        report = import_paths(session, [str(out)], author="test")
+    assert report.added == [] and report.changed == [] and len(report.unchanged) >= 12

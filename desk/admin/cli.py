@@ -15,7 +15,7 @@ import yaml
 from desk import settings
 from desk.admin import generate as gen
 from desk.policies.db import new_session
-from desk.policies.importer import all_records, default_author, import_paths
+from desk.policies.importer import all_records, default_author, history, import_paths, revert
 from desk.policies.schema import ImportError_
 
 ROOT = settings.PROJECT_ROOT
@@ -68,6 +68,28 @@ def cmd_policy_export(args: argparse.Namespace) -> int:
         )
         path.write_text(body, encoding="utf-8")
     print(f"exported {len(records)} topics to {out}")
+    return 0
+
+
+def cmd_policy_history(args: argparse.Namespace) -> int:
+    with new_session() as session:
+        revisions = history(session, args.topic)
+    if not revisions:
+        print(f"no history for topic '{args.topic}'", file=sys.stderr)
+        return 1
+    for r in revisions:
+        print(f"v{r.version:<4} {r.created_at:%Y-%m-%d %H:%M:%S}  {r.action:9} by {r.author:12} {r.source_file or ''}")
+    return 0
+
+
+def cmd_policy_revert(args: argparse.Namespace) -> int:
+    with new_session() as session:
+        try:
+            outcome = revert(session, args.topic, args.to, args.by)
+        except ImportError_ as exc:
+            print(f"revert refused, nothing changed: {exc}", file=sys.stderr)
+            return 1
+    print(f"{args.topic}: {'already at that content' if outcome == 'unchanged' else f'reverted to the content of v{args.to}'}")
     return 0
 
 
@@ -148,6 +170,15 @@ def parser() -> argparse.ArgumentParser:
     export = policy.add_parser("export", help="write topics as import files")
     export.add_argument("dir", nargs="?", default="export")
     export.set_defaults(func=cmd_policy_export)
+
+    hist = policy.add_parser("history", help="every change of a topic: version, time, who, source")
+    hist.add_argument("topic")
+    hist.set_defaults(func=cmd_policy_history)
+    rev = policy.add_parser("revert", help="make a past version current again")
+    rev.add_argument("topic")
+    rev.add_argument("--to", type=int, required=True, metavar="VERSION")
+    rev.add_argument("--by", default=default_author(), help="who makes the change")
+    rev.set_defaults(func=cmd_policy_revert)
 
     data = sub.add_parser("data", help="training data").add_subparsers(dest="data_command", required=True)
     data.add_parser("generate", help="training data and jieba dictionary from the database").set_defaults(func=cmd_data_generate)

@@ -81,7 +81,8 @@ def _entity_values(entities: Sequence[Dict[str, Any]], kind: str) -> List[str]:
 
 def resolve_aspect(guess: Optional[Dict[str, Any]], keyword_aspects: Sequence[str]) -> Optional[str]:
     """A confident specific aspect from the classifier, else the first specific aspect
-    keyword, else "overview" if either says so, else None (a general question)."""
+    keyword, else "overview" when the question asks what something is, else None (a
+    general question, answered with the overview)."""
     confident = (
         str(guess["name"])
         if guess and guess.get("name") in ASPECTS and float(guess.get("confidence") or 0) >= MIN_ASPECT_CONFIDENCE
@@ -92,8 +93,8 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], keyword_aspects: Sequence[st
     specific = next((a for a in keyword_aspects if a in ASPECTS and a != "overview"), None)
     if specific:
         return specific
-    if confident == "overview" or "overview" in keyword_aspects:
-        return "overview"
+    if "overview" in keyword_aspects:
+        return "overview"  # "what is …", "介绍一下…"; a bare topic name is a general question
     return None
 
 

@@ -262,3 +262,35 @@ def import_paths(session: Session, args: Sequence[str], author: str | None = Non
 def all_records(session: Session) -> List[TopicRecord]:
     topics = session.scalars(select(models.Topic).order_by(models.Topic.id)).all()
     return [record_from_row(t) for t in topics]
+
+
+def history(session: Session, topic_id: str) -> List[models.TopicRevision]:
+    """Every stored version of a topic, oldest first."""
+    return list(
+        session.scalars(
+            select(models.TopicRevision)
+            .where(models.TopicRevision.topic_id == topic_id)
+            .order_by(models.TopicRevision.version)
+        )
+    )
+
+
+def revert(session: Session, topic_id: str, version: int, author: str | None = None) -> str:
+    """Make a past version current again (as a new version, so history only grows)."""
+    revision = session.scalars(
+        select(models.TopicRevision).where(
+            models.TopicRevision.topic_id == topic_id, models.TopicRevision.version == version
+        )
+    ).one_or_none()
+    if revision is None:
+        raise ImportError_(f"topic '{topic_id}' has no version {version}")
+    record = TopicRecord.parse_obj(revision.snapshot)
+    try:
+        outcome = save_record(session, record, author or default_author(), f"revert to v{version}", "reverted")
+        if outcome != "unchanged":
+            bump_catalog(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return outcome
