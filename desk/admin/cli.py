@@ -154,6 +154,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     return train(args.out, args.fixed_model_name, args.force)
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    from desk.admin.draft import draft
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    with new_session() as session:
+        keywords = {r.id: [*r.keywords.zh, *r.keywords.en, r.title.zh] for r in all_records(session)}
+    body = draft(text, keywords)
+    if args.out:
+        Path(args.out).write_text(body, encoding="utf-8")
+        print(f"draft written to {args.out}")
+    else:
+        print(body, end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="desk", description="Pudong talent desk admin tool")
     sub = p.add_subparsers(dest="command", required=True)
@@ -182,6 +201,11 @@ def parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="training data").add_subparsers(dest="data_command", required=True)
     data.add_parser("generate", help="training data and jieba dictionary from the database").set_defaults(func=cmd_data_generate)
+
+    dr = sub.add_parser("draft", help="draft import YAML from a policy document (一、关于……)")
+    dr.add_argument("file")
+    dr.add_argument("--out", default=None, help="write to this file instead of stdout")
+    dr.set_defaults(func=cmd_draft)
 
     tr = sub.add_parser("train", help="generate data and train (skips when nothing changed)")
     tr.add_argument("--out", default="models")

@@ -28,6 +28,12 @@ class Bilingual(Strict):
     zh: str = Field(..., min_length=1, max_length=MAX_TEXT)
     en: str = Field(..., min_length=1, max_length=MAX_TEXT)
 
+    @validator("zh", "en")
+    def filled_in(cls, value: str) -> str:  # noqa: N805
+        if value.strip().upper().startswith("TODO"):
+            raise ValueError("is a draft placeholder (TODO): fill it in before importing")
+        return value
+
 
 class Material(Bilingual):
     required: bool = True
