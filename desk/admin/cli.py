@@ -154,6 +154,39 @@ def cmd_train(args: argparse.Namespace) -> int:
     return train(args.out, args.fixed_model_name, args.force)
 
 
+def latest_model(directory: Path = ROOT / "models") -> Optional[Path]:
+    models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Held-out figures per language and per topic, and every topic's own examples."""
+    from desk.admin import evaluation as ev
+
+    model = Path(args.model) if args.model else latest_model()
+    if model is None or not model.exists():
+        print("no model: run `desk train` first", file=sys.stderr)
+        return 1
+    with new_session() as session:
+        records = all_records(session)
+    known = [r.id for r in records]
+    predict = ev.assistant_predictor(str(model), known)
+    print(f"model: {model.name}")
+    questions = ev.heldout(ev.HELDOUT_SETS["dev"])
+    ev.print_table({"assistant": ev.score(questions, predict)})
+    print("\nheld-out topic accuracy per topic:")
+    for topic, (right, total) in ev.per_topic(questions, predict).items():
+        print(f"  {topic:28} {right:3}/{total:<3} {right / total:.3f}")
+    shares = ev.topic_self_check(predict, records)
+    print(f"\nown examples recognised (needs >= {ev.MIN_SELF_RECOGNITION:.2f}):")
+    failing = []
+    for topic, share in shares.items():
+        flag = "" if share >= ev.MIN_SELF_RECOGNITION else "  <- NOT RECOGNISED"
+        failing += [topic] if flag else []
+        print(f"  {topic:28} {share:.3f}{flag}")
+    return 1 if failing else 0
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
     from desk.admin.draft import draft
 
@@ -201,6 +234,10 @@ def parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="training data").add_subparsers(dest="data_command", required=True)
     data.add_parser("generate", help="training data and jieba dictionary from the database").set_defaults(func=cmd_data_generate)
+
+    ev = sub.add_parser("evaluate", help="held-out figures and a check that every topic is recognised")
+    ev.add_argument("--model", default=None, help="model archive (default: newest in models/)")
+    ev.set_defaults(func=cmd_evaluate)
 
     dr = sub.add_parser("draft", help="draft import YAML from a policy document (一、关于……)")
     dr.add_argument("file")

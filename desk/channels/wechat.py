@@ -1,0 +1,397 @@
+"""WeChat Official Account callback: ``GET`` and ``POST /webhooks/wechat/webhook``
+(CONTRACT.md), speaking WeChat's own protocol through wechatpy.
+
+- GET answers WeChat's URL check (``signature``, ``timestamp``, ``nonce``, ``echostr``).
+- POST carries one message as XML, in plaintext mode or AES safe mode
+  (``encrypt_type=aes`` + ``msg_signature``); the reply is a passive XML reply, encrypted
+  and signed in safe mode, or the plain body ``success`` when there is nothing to say.
+
+WeChat waits 5 seconds and then retries the same message up to 3 times, so every message
+is answered at most once (a cache of in-flight and finished replies keyed by MsgId) and the
+dialogue is bounded well inside that limit. A request that fails the signature check is
+refused before its body is looked at; XML with a DTD or entities is refused before wechatpy
+(whose xmltodict would expand entities) sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import create_reply
+from wechatpy.utils import check_signature
+
+from desk import settings
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_MESSAGE_CHARS = 2000
+REPLY_LIMIT_BYTES = 2048  # WeChat's limit for a passive text reply
+REPLY_TIMEOUT = 4.5  # seconds; WeChat gives up (and retries) after 5
+DEDUPE_TTL = 300.0  # WeChat's retries come within ~15 s; keep answers a while longer
+DEDUPE_MAX = 4096
+SUCCESS = "success"  # WeChat's "received, no reply" body
+SOURCE_PREFIXES = ("来源：", "来源:", "Source:", "Sources:")
+ELLIPSIS = "…"
+MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link"})
+SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
+USER_ID = re.compile(r"^[A-Za-z0-9_\-@.]{1,128}$")  # OpenIDs and gh_ account ids
+
+WELCOME = (
+    "您好，欢迎关注浦东外籍人才服务台！"
+    "我可以用中文或英文解答外籍人才来浦东工作和生活的政策问题："
+    "口岸签证、人才签证（R字）、外国人工作许可、居留许可、永久居留、"
+    "家属和家政人员办证、国际人才驿站、浦东国际人才港和联系方式。"
+    "直接发文字提问即可，例如：“工作许可需要什么材料？”"
+    "\n\n"
+    "Welcome to the Pudong foreign talent service desk! I answer policy questions, in English or "
+    "Chinese, for foreign talent working and living in Pudong: port visas, talent (R) visas, work "
+    "permits, residence permits, permanent residence, permits for family and domestic helpers, the "
+    "International Talent Station, the Pudong International Talent Port and whom to contact. Just "
+    "type your question, e.g. “What documents do I need for a work permit?”"
+)
+TEXT_ONLY = (
+    "目前只能处理文字消息，请用文字提问。\n"
+    "I can only read text messages for now; please type your question."
+)
+UNAVAILABLE = (
+    "抱歉，服务台暂时无法回答，请稍后再试，或拨打上海市民服务热线12345。\n"
+    "Sorry, the desk can't answer right now. Please try again later or call the Shanghai "
+    "citizen service hotline 12345."
+)
+
+
+class Rejected(ValueError):
+    """A request refused before it reaches the dialogue, with the status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class WeChatConfig:
+    """Callback token, and AppID + EncodingAESKey when safe mode is set up."""
+
+    token: str
+    crypto: Optional[WeChatCrypto] = None
+
+    @classmethod
+    def from_env(cls) -> "WeChatConfig":
+        token = settings.secret("WECHAT_TOKEN")
+        app_id = os.environ.get("WECHAT_APPID", "").strip()
+        aes_key = os.environ.get("WECHAT_AES_KEY", "").strip()
+        return cls(token, _crypto(token, app_id, aes_key))
+
+
+def _crypto(token: str, app_id: str, aes_key: str) -> Optional[WeChatCrypto]:
+    """None when safe mode is not (correctly) configured: requests asking for it get a 400
+    instead of the server failing to start or answering 500."""
+    if not (app_id and aes_key):
+        return None
+    try:
+        return WeChatCrypto(token, aes_key, app_id)
+    except (AssertionError, ValueError):  # wechatpy asserts a 32-byte key; base64 errors are ValueError
+        logger.error("WECHAT_AES_KEY is not a valid 43-character EncodingAESKey; safe mode is off")
+        return None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message: BaseMessage
+    encrypted: bool
+
+
+# --- reading a request -------------------------------------------------------------------
+
+
+def verify_signature(token: str, args: Mapping[str, str]) -> None:
+    """WeChat signs every callback (both modes) over token, timestamp and nonce."""
+    signature, timestamp, nonce = (args.get(k) for k in ("signature", "timestamp", "nonce"))
+    if not (signature and timestamp and nonce):
+        raise Rejected(403, "missing signature")
+    try:
+        check_signature(token, signature, timestamp, nonce)
+    except InvalidSignatureException:
+        raise Rejected(403, "bad signature") from None
+
+
+def safe_xml(data: bytes) -> Element:
+    """Parse with DTDs and entities forbidden, so entity bombs and external entities are
+    refused before any parser expands them."""
+    try:
+        root = defused_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise Rejected(400, "XML with a DTD or entities is not accepted") from None
+    except ParseError:
+        raise Rejected(400, "malformed XML") from None
+    if root.tag != "xml":
+        raise Rejected(400, "the root element must be <xml>")
+    return root
+
+
+def decrypt(crypto: Optional[WeChatCrypto], root: Element, args: Mapping[str, str]) -> bytes:
+    """The inner message XML of a safe-mode request, after its msg_signature is checked."""
+    if crypto is None:
+        raise Rejected(400, "AES safe mode requested but WECHAT_APPID / WECHAT_AES_KEY are not configured")
+    encrypted = root.findtext("Encrypt")
+    msg_signature = args.get("msg_signature")
+    if not encrypted or not msg_signature:
+        raise Rejected(400, "safe mode needs msg_signature and an <Encrypt> element")
+    try:
+        inner = crypto.decrypt_message(
+            {"Encrypt": encrypted}, msg_signature, args.get("timestamp"), args.get("nonce")
+        )
+    except InvalidSignatureException:
+        raise Rejected(403, "bad msg_signature") from None
+    except Exception:  # noqa: BLE001 - bad base64, padding, length or AppID are all bad input
+        raise Rejected(400, "cannot decrypt the message") from None
+    return inner.encode("utf-8")
+
+
+def parse(xml: bytes) -> BaseMessage:
+    """wechatpy's message object for XML already checked by safe_xml."""
+    try:
+        message = parse_message(xml)
+    except Exception:  # noqa: BLE001 - wechatpy raises Key/Type/AttributeError on odd shapes
+        raise Rejected(400, "not a WeChat message") from None
+    if not USER_ID.match(str(message.source or "")) or not USER_ID.match(str(message.target or "")):
+        raise Rejected(400, "FromUserName / ToUserName missing or malformed")
+    if message.type == "text" and not isinstance(message.content, str):
+        raise Rejected(400, "a text message needs a text Content")
+    return message
+
+
+def open_request(config: WeChatConfig, args: Mapping[str, str], body: bytes) -> Inbound:
+    """Check, decrypt and parse one callback; nothing here touches the dialogue."""
+    verify_signature(config.token, args)
+    if len(body) > MAX_BODY_BYTES:
+        raise Rejected(413, f"request body larger than {MAX_BODY_BYTES} bytes")
+    encrypt_type = (args.get("encrypt_type") or "raw").lower()
+    if encrypt_type not in ("raw", "aes"):
+        raise Rejected(400, f"unsupported encrypt_type {encrypt_type!r}")
+    root = safe_xml(body)
+    if encrypt_type == "aes":
+        inner = decrypt(config.crypto, root, args)
+        safe_xml(inner)
+        return Inbound(parse(inner), encrypted=True)
+    return Inbound(parse(body), encrypted=False)
+
+
+# --- composing the reply -----------------------------------------------------------------
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest prefix of text within limit bytes, never splitting a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
+def _is_source(line: str) -> bool:
+    return line.lstrip().startswith(SOURCE_PREFIXES)
+
+
+def fit_reply(text: str, limit: int = REPLY_LIMIT_BYTES) -> str:
+    """Shorten a reply to WeChat's byte limit: the body is cut at a line boundary and marked
+    with "…", and the source line is kept whole at the end, because an answer without its
+    source is one the user cannot check."""
+    text = text.strip()
+    if _size(text) <= limit:
+        return text
+    lines = text.split("\n")
+    source_at = max((i for i, line in enumerate(lines) if _is_source(line)), default=None)
+    source = lines.pop(source_at) if source_at is not None else ""
+    tail = f"\n{ELLIPSIS}" + (f"\n{source}" if source else "")
+    if _size(tail) > limit:  # a source line longer than the whole reply: nothing else fits
+        return _cut(source, limit - _size(ELLIPSIS)) + ELLIPSIS
+    budget = limit - _size(tail)
+    kept: List[str] = []
+    for line in lines:
+        if _size("\n".join([*kept, line])) > budget:
+            break
+        kept.append(line)
+    body = "\n".join(kept).rstrip() or _cut(lines[0] if lines else "", budget)
+    return "\n".join(part for part in (body, ELLIPSIS, source) if part)
+
+
+def reply_text(messages: List[Dict[str, Any]]) -> Optional[str]:
+    """The bot's turn as one WeChat text: its texts joined by blank lines, button titles as
+    bullet lines (WeChat text replies have no buttons)."""
+    parts: List[str] = []
+    for message in messages:
+        lines = [message["text"]] if message.get("text") else []
+        lines += [f"• {b['title']}" for b in message.get("buttons") or [] if b.get("title")]
+        if lines:
+            parts.append("\n".join(lines))
+    if not parts:
+        return None
+    return fit_reply("\n\n".join(parts).replace("]]>", "]] >"))  # wechatpy writes it into CDATA
+
+
+def dedupe_key(message: BaseMessage) -> str:
+    """WeChat's advice: messages by MsgId, events by FromUserName + CreateTime."""
+    data = message._data  # raw strings: wechatpy's int conversion would raise on odd input
+    if message.type == "event" or not data.get("MsgId"):
+        return f"event:{message.source}:{data.get('CreateTime')}:{data.get('Event')}"
+    return f"msg:{message.source}:{data.get('MsgId')}"
+
+
+class ReplyCache:
+    """In-flight and finished replies by message key, so that a retried message is answered
+    from the same task (awaited if still running) and never reaches the dialogue twice.
+    Bounded in size and age; entries are in creation order, so the oldest go first."""
+
+    def __init__(self, ttl: float = DEDUPE_TTL, max_entries: int = DEDUPE_MAX) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: "OrderedDict[str, Tuple[float, asyncio.Future[str]]]" = OrderedDict()
+
+    def _prune(self, now: float) -> None:
+        while self._entries:
+            created, _ = next(iter(self._entries.values()))
+            if now - created <= self.ttl and len(self._entries) < self.max_entries:
+                return
+            self._entries.popitem(last=False)
+
+    def task(self, key: str, start: Callable[[], Awaitable[str]]) -> "asyncio.Future[str]":
+        """The reply task for key, started on first sight."""
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry and now - entry[0] <= self.ttl:
+            return entry[1]
+        self._entries.pop(key, None)
+        self._prune(now)
+        future = asyncio.ensure_future(start())
+        self._entries[key] = (now, future)
+        return future
+
+    async def answer(self, key: str, start: Callable[[], Awaitable[str]], timeout: float) -> Optional[str]:
+        """The reply for key, or None if it is not ready within timeout. The task is
+        shielded: it finishes anyway, and a later retry gets its result."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.task(key, start)), max(timeout, 0.0))
+        except asyncio.TimeoutError:
+            return None
+        except Exception:  # noqa: BLE001 - a failed reply is answered with "success", not a 500
+            logger.exception("WeChat reply for %s failed", key)
+            return None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# --- the channel -------------------------------------------------------------------------
+
+
+def _xml_response(body: str) -> HTTPResponse:
+    return response.text(body, content_type="application/xml; charset=utf-8")
+
+
+class WeChatInput(InputChannel):
+    """WeChat Official Account server callback (plaintext and AES safe mode)."""
+
+    def __init__(self, config: Optional[WeChatConfig] = None, reply_timeout: float = REPLY_TIMEOUT) -> None:
+        self.config = config or WeChatConfig.from_env()
+        self.reply_timeout = reply_timeout
+        self.replies = ReplyCache()
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        return cls()
+
+    async def _dialogue(self, message: BaseMessage, on_new_message: OnNewMessage) -> Optional[str]:
+        """Run one text message through Rasa; the OpenID is the conversation id."""
+        text = message.content.strip()[:MAX_MESSAGE_CHARS]
+        if not text:
+            return None
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(UserMessage(text, collector, message.source, input_channel=self.name()))
+        except Exception:  # noqa: BLE001 - the user gets an apology, details go to the log
+            logger.exception("WeChat message %s from %s failed", message._data.get("MsgId"), message.source)
+            return UNAVAILABLE
+        return reply_text(collector.messages) or UNAVAILABLE
+
+    async def _reply_xml(self, message: BaseMessage, on_new_message: OnNewMessage) -> str:
+        """The rendered passive reply for a message, or "" for "success"."""
+        if message.type == "text":
+            content = await self._dialogue(message, on_new_message)
+        elif message.type == "event":
+            content = WELCOME if message.event in SUBSCRIBE_EVENTS else None
+        elif message.type in MEDIA_TYPES:
+            content = TEXT_ONLY
+        else:
+            content = None
+        return create_reply(content, message, render=True) if content else ""
+
+    def _respond(self, xml: Optional[str], inbound: Inbound, args: Mapping[str, str]) -> HTTPResponse:
+        if not xml:
+            return response.text(SUCCESS)
+        if inbound.encrypted and self.config.crypto is not None:
+            return _xml_response(self.config.crypto.encrypt_message(xml, args.get("nonce")))
+        return _xml_response(xml)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        wechat = Blueprint("wechat_webhook", __name__)
+
+        @wechat.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @wechat.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            args = {k: request.args.get(k) for k in ("signature", "timestamp", "nonce", "echostr")}
+            try:
+                verify_signature(self.config.token, args)
+            except Rejected as exc:
+                return response.text(str(exc), status=exc.status)
+            if not args["echostr"]:
+                return response.text("missing echostr", status=400)
+            return response.text(args["echostr"])
+
+        @wechat.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            started = time.monotonic()
+            args = {k: request.args.get(k) for k in request.args}
+            try:
+                inbound = open_request(self.config, args, request.body or b"")
+            except Rejected as exc:
+                logger.info("WeChat callback refused (%s): %s", exc.status, exc)
+                return response.text(str(exc), status=exc.status)
+            remaining = self.reply_timeout - (time.monotonic() - started)
+            xml = await self.replies.answer(
+                dedupe_key(inbound.message),
+                lambda: self._reply_xml(inbound.message, on_new_message),
+                remaining,
+            )
+            if xml is None:
+                logger.warning("reply to %s not ready in time; answered success", inbound.message.source)
+            return self._respond(xml, inbound, args)
+
+        return wechat
