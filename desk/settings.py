@@ -65,3 +65,13 @@ def tracker_url() -> str:
 def redis_url() -> str | None:
     """Redis URL for the shared lock store, or None for the in-memory one."""
     return os.environ.get("REDIS_URL") or None
+
+
+def build_dir() -> Path:
+    """Where generated training data, domain part, config and jieba dictionary go."""
+    return Path(os.environ.get("DESK_BUILD_DIR") or PROJECT_ROOT / "build")
+
+
+def gateway_url() -> str:
+    """Where the running desk's gateway (the public Rasa port) is, for `desk publish`."""
+    return os.environ.get("DESK_GATEWAY_URL") or "http://127.0.0.1:5005"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,11 @@ from desk.policies.importer import all_records, default_author, history, import_
 from desk.policies.schema import ImportError_
 
 ROOT = settings.PROJECT_ROOT
-RASA_DATA = ["data/nlu", "data/rules.yml", "build/data"]
+HAND_WRITTEN_DATA = ["data/nlu", "data/rules.yml"]
+
+
+def rasa_data() -> List[str]:
+    return [*HAND_WRITTEN_DATA, str(settings.build_dir() / "data")]
 
 
 def rasa_executable() -> str:
@@ -113,18 +119,24 @@ def training_fingerprint() -> str:
     from desk.nlu import code_fingerprint
 
     digest = hashlib.sha256(code_fingerprint().encode())
-    files = [ROOT / "config.yml", *sorted((ROOT / "build").glob("domain/*.yml"))]
-    for source in RASA_DATA:
+    build = settings.build_dir()
+    files = [build / "config.yml", *sorted(build.glob("domain/*.yml"))]
+    for source in rasa_data():
         path = ROOT / source
         files.extend(sorted(path.rglob("*.yml")) if path.is_dir() else [path])
     for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 def train(out: str = "models", fixed_name: Optional[str] = None, force: bool = False) -> int:
     """Generate data and train, unless a model of the same fingerprint is already in `out`."""
+    return 0 if train_model(out, fixed_name, force) else 1
+
+
+def train_model(out: str = "models", fixed_name: Optional[str] = None, force: bool = False) -> Optional[Path]:
+    """The trained (or already matching) model's path, None if training failed."""
     generate_from_db()
     fingerprint = training_fingerprint()
     stamp = Path(out if Path(out).is_absolute() else ROOT / out) / f".{fixed_name or 'desk'}.fingerprint"
@@ -133,21 +145,22 @@ def train(out: str = "models", fixed_name: Optional[str] = None, force: bool = F
     if not force and model.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         print(f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model} matches the current data: not retraining")
         model.touch()  # newest model is the one `make run` serves
-        return 0
+        return model
     command = [
         rasa_executable(), "train",
-        "--config", "config.yml",
-        "--domain", "build/domain",
-        "--data", *RASA_DATA,
+        "--config", str(settings.build_dir() / "config.yml"),
+        "--domain", str(settings.build_dir() / "domain"),
+        "--data", *rasa_data(),
         "--out", out,
     ]
     command += ["--fixed-model-name", name]
     if force:
         command.append("--force")
     code = subprocess.call(command, cwd=ROOT)
-    if code == 0:
-        stamp.write_text(fingerprint)
-    return code
+    if code != 0:
+        return None
+    stamp.write_text(fingerprint)
+    return model
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -185,6 +198,65 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         failing += [topic] if flag else []
         print(f"  {topic:28} {share:.3f}{flag}")
     return 1 if failing else 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Generate, train, evaluate against the live model, and swap only if the gate passes."""
+    import time
+
+    from desk.admin import publish as pub
+
+    # Training and evaluating are CPU-heavy; on a small machine the live servers must keep
+    # answering first, so this process (and the training it starts) yields the CPU.
+    os.nice(10)
+    started = time.monotonic()
+    try:
+        live = pub.live_model()
+        model = train_model()
+        if model is None:
+            print("training failed: nothing changed live", file=sys.stderr)
+            return 1
+        with new_session() as session:
+            records = all_records(session)
+        result = pub.gate(model, live, records)
+        print(f"gate figures: {json.dumps(result.figures, ensure_ascii=False)}")
+        if not result.passed:
+            print("gate refused, nothing changed live:\n  " + "\n  ".join(result.reasons), file=sys.stderr)
+            pub.record({"action": "refused", "model": str(model), "by": args.by, "reasons": result.reasons})
+            return 2
+        if Path(live).resolve() == model.resolve():
+            print(f"{model.name} is already live")
+            return 0
+        swap = pub.swap(model)
+    except pub.PublishError as exc:
+        print(f"publish failed, nothing changed live: {exc}", file=sys.stderr)
+        return 1
+    pub.record({"action": "published", "model": str(model), "previous": live, "by": args.by, "figures": result.figures})
+    print(f"published {model.name} (model load {swap['load_seconds']} s, whole publish "
+          f"{time.monotonic() - started:.0f} s); previous: {Path(live).name}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from desk.admin import publish as pub
+
+    try:
+        live = pub.live_model()
+        previous = next(
+            (e["previous"] for e in reversed(pub.history()) if e["action"] in ("published", "rolled back")
+             and Path(e["model"]).resolve() == Path(live).resolve() and e.get("previous")),
+            None,
+        )
+        if previous is None or not Path(previous).exists():
+            print("no previous model to roll back to", file=sys.stderr)
+            return 1
+        pub.swap(Path(previous))
+    except pub.PublishError as exc:
+        print(f"rollback failed, nothing changed live: {exc}", file=sys.stderr)
+        return 1
+    pub.record({"action": "rolled back", "model": previous, "previous": live, "by": args.by})
+    print(f"rolled back to {Path(previous).name}")
+    return 0
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
@@ -238,6 +310,13 @@ def parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="held-out figures and a check that every topic is recognised")
     ev.add_argument("--model", default=None, help="model archive (default: newest in models/)")
     ev.set_defaults(func=cmd_evaluate)
+
+    pb = sub.add_parser("publish", help="train, evaluate against the live model, swap if the gate passes")
+    pb.add_argument("--by", default=default_author())
+    pb.set_defaults(func=cmd_publish)
+    rb = sub.add_parser("rollback", help="put the previously published model back")
+    rb.add_argument("--by", default=default_author())
+    rb.set_defaults(func=cmd_rollback)
 
     dr = sub.add_parser("draft", help="draft import YAML from a policy document (一、关于……)")
     dr.add_argument("file")

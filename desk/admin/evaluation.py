@@ -20,7 +20,8 @@ from desk import settings
 from desk.dialogue.understanding import FALLBACK_INTENT, topic_of_intent, understand
 
 ROOT = settings.PROJECT_ROOT
-NLU_SOURCES = [ROOT / "data" / "nlu", ROOT / "build" / "data"]
+def nlu_sources() -> List[Path]:
+    return [ROOT / "data" / "nlu", settings.build_dir() / "data"]
 HELDOUT_SETS = {
     "dev": ROOT / "eval" / "heldout.yml",  # used for error analysis while developing
     "test": ROOT / "eval" / "test.yml",  # aggregate figures only (informed one decision, see README)
@@ -30,7 +31,7 @@ HELDOUT_SETS = {
 
 def _files() -> List[Path]:
     files: List[Path] = []
-    for source in NLU_SOURCES:
+    for source in nlu_sources():
         files.extend(sorted(source.glob("*.yml")) if source.is_dir() else [source])
     return files
 

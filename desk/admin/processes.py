@@ -96,11 +96,12 @@ def action_server(port: int, env: Dict[str, str], log_dir: Path) -> Server:
 
 def rasa_server(
     port: int, model: str, endpoints: str, env: Dict[str, str], log_dir: Path,
-    credentials: str = "credentials.yml",
+    credentials: str = "credentials.yml", nice: int = 0,
 ) -> Server:
     return Server(
         "Rasa server",
         [
+            *(["nice", "-n", str(nice)] if nice else []),
             venv_bin("python"), "-m", "desk.rasa_server", "run",
             "--model", model,
             "--port", str(port),
@@ -150,4 +151,16 @@ def web_server(port: int, rasa_port: int, env: Dict[str, str], log_dir: Path) ->
         f"http://127.0.0.1:{port}/",
         env,
         log_dir / "web.log",
+    )
+
+
+def gateway_server(port: int, model: str, endpoints: str, env: Dict[str, str], log_dir: Path) -> Server:
+    """The public Rasa port: a gateway that runs (and swaps) the Rasa server behind it."""
+    return Server(
+        "gateway",
+        [venv_bin("python"), "-m", "desk.gateway.server", "--port", str(port), "--model", model,
+         "--endpoints", endpoints, "--log-dir", str(log_dir)],
+        f"http://127.0.0.1:{port}/",
+        env,
+        log_dir / "gateway.log",
     )

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from desk import settings
-from desk.admin.processes import ROOT, action_server, base_env, rasa_server, wait_model_loaded, web_server
+from desk.admin.processes import ROOT, action_server, base_env, gateway_server, wait_model_loaded, web_server
 
 RASA_PORT, ACTION_PORT, WEB_PORT = 5005, 5055, 8080
 
@@ -36,7 +36,7 @@ def main() -> int:
     logs = settings.VAR_DIR / "logs"
     servers = [
         action_server(ACTION_PORT, env, logs),
-        rasa_server(RASA_PORT, latest_model(), "endpoints.yml", env, logs),
+        gateway_server(RASA_PORT, latest_model(), str(ROOT / "endpoints.yml"), env, logs),
     ]
     web = web_server(WEB_PORT, RASA_PORT, env, logs)
     if web:
@@ -54,7 +54,8 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print("starting the action server, the Rasa server and the web pages (logs in var/logs/)…", flush=True)
+    print("starting the action server, the Rasa server (behind its gateway) and the web pages "
+          "(logs in var/logs/)…", flush=True)
     for server in servers:
         server.start()
     try:

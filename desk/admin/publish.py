@@ -1,0 +1,103 @@
+"""`desk publish` and `desk rollback`: put a new model live behind an evaluation gate, with
+the swap done by the gateway (desk.gateway) so no conversation stalls.
+
+The gate compares the candidate with the live model on the held-out dev questions (topic
+accuracy may not drop by more than one point, out-of-scope rejection likewise) and checks that
+every topic, new ones included, is recognised from its own examples. A refused gate changes
+nothing live. Every publish and rollback is recorded in var/published.json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import httpx
+
+from desk import settings
+
+MAX_DROP = 0.01
+HISTORY = "published.json"
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+def gateway_url() -> str:
+    return settings.gateway_url()
+
+
+def _headers() -> Dict[str, str]:
+    return {"Authorization": f"Bearer {settings.secret('RASA_AUTH_TOKEN')}"}
+
+
+def live_model() -> str:
+    try:
+        response = httpx.get(f"{gateway_url()}/_gateway/status", headers=_headers(), timeout=10)
+    except httpx.HTTPError as exc:
+        raise PublishError(f"the gateway at {gateway_url()} is not reachable (is `make run` running?): {exc}") from exc
+    if response.status_code != 200 or not response.json().get("model"):
+        raise PublishError(f"the gateway did not say which model is live: {response.status_code} {response.text}")
+    return str(response.json()["model"])
+
+
+def swap(model: Path) -> Dict[str, Any]:
+    try:
+        response = httpx.post(
+            f"{gateway_url()}/_gateway/swap", json={"model": str(model.resolve())}, headers=_headers(), timeout=600
+        )
+    except httpx.HTTPError as exc:
+        raise PublishError(f"swap request failed: {exc}") from exc
+    if response.status_code != 200:
+        raise PublishError(f"the gateway refused the swap: {response.status_code} {response.text}")
+    return response.json()
+
+
+@dataclass
+class GateResult:
+    passed: bool
+    figures: Dict[str, Any] = field(default_factory=dict)
+    reasons: List[str] = field(default_factory=list)
+
+
+def gate(candidate: Path, live: Optional[str], records: List[Any]) -> GateResult:
+    from desk.admin import evaluation as ev
+
+    known = [r.id for r in records]
+    questions = ev.heldout(ev.HELDOUT_SETS["dev"])
+    new = ev.assistant_predictor(str(candidate), known)
+    new_scores = ev.score(questions, new)["all"]
+    result = GateResult(True, {"candidate": {k: round(new_scores[k], 4) for k in ("topic", "oos_rejection", "aspect")}})
+    if live and Path(live).exists() and Path(live).resolve() != candidate.resolve():
+        old_scores = ev.score(questions, ev.assistant_predictor(live, known))["all"]
+        result.figures["live"] = {k: round(old_scores[k], 4) for k in ("topic", "oos_rejection", "aspect")}
+        for metric in ("topic", "oos_rejection"):
+            if new_scores[metric] < old_scores[metric] - MAX_DROP:
+                result.passed = False
+                result.reasons.append(
+                    f"held-out {metric} would drop from {old_scores[metric]:.3f} to {new_scores[metric]:.3f}"
+                )
+    shares = ev.topic_self_check(new, records)
+    result.figures["own_examples"] = {t: round(s, 3) for t, s in shares.items()}
+    for topic, share in shares.items():
+        if share < ev.MIN_SELF_RECOGNITION:
+            result.passed = False
+            result.reasons.append(f"topic '{topic}' recognised from only {share:.0%} of its own examples")
+    return result
+
+
+def record(entry: Dict[str, Any]) -> None:
+    path = settings.VAR_DIR / HISTORY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    history = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    history.append({**entry, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    path.write_text(json.dumps(history, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def history() -> List[Dict[str, Any]]:
+    path = settings.VAR_DIR / HISTORY
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []

@@ -1,0 +1,156 @@
+"""`python -m desk.gateway.server --port 5005 --model M`: serve the public port, run a Rasa
+server for the model on a private port, and swap models on request.
+
+POST /_gateway/swap {"model": path} (Bearer RASA_AUTH_TOKEN): start a Rasa process with the
+new model, wait until its model is loaded, switch traffic, wait for the old process's
+in-flight requests to finish, then stop it. Requests keep flowing to the old process while
+the new one loads, so nobody waits for a model load. GET /_gateway/status says what is live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import httpx
+from aiohttp import web
+
+from desk import settings
+from desk.admin.processes import Server, base_env, free_port, rasa_server, wait_model_loaded
+from desk.gateway.proxy import Proxy
+
+logger = logging.getLogger(__name__)
+DRAIN_SECONDS = 30.0
+LOADING_NICE = 15
+
+
+WARM_UP = ("口岸签证需要什么材料", "how long is the R visa valid", "你好")
+
+
+def warm_up(port: int, token: str) -> None:
+    """Run a few messages through the new model before it takes traffic: the first parse
+    of a fresh process initialises jieba and the classifiers (about a second)."""
+    for text in WARM_UP:
+        httpx.post(f"http://127.0.0.1:{port}/model/parse", params={"token": token}, json={"text": text}, timeout=30)
+
+
+class Gateway:
+    def __init__(self, endpoints: str, log_dir: Path, env: Dict[str, str]) -> None:
+        self.proxy = Proxy()
+        self.endpoints = endpoints
+        self.log_dir = log_dir
+        self.env = env
+        self.current: Optional[Server] = None
+        self.model: Optional[str] = None
+        self._lock = asyncio.Lock()
+
+    def _start_rasa(self, model: str) -> tuple[Server, int]:
+        """Start and warm up a Rasa process for ``model``. It loads at low CPU priority so
+        the live process keeps answering quickly on a small machine, then gets normal
+        priority back before it takes traffic (where the OS allows raising it)."""
+        port = free_port()
+        loading_nice = LOADING_NICE if self.current is not None else 0
+        server = rasa_server(port, model, self.endpoints, self.env, self.log_dir, nice=loading_nice).start()
+        try:
+            server.wait_ready()
+            wait_model_loaded(port, self.env["RASA_AUTH_TOKEN"])
+            warm_up(port, self.env["RASA_AUTH_TOKEN"])
+            if loading_nice and server.process:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, server.process.pid, 0)
+                except OSError:
+                    logger.info("could not restore normal priority of the new Rasa process")
+        except Exception:
+            server.stop()
+            raise
+        return server, port
+
+    async def swap(self, model: str) -> Dict[str, Any]:
+        async with self._lock:
+            started = time.monotonic()
+            server, port = await asyncio.to_thread(self._start_rasa, model)
+            loaded = time.monotonic() - started
+            old, old_backend = self.current, self.proxy.backend
+            self.proxy.backend = f"http://127.0.0.1:{port}"
+            self.current, self.model = server, model
+            drained = True
+            if old is not None and old_backend:
+                drained = await self.proxy.drained(old_backend, DRAIN_SECONDS)
+                await asyncio.to_thread(old.stop)
+            logger.info("model %s live after %.1fs", model, loaded)
+            return {"model": model, "load_seconds": round(loaded, 1), "drained": drained}
+
+    def stop(self) -> None:
+        if self.current:
+            self.current.stop()
+
+
+def authorised(request: web.Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    token = settings.secret("RASA_AUTH_TOKEN")
+    return header.startswith("Bearer ") and hmac.compare_digest(header[7:].encode(), token.encode())
+
+
+def build_app(gateway: Gateway) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def status(request: web.Request) -> web.Response:
+        if not authorised(request):
+            return web.json_response({"error": "missing or wrong bearer token"}, status=401)
+        return web.json_response({"model": gateway.model, "backend": gateway.proxy.backend})
+
+    async def swap(request: web.Request) -> web.Response:
+        if not authorised(request):
+            return web.json_response({"error": "missing or wrong bearer token"}, status=401)
+        try:
+            body = await request.json()
+            model = str(body["model"])
+        except (ValueError, KeyError, TypeError):
+            return web.json_response({"error": "body must be {\"model\": \"path/to/model.tar.gz\"}"}, status=400)
+        if not Path(model).is_file():
+            return web.json_response({"error": f"no model file at {model}"}, status=400)
+        try:
+            return web.json_response(await gateway.swap(model))
+        except Exception as exc:  # noqa: BLE001 - a failed candidate leaves the live model serving
+            logger.exception("swap to %s failed", model)
+            return web.json_response({"error": f"the new model did not start: {exc}"}, status=500)
+
+    app.router.add_get("/_gateway/status", status)
+    app.router.add_post("/_gateway/swap", swap)
+    app.router.add_route("*", "/{tail:.*}", gateway.proxy.handle)
+
+    async def cleanup(_: web.Application) -> None:
+        await gateway.proxy.close()
+        await asyncio.to_thread(gateway.stop)
+
+    app.on_cleanup.append(cleanup)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=5005)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--endpoints", default="endpoints.yml")
+    parser.add_argument("--log-dir", default=str(settings.VAR_DIR / "logs"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    env = base_env({name: settings.secret(name) for name in settings.GENERATED_SECRETS})
+    gateway = Gateway(str(Path(args.endpoints).resolve()), Path(args.log_dir), env)
+
+    async def start(app: web.Application) -> None:
+        await gateway.swap(str(Path(args.model).resolve()))
+
+    app = build_app(gateway)
+    app.on_startup.append(start)
+    web.run_app(app, host="0.0.0.0", port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The admin loop end to end: a new topic imported from a file goes live through `desk
+publish` (train, gate, swap behind the gateway) while questions keep coming, with zero failed
+requests; `desk rollback` puts the previous model back; a broken dataset is refused by the
+gate and changes nothing live."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import httpx
+import pytest
+
+from desk.admin.processes import (
+    ROOT,
+    action_server,
+    free_port,
+    gateway_server,
+    wait_model_loaded,
+    write_endpoints,
+)
+from tests.stack import RASA_TOKEN, STAFF_TOKEN, build_stack
+
+pytestmark = pytest.mark.stack
+FIXTURE = Path(__file__).parent / "fixtures" / "science_talent_residence.yml"
+
+
+class Desk:
+    def __init__(self, workdir: Path) -> None:
+        stack = build_stack(workdir)  # policy DB, env and the test model
+        self.workdir, self.model = workdir, stack.model
+        self.port, action_port = free_port(), free_port()
+        self.env: Dict[str, str] = {
+            **stack.env,
+            "DESK_BUILD_DIR": str(workdir / "build"),
+            "DESK_GATEWAY_URL": f"http://127.0.0.1:{self.port}",
+        }
+        endpoints = write_endpoints(workdir / "endpoints.yml", action_port)
+        self.action = action_server(action_port, self.env, workdir / "logs").start()
+        self.gateway = gateway_server(self.port, self.model, str(endpoints), self.env, workdir / "logs").start()
+        self.action.wait_ready()
+        self.gateway.wait_ready()
+        wait_model_loaded(self.port, RASA_TOKEN)
+
+    def desk(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "desk.admin.cli", *args], cwd=ROOT, env=self.env,
+            capture_output=True, text=True, timeout=900,
+        )
+
+    def ask(self, sender: str, message: str) -> httpx.Response:
+        return httpx.post(
+            f"http://127.0.0.1:{self.port}/webhooks/hotline/webhook",
+            json={"sender": sender, "message": message},
+            headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=60,
+        )
+
+    def live(self) -> str:
+        return httpx.get(f"http://127.0.0.1:{self.port}/_gateway/status",
+                         headers={"Authorization": f"Bearer {RASA_TOKEN}"}).json()["model"]
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        self.action.stop()
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory) -> Desk:
+    running = Desk(tmp_path_factory.mktemp("publish"))
+    yield running
+    running.stop()
+
+
+class Load:
+    """Questions that keep coming from two callers while a publish runs."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk, self.latencies, self.errors = desk, [], []  # type: ignore[var-annotated]
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(i,)) for i in range(2)]
+
+    def _run(self, caller: int) -> None:
+        messages = ["口岸签证需要什么材料", "how long is the R visa valid", "那需要多久？"]
+        i = 0
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            try:
+                response = self.desk.ask(f"load-{caller}", messages[i % 3])
+                if response.status_code != 200:
+                    self.errors.append(str(response.status_code))
+            except httpx.HTTPError as exc:
+                self.errors.append(type(exc).__name__)
+            self.latencies.append(time.perf_counter() - started)
+            i += 1
+            time.sleep(0.05)
+
+    def __enter__(self) -> "Load":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
+def test_publish_new_topic_without_failed_requests(desk: Desk) -> None:
+    before = desk.ask("new-topic", "what is the science talent residence permit").json()
+    assert before["topic"] != "science_talent_residence"
+    imported = desk.desk("policy", "import", str(FIXTURE), "--by", "test-admin")
+    assert imported.returncode == 0, imported.stderr
+    old_model = desk.live()
+    with Load(desk) as load:
+        published = desk.desk("publish", "--by", "test-admin")
+    assert published.returncode == 0, published.stdout + published.stderr
+    latencies: List[float] = sorted(load.latencies)
+    print(f"\nduring publish: {len(latencies)} requests, errors {len(load.errors)}, "
+          f"max {latencies[-1]:.2f}s, p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f}s")
+    assert load.errors == [] and len(latencies) > 10
+    assert desk.live() != old_model
+    after = desk.ask("new-topic-2", "科技人才居留许可是什么").json()
+    assert after["topic"] == "science_talent_residence"
+    assert any("尚未" in r or "planned" in r for r in after["replies"])
+
+    rolled = desk.desk("rollback", "--by", "test-admin")
+    assert rolled.returncode == 0, rolled.stderr
+    assert desk.live() == old_model
+
+
+def test_gate_refuses_a_broken_dataset(desk: Desk, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    text = FIXTURE.read_text(encoding="utf-8").replace("science_talent_residence", "science_talent_copy")
+    broken.write_text(text, encoding="utf-8")  # a second topic with the same examples as the first
+    desk.desk("policy", "import", str(broken))
+    live = desk.live()
+    refused = desk.desk("publish")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "gate refused" in refused.stderr and "recognised from only" in refused.stderr
+    assert desk.live() == live
