@@ -259,6 +259,35 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from desk.admin import review
+
+    with new_session() as session:
+        if args.review_command in ("accept", "dismiss"):
+            if args.review_command == "accept" and not args.topic:
+                print("accept needs --topic TOPIC", file=sys.stderr)
+                return 1
+            try:
+                text = review.decide(
+                    session, args.item, "accepted" if args.review_command == "accept" else "dismissed",
+                    args.topic, args.by,
+                )
+            except ImportError_ as exc:
+                print(f"nothing changed: {exc}", file=sys.stderr)
+                return 1
+            done = f"added to '{args.topic}' (live after the next `desk publish`)" if args.review_command == "accept" else "dismissed"
+            print(f"{args.item}: {text!r} {done}")
+            return 0
+        items = review.queue(session)
+    if not items:
+        print("the review queue is empty")
+    for item in items:
+        suggestion = f"{item.suggested_topic} ({item.confidence:.2f})" if item.confidence is not None else (item.suggested_topic or "-")
+        note = f"  note: {item.note}" if item.note else ""
+        print(f"{item.id:8} {item.source:24} suggest {suggestion:34} {item.text!r}{note}")
+    return 0
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
     from desk.admin.draft import draft
 
@@ -317,6 +346,16 @@ def parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rollback", help="put the previously published model back")
     rb.add_argument("--by", default=default_author())
     rb.set_defaults(func=cmd_rollback)
+
+    rv = sub.add_parser("review", help="questions that fell back, had low confidence or were marked wrong")
+    rv.set_defaults(func=cmd_review, review_command="list")
+    rv_sub = rv.add_subparsers(dest="review_command")
+    for verb in ("accept", "dismiss"):
+        item = rv_sub.add_parser(verb, help=f"{verb} a queue item")
+        item.add_argument("item", help="item ID from `desk review`")
+        item.add_argument("--topic", default=None, help="topic the question belongs to (accept)")
+        item.add_argument("--by", default=default_author())
+        item.set_defaults(func=cmd_review)
 
     dr = sub.add_parser("draft", help="draft import YAML from a policy document (一、关于……)")
     dr.add_argument("file")

@@ -159,3 +159,33 @@ class CatalogState(Base):
     id = Column(Integer, primary_key=True)
     revision = Column(Integer, nullable=False, default=0)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Feedback(Base):
+    """A hotline staff member's verdict on one answer: kept to find wrong topics and gaps
+    (``right_topic`` may name a topic the catalog does not have yet)."""
+
+    __tablename__ = "feedback"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    staff_name = Column(String(100), nullable=False)
+    sender = Column(String(128), nullable=False, index=True)
+    question = Column(Text, nullable=False)
+    topic = Column(String(100))  # what the bot answered; null when it gave no policy answer
+    correct = Column(Boolean, nullable=False)
+    right_topic = Column(String(100))
+    note = Column(Text)
+
+
+class ReviewDecision(Base):
+    """What an admin decided about a review-queue item (``t<event id>`` from the tracker
+    store, ``f<feedback id>`` from staff feedback), so it leaves the queue."""
+
+    __tablename__ = "review_decisions"
+
+    item_id = Column(String(40), primary_key=True)
+    decision = Column(String(16), nullable=False)  # accepted | dismissed
+    topic = Column(String(48))
+    decided_by = Column(String(100), nullable=False)
+    decided_at = Column(DateTime, nullable=False, default=utcnow)
