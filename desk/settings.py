@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DESK_VAR_DIR", PROJECT_ROOT / "var"))
@@ -75,3 +76,22 @@ def build_dir() -> Path:
 def gateway_url() -> str:
     """Where the running desk's gateway (the public Rasa port) is, for `desk publish`."""
     return os.environ.get("DESK_GATEWAY_URL") or "http://127.0.0.1:5005"
+
+
+def models_dir() -> Path:
+    """Where trained models are kept (the newest one is what `make run` serves)."""
+    return Path(os.environ.get("DESK_MODELS_DIR") or PROJECT_ROOT / "models")
+
+
+def newest_model() -> Optional[Path]:
+    """The most recently trained (or re-confirmed) model in models_dir(), if any."""
+    models = sorted(models_dir().glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def require_model() -> str:
+    """newest_model() as a string, or exit with what to do."""
+    model = newest_model()
+    if model is None:
+        raise SystemExit(f"no trained model in {models_dir()}: run `make train` first")
+    return str(model)

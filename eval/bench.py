@@ -16,6 +16,7 @@ from typing import List
 
 import httpx
 
+from desk import settings
 from desk.admin.processes import ROOT
 from tests.stack import STAFF_TOKEN, build_stack
 
@@ -93,10 +94,7 @@ def main() -> int:
             cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         training = time.perf_counter() - started
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        sys.exit("no model in models/: run `make train` first")
-    stack = build_stack(workdir, str(models[-1]))
+    stack = build_stack(workdir, settings.require_model())
     started = time.perf_counter()
     stack.start()
     load = time.perf_counter() - started

@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
+from desk import settings
 from desk.admin.evaluation import (
     HELDOUT_SETS,
     _same_aspect,
@@ -19,13 +19,6 @@ from desk.admin.evaluation import (
     print_table,
     score,
 )
-
-
-def latest_model() -> str:
-    models = sorted(Path("models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        sys.exit("no model in models/: run `make train` first")
-    return str(models[-1])
 
 
 def main() -> int:
@@ -40,7 +33,7 @@ def main() -> int:
     with new_session() as session:
         known = [r.id for r in all_records(session)]
     train_texts = {t.strip().lower() for t, _ in examples()}
-    model = args.model or latest_model()
+    model = args.model or settings.require_model()
     started = time.perf_counter()
     assistant = assistant_predictor(model, known)
     print(f"model {model} loaded in {time.perf_counter() - started:.1f}s; training examples: {len(train_texts)}")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from desk.admin.processes import ROOT
+from desk import settings
 from eval.bench import CONVERSATION, line
 from tests.stack import Stack, build_stack
 from tests.test_wechat import AES_KEY, APP_ID, FakeWeChat, text_xml
@@ -25,8 +25,8 @@ def default_model() -> Optional[str]:
     """DESK_TEST_MODEL, else the newest model in models/, else None (build_stack trains one)."""
     if os.environ.get("DESK_TEST_MODEL"):
         return os.environ["DESK_TEST_MODEL"]
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return str(models[-1]) if models else None
+    model = settings.newest_model()
+    return str(model) if model else None
 
 
 def run(wechat: FakeWeChat, turns: int, aes: bool, prefix: str) -> Tuple[List[float], int, int]:

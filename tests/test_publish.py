@@ -37,6 +37,7 @@ class Desk:
         self.env: Dict[str, str] = {
             **stack.env,
             "DESK_BUILD_DIR": str(workdir / "build"),
+            "DESK_MODELS_DIR": str(workdir / "models"),
             "DESK_GATEWAY_URL": f"http://127.0.0.1:{self.port}",
         }
         endpoints = write_endpoints(workdir / "endpoints.yml", action_port)

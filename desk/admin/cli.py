@@ -130,13 +130,14 @@ def training_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def train(out: str = "models", fixed_name: Optional[str] = None, force: bool = False) -> int:
+def train(out: Optional[str] = None, fixed_name: Optional[str] = None, force: bool = False) -> int:
     """Generate data and train, unless a model of the same fingerprint is already in `out`."""
     return 0 if train_model(out, fixed_name, force) else 1
 
 
-def train_model(out: str = "models", fixed_name: Optional[str] = None, force: bool = False) -> Optional[Path]:
+def train_model(out: Optional[str] = None, fixed_name: Optional[str] = None, force: bool = False) -> Optional[Path]:
     """The trained (or already matching) model's path, None if training failed."""
+    out = out or str(settings.models_dir())
     generate_from_db()
     fingerprint = training_fingerprint()
     stamp = Path(out if Path(out).is_absolute() else ROOT / out) / f".{fixed_name or 'desk'}.fingerprint"
@@ -167,16 +168,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     return train(args.out, args.fixed_model_name, args.force)
 
 
-def latest_model(directory: Path = ROOT / "models") -> Optional[Path]:
-    models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Held-out figures per language and per topic, and every topic's own examples."""
     from desk.admin import evaluation as ev
 
-    model = Path(args.model) if args.model else latest_model()
+    model = Path(args.model) if args.model else settings.newest_model()
     if model is None or not model.exists():
         print("no model: run `desk train` first", file=sys.stderr)
         return 1
@@ -363,7 +359,7 @@ def parser() -> argparse.ArgumentParser:
     dr.set_defaults(func=cmd_draft)
 
     tr = sub.add_parser("train", help="generate data and train (skips when nothing changed)")
-    tr.add_argument("--out", default="models")
+    tr.add_argument("--out", default=None, help="model directory (default: DESK_MODELS_DIR or models/)")
     tr.add_argument("--fixed-model-name", default=None)
     tr.add_argument("--force", action="store_true")
     tr.set_defaults(func=cmd_train)

@@ -15,13 +15,6 @@ from desk.admin.processes import ROOT, action_server, base_env, gateway_server, 
 RASA_PORT, ACTION_PORT, WEB_PORT = 5005, 5055, 8080
 
 
-def latest_model() -> str:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        sys.exit("no trained model in models/: run `make train`")
-    return str(models[-1])
-
-
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -36,7 +29,7 @@ def main() -> int:
     logs = settings.VAR_DIR / "logs"
     servers = [
         action_server(ACTION_PORT, env, logs),
-        gateway_server(RASA_PORT, latest_model(), str(ROOT / "endpoints.yml"), env, logs),
+        gateway_server(RASA_PORT, settings.require_model(), str(ROOT / "endpoints.yml"), env, logs),
     ]
     web = web_server(WEB_PORT, RASA_PORT, env, logs)
     if web:
