@@ -18,7 +18,7 @@ help:
 	@echo "make run      set up, load policies, train if needed, start everything"
 	@echo "make test     the whole test suite (what CI runs)"
 	@echo "make eval     accuracy on the held-out questions vs a TF-IDF baseline"
-	@echo "make bench    latency, throughput, memory, training and load time"
+	@echo "make bench    latency, throughput, memory, training/load time, WeChat, publish stall"
 	@echo "make db | data | train | validate | lint | clean"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -60,7 +60,10 @@ eval: data
 	$(BIN)/python -m eval.evaluate
 
 bench: train
-	$(BIN)/python -m eval.bench
+	$(BIN)/python -m eval.bench                               # through the gateway, as served
+	$(BIN)/python -m eval.bench --direct --skip-training      # Rasa server alone
+	$(BIN)/python -m eval.wechat_latency                      # WeChat callback, plaintext and AES
+	$(BIN)/python -m eval.publish_stall                       # callers' latency during desk publish
 
 clean:
 	rm -rf build models results .rasa

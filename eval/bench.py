@@ -17,8 +17,8 @@ from typing import List
 import httpx
 
 from desk import settings
-from desk.admin.processes import ROOT
-from tests.stack import STAFF_TOKEN, build_stack
+from desk.admin.processes import ROOT, action_server, gateway_server, wait_model_loaded, write_endpoints
+from tests.stack import RASA_TOKEN, STAFF_TOKEN, build_stack
 
 CONVERSATION = [
     "你好",
@@ -32,6 +32,21 @@ CONVERSATION = [
     "in English please",
     "where is the exit-entry bureau",
 ]
+
+
+def child_pids(pid: int) -> List[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def start_behind_gateway(stack) -> None:  # type: ignore[no-untyped-def]
+    """Like Stack.start, but the public port is the gateway supervising the Rasa server."""
+    endpoints = write_endpoints(stack.workdir / "endpoints.yml", stack.action_port)
+    logs = stack.workdir / "logs"
+    stack.servers["action"] = action_server(stack.action_port, stack.env, logs).start()
+    stack.servers["rasa"] = gateway_server(stack.rasa_port, stack.model, str(endpoints), stack.env, logs).start()
+    for server in stack.servers.values():
+        server.wait_ready()
+    wait_model_loaded(stack.rasa_port, RASA_TOKEN)
 
 
 def percentile(values: List[float], q: float) -> float:
@@ -83,6 +98,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--turns-per-session", type=int, default=20)
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--direct", action="store_true",
+                        help="talk to the Rasa server directly instead of through the gateway (as `make run` serves)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="desk-bench-"))
@@ -96,11 +113,15 @@ def main() -> int:
         training = time.perf_counter() - started
     stack = build_stack(workdir, settings.require_model())
     started = time.perf_counter()
-    stack.start()
+    if args.direct:
+        stack.start()
+    else:
+        start_behind_gateway(stack)
     load = time.perf_counter() - started
     try:
         url = f"{stack.url}/webhooks/hotline/webhook"
-        rasa_pid = stack.servers["rasa"].process.pid
+        front = stack.servers["rasa"].process.pid
+        rasa_pid = front if args.direct else child_pids(front)[0]
         action_pid = stack.servers["action"].process.pid
         rss_loaded = rss_mb(rasa_pid)
         with httpx.Client() as client:
@@ -116,7 +137,9 @@ def main() -> int:
                 sequential.append((time.perf_counter() - started) * 1000)
                 seq_errors += r.status_code != 200
         latencies, errors, elapsed = asyncio.run(concurrent(url, args.sessions, args.turns_per_session))
-        print("\nBenchmark: full turn through POST /webhooks/hotline/webhook (NLU, dialogue, action server, tracker store)")
+        route = "directly to the Rasa server" if args.direct else "through the gateway (as `make run` serves)"
+        print(f"\nBenchmark: full turn through POST /webhooks/hotline/webhook {route}"
+              " (NLU, dialogue, action server, tracker store)")
         print(line("sequential", sequential) + f"   errors {seq_errors}")
         print(f"{'sequential throughput':34} {len(sequential) / (sum(sequential) / 1000):.1f} requests/s")
         print(line(f"{args.sessions} concurrent sessions", latencies) + f"   errors {len(errors)}")
