@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from desk.dialogue.answers import DEFAULT_CONTACTS, compose, contact_line
 from desk.dialogue.turns import desk_payload, reply_language, requested_language, response_text
 from desk.dialogue.understanding import Turn, understand
-from desk.policies.repository import ContactView, PolicyRepository
+from desk.policies.repository import ContactView, PolicyRepository, TopicView
 
 FAILURES_BEFORE_HANDOFF = 2
 CONTACT_TOPIC = "contact"
@@ -28,8 +28,11 @@ def repository() -> PolicyRepository:
 
 
 def _language(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):  # a button payload ("/ask_port_visa") says nothing about the language
+        text = ""
     return reply_language(
-        tracker.latest_message.get("text") or "",
+        text,
         tracker.get_slot("language_preference"),
         tracker.get_slot("language"),
     )
@@ -37,6 +40,16 @@ def _language(tracker: Tracker) -> str:
 
 def _intent(tracker: Tracker) -> Dict[str, Any]:
     return tracker.latest_message.get("intent") or {}
+
+
+def other_language(lang: str) -> str:
+    return "en" if lang == "zh" else "zh"
+
+
+def _answer_other(topic: TopicView, aspect: Optional[str], lang: str) -> Dict[str, str]:
+    """The same topic and aspect composed in the other language (staff console)."""
+    other = other_language(lang)
+    return {"language": other, "text": compose(topic, aspect, other, _handoff_contacts()).text}
 
 
 def _handoff_contacts() -> List[ContactView]:
@@ -91,6 +104,7 @@ class ActionAnswer(Action):
                 answer=composed.answer,
                 sources=composed.sources,
                 confidence=turn.confidence,
+                answer_other=_answer_other(topic, turn.aspect, lang),
             ),
         )
         return [
@@ -179,6 +193,7 @@ class ActionSwitchLanguage(Action):
                 aspect=aspect,
                 answer=composed.answer,
                 sources=composed.sources,
+                answer_other=_answer_other(topic, aspect, lang),
             ),
         )
         return events

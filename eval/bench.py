@@ -17,8 +17,8 @@ from typing import List
 import httpx
 
 from desk import settings
-from desk.admin.processes import ROOT, action_server, gateway_server, wait_model_loaded, write_endpoints
-from tests.stack import RASA_TOKEN, STAFF_TOKEN, build_stack
+from desk.admin.processes import ROOT
+from tests.stack import STAFF_TOKEN, build_stack
 
 CONVERSATION = [
     "你好",
@@ -36,17 +36,6 @@ CONVERSATION = [
 
 def child_pids(pid: int) -> List[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def start_behind_gateway(stack) -> None:  # type: ignore[no-untyped-def]
-    """Like Stack.start, but the public port is the gateway supervising the Rasa server."""
-    endpoints = write_endpoints(stack.workdir / "endpoints.yml", stack.action_port)
-    logs = stack.workdir / "logs"
-    stack.servers["action"] = action_server(stack.action_port, stack.env, logs).start()
-    stack.servers["rasa"] = gateway_server(stack.rasa_port, stack.model, str(endpoints), stack.env, logs).start()
-    for server in stack.servers.values():
-        server.wait_ready()
-    wait_model_loaded(stack.rasa_port, RASA_TOKEN)
 
 
 def percentile(values: List[float], q: float) -> float:
@@ -112,11 +101,9 @@ def main() -> int:
         )
         training = time.perf_counter() - started
     stack = build_stack(workdir, settings.require_model())
+    stack.gateway = not args.direct
     started = time.perf_counter()
-    if args.direct:
-        stack.start()
-    else:
-        start_behind_gateway(stack)
+    stack.start()
     load = time.perf_counter() - started
     try:
         url = f"{stack.url}/webhooks/hotline/webhook"

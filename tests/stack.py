@@ -19,6 +19,7 @@ from desk.admin.processes import (
     action_server,
     base_env,
     free_port,
+    gateway_server,
     rasa_server,
     wait_model_loaded,
     write_endpoints,
@@ -38,16 +39,24 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     servers: Dict[str, Server] = field(default_factory=dict)
+    gateway: bool = True
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    def _front(self) -> Server:
+        """What listens on the public port: the gateway supervising a Rasa server, as
+        `make run` serves it, or (gateway=False) the Rasa server alone."""
+        endpoints, logs = str(self.workdir / "endpoints.yml"), self.workdir / "logs"
+        if self.gateway:
+            return gateway_server(self.rasa_port, self.model, endpoints, self.env, logs).start()
+        return rasa_server(self.rasa_port, self.model, endpoints, self.env, logs).start()
+
     def start(self) -> "Stack":
-        endpoints = write_endpoints(self.workdir / "endpoints.yml", self.action_port)
-        logs = self.workdir / "logs"
-        self.servers["action"] = action_server(self.action_port, self.env, logs).start()
-        self.servers["rasa"] = rasa_server(self.rasa_port, self.model, str(endpoints), self.env, logs).start()
+        write_endpoints(self.workdir / "endpoints.yml", self.action_port)
+        self.servers["action"] = action_server(self.action_port, self.env, self.workdir / "logs").start()
+        self.servers["rasa"] = self._front()
         for server in self.servers.values():
             server.wait_ready()
         wait_model_loaded(self.rasa_port, RASA_TOKEN)
@@ -55,10 +64,7 @@ class Stack:
 
     def restart_rasa(self) -> None:
         self.servers["rasa"].stop()
-        endpoints = self.workdir / "endpoints.yml"
-        self.servers["rasa"] = rasa_server(
-            self.rasa_port, self.model, str(endpoints), self.env, self.workdir / "logs"
-        ).start()
+        self.servers["rasa"] = self._front()
         self.servers["rasa"].wait_ready()
         wait_model_loaded(self.rasa_port, RASA_TOKEN)
 

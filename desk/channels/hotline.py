@@ -3,13 +3,20 @@
 Staff post the caller's question and get one JSON object with the bot's replies plus the
 structured answer, sources and confidence the actions attach as a ``desk`` custom payload.
 Bad requests get a 4xx with a JSON error and never reach the dialogue.
+
+``GET /webhooks/hotline/auth`` (same token) answers 200 or 401, for the console's sign-in.
+``POST /webhooks/hotline/feedback`` (same token) stores the staff's right/wrong verdict on
+an answer in the ``feedback`` table, so wrong topics and missing ones can be found later.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import re
+from dataclasses import asdict, dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -18,12 +25,18 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk import settings
+from desk.policies.db import new_session
+from desk.policies.models import Feedback
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
+MAX_TOPIC_CHARS = 100
+MAX_NOTE_CHARS = 1000
+MAX_STAFF_NAME_CHARS = 100
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class BadRequest(ValueError):
@@ -44,14 +57,7 @@ def bearer_ok(header: Optional[str], token: str) -> bool:
 
 def parse_request(body: bytes) -> tuple[str, str]:
     """The (sender, message) of a valid request body, else BadRequest."""
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object")
+    data = _json_object(body)
     sender, message = data.get("sender"), data.get("message")
     if not isinstance(sender, str) or not sender.strip():
         raise BadRequest("'sender' must be a non-empty string")
@@ -62,6 +68,76 @@ def parse_request(body: bytes) -> tuple[str, str]:
     if len(message) > MAX_MESSAGE_CHARS:
         raise BadRequest(f"'message' must be at most {MAX_MESSAGE_CHARS} characters")
     return sender.strip(), message.strip()
+
+
+def _json_object(body: bytes) -> Dict[str, Any]:
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest("body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
+
+
+def _text(data: Dict[str, Any], key: str, limit: int, required: bool, single_line: bool = True) -> Optional[str]:
+    """A trimmed string field within ``limit`` characters; None for an absent optional one."""
+    value = data.get(key)
+    if value is None or (not required and isinstance(value, str) and not value.strip()):
+        if required:
+            raise BadRequest(f"'{key}' must be a non-empty string")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"'{key}' must be a non-empty string")
+    value = value.strip()
+    if len(value) > limit:
+        raise BadRequest(f"'{key}' must be at most {limit} characters")
+    if CONTROL_CHARS.search(value) or (single_line and "\n" in value):
+        raise BadRequest(f"'{key}' contains control characters")
+    return value
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    sender: str
+    question: str
+    topic: Optional[str]
+    correct: bool
+    right_topic: Optional[str]
+    note: Optional[str]
+    staff_name: str
+
+
+def parse_feedback(body: bytes) -> FeedbackInput:
+    """The staff verdict of a valid feedback body, else BadRequest. ``topic`` is what the bot
+    answered (null when it gave no policy answer); ``right_topic`` only goes with a wrong one."""
+    data = _json_object(body)
+    correct = data.get("correct")
+    if not isinstance(correct, bool):
+        raise BadRequest("'correct' must be true or false")
+    feedback = FeedbackInput(
+        sender=_text(data, "sender", MAX_SENDER_CHARS, required=True),  # type: ignore[arg-type]
+        question=_text(data, "question", MAX_MESSAGE_CHARS, required=True, single_line=False),  # type: ignore[arg-type]
+        topic=_text(data, "topic", MAX_TOPIC_CHARS, required=False),
+        correct=correct,
+        right_topic=_text(data, "right_topic", MAX_TOPIC_CHARS, required=False),
+        note=_text(data, "note", MAX_NOTE_CHARS, required=False, single_line=False),
+        staff_name=_text(data, "staff_name", MAX_STAFF_NAME_CHARS, required=True),  # type: ignore[arg-type]
+    )
+    if correct and feedback.right_topic:
+        raise BadRequest("'right_topic' is only for an answer marked wrong")
+    return feedback
+
+
+def store_feedback(feedback: FeedbackInput, db_url: Optional[str] = None) -> int:
+    """Insert one feedback row; returns its id."""
+    with new_session(db_url) as session:
+        row = Feedback(**asdict(feedback))
+        session.add(row)
+        session.commit()
+        return int(row.id)
 
 
 def build_reply(sender: str, messages: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -86,6 +162,7 @@ def build_reply(sender: str, messages: List[Dict[str, Any]]) -> Dict[str, Any]:
         "answer": desk.get("answer"),
         "sources": desk.get("sources") or [],
         "handoff": bool(desk.get("handoff", False)),
+        "answer_other": desk.get("answer_other"),
     }
 
 
@@ -128,5 +205,27 @@ class HotlineInput(InputChannel):
             if not collector.messages:
                 return error(503, "the assistant gave no answer; is the action server running?")
             return response.json(build_reply(sender, collector.messages))
+
+        @hotline.route("/auth", methods=["GET"])
+        async def auth(request: Request) -> HTTPResponse:
+            """Lets the staff console check a token at sign-in without sending a message."""
+            if not bearer_ok(request.headers.get("Authorization"), settings.secret("DESK_STAFF_TOKEN")):
+                return error(401, "missing or wrong bearer token")
+            return response.json({"ok": True})
+
+        @hotline.route("/feedback", methods=["POST"])
+        async def feedback(request: Request) -> HTTPResponse:
+            if not bearer_ok(request.headers.get("Authorization"), settings.secret("DESK_STAFF_TOKEN")):
+                return error(401, "missing or wrong bearer token")
+            try:
+                verdict = parse_feedback(request.body or b"")
+            except BadRequest as exc:
+                return error(exc.status, str(exc))
+            try:
+                row_id = await asyncio.get_running_loop().run_in_executor(None, store_feedback, verdict)
+            except Exception:  # noqa: BLE001 - a database problem is the server's, not the caller's
+                logger.exception("storing feedback from %s failed", verdict.staff_name)
+                return error(503, "the feedback could not be stored; please retry")
+            return response.json({"id": row_id, "stored": True}, status=201)
 
         return hotline

@@ -58,8 +58,11 @@ def desk_payload(
     sources: Sequence[Dict[str, Any]] = (),
     handoff: bool = False,
     confidence: Optional[float] = None,
+    answer_other: Optional[Dict[str, str]] = None,
 ) -> Dict[str, Any]:
-    """The structured part of a bot turn (custom payload key ``desk``)."""
+    """The structured part of a bot turn (custom payload key ``desk``). ``answer_other`` is
+    the same answer composed in the other language ({"language", "text"}), so hotline staff
+    can read it to a caller who prefers it without asking the bot again."""
     return {
         "desk": {
             "language": language,
@@ -78,5 +81,6 @@ def desk_payload(
             "answer": answer,
             "sources": list(sources),
             "handoff": handoff,
+            "answer_other": answer_other,
         }
     }

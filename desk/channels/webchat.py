@@ -1,0 +1,100 @@
+"""Socket.IO channel for the web chat page: Rasa's stock ``socketio`` channel with three fixes.
+
+- With python-socketio 5.x ``AsyncServer.enter_room`` is a coroutine, and Rasa 3.6 calls it
+  without ``await``: the client never joins its session's room, so with
+  ``session_persistence`` no reply ever reaches the page. Here it is awaited.
+- Rasa 3.6's ``SocketIOOutput.send_custom_json`` calls ``sio.emit(evt, **payload)``, so our
+  ``{"desk": {...}}`` payload raises ``TypeError: emit() got an unexpected keyword argument
+  'desk'``. The exception escapes after the text was sent and before the tracker is saved,
+  so the conversation also loses its context. Here a custom payload goes out as one
+  ``bot_uttered`` event ``{"custom": {...}}`` (the shape the page expects).
+- A message is checked before it reaches the dialogue (string, length, session id), so a
+  bad client event is dropped with a log line instead of an exception in the server.
+
+Same credentials as Rasa's ``socketio`` channel (credentials.yml), same ``/socket.io`` path.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+MAX_SESSION_CHARS = 128
+
+
+class WebChatOutput(SocketIOOutput):
+    """Sends custom payloads as ``{"custom": payload}`` to the conversation's room."""
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+def message_fields(data: Any) -> Optional[tuple[str, str, Dict[str, Any]]]:
+    """(session_id, text, metadata) of a valid ``user_uttered`` event, else None."""
+    if not isinstance(data, dict):
+        return None
+    session_id, text = data.get("session_id"), data.get("message")
+    if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > MAX_SESSION_CHARS:
+        return None
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
+        return None
+    metadata = data.get("metadata")
+    return session_id.strip(), text.strip(), metadata if isinstance(metadata, dict) else {}
+
+
+class WebChatInput(SocketIOInput):
+    """Rasa's socket.io input with the fixed output channel; needs ``session_persistence``
+    (the page keeps its session id across reloads)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None
+
+        async def session_request(sid: str, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            valid = isinstance(requested, str) and 0 < len(requested.strip()) <= MAX_SESSION_CHARS
+            session_id = requested.strip() if valid else uuid.uuid4().hex  # type: ignore[union-attr]
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            fields = message_fields(data)
+            if fields is None:
+                logger.warning("socket.io message from %s ignored: needs session_id and message", sid)
+                return
+            session_id, text, metadata = fields
+            if not self.session_persistence:
+                session_id = sid
+            await on_new_message(
+                UserMessage(
+                    text,
+                    WebChatOutput(sio, self.bot_message_evt),
+                    session_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+
+        # replace the stock handlers registered by super().blueprint for the same events
+        sio.on("session_request", namespace=self.namespace)(session_request)
+        sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
+        return webhook

@@ -1,0 +1,1 @@
+"""The web pages' static server (web chat page and hotline staff console)."""

@@ -1,0 +1,378 @@
+/* Web chat page: talks to Rasa's socket.io channel (credentials.yml), keeps the session id
+ * and the transcript in localStorage so a reload continues the same conversation, and
+ * renders answers (lists, source) through render.js (textContent/createElement only: bot and
+ * user texts are never parsed as HTML). Plain ES2015 so it runs in the WeChat in-app browser. */
+(function () {
+  "use strict";
+
+  var STORE_KEY = "pudongDesk.chat.v1";
+  var MAX_KEPT = 200;
+  var REPLY_TIMEOUT_MS = 30000;
+
+  var TEXT = {
+    zh: {
+      htmlLang: "zh-CN",
+      title: "浦东国际人才服务",
+      subtitle: "签证、工作许可、居留等问题，中英文均可提问",
+      switchTo: "English",
+      switchLang: "en",
+      switchLabel: "Switch to English",
+      switchMessage: "请用中文",
+      newChat: "新对话",
+      newChatLabel: "开始新对话（清除本页记录）",
+      log: "对话记录",
+      you: "您：",
+      bot: "助手：",
+      inputLabel: "您的问题",
+      placeholder: "请输入您的问题",
+      send: "发送",
+      typing: "正在回复…",
+      connecting: "正在连接…",
+      offline: "连接中断，正在重连…（消息会在连接后发送）",
+      noServer: "无法连接服务，请稍后再试或拨打 12345。",
+      noReply: "暂未收到回复，请稍后再试。",
+      sources: "来源",
+      welcome: "您好！我可以回答来浦东工作、生活的外籍人才的常见问题：人才签证、口岸签证、工作许可、居留许可、永久居留、家属和家政人员证件、国际人才驿站与人才港、联系方式。",
+      hint: "例如：“口岸签证需要什么材料？”"
+    },
+    en: {
+      htmlLang: "en",
+      title: "Pudong Talent Desk",
+      subtitle: "Visas, work permits, residence: ask in English or Chinese",
+      switchTo: "中文",
+      switchLang: "zh-CN",
+      switchLabel: "切换到中文",
+      switchMessage: "in English please",
+      newChat: "New chat",
+      newChatLabel: "Start a new chat (clears this page's history)",
+      log: "Conversation",
+      you: "You: ",
+      bot: "Desk: ",
+      inputLabel: "Your question",
+      placeholder: "Type your question",
+      send: "Send",
+      typing: "Replying…",
+      connecting: "Connecting…",
+      offline: "Connection lost, reconnecting… (messages are sent once connected)",
+      noServer: "The service cannot be reached. Please try again later or call 12345.",
+      noReply: "No reply yet. Please try again in a moment.",
+      sources: "Source",
+      welcome: "Hello! I answer common questions of foreign talent working and living in Pudong: talent (R) visas, port visas, work permits, residence permits, permanent residence, permits for family and domestic helpers, the International Talent Station and Talent Port, and whom to contact.",
+      hint: "For example: “What documents do I need for a port visa?”"
+    }
+  };
+
+  var R = window.DeskRender;
+  var el = R.el;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var els = {
+    log: $("log"), status: $("status"), typing: $("typing"), form: $("composer"),
+    input: $("message"), send: $("send"), langSwitch: $("lang-switch"), newChat: $("new-chat")
+  };
+
+  /* ---------- storage (localStorage may be unavailable: private mode, some webviews) ---------- */
+
+  var memoryStore = null;
+
+  function readStore() {
+    try {
+      var raw = window.localStorage.getItem(STORE_KEY);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) {
+      return memoryStore;
+    }
+  }
+
+  function writeStore() {
+    state.messages = state.messages.slice(-MAX_KEPT);
+    memoryStore = state;
+    try {
+      window.localStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (e) { /* quota or disabled storage: keep the in-memory copy */ }
+  }
+
+  function newSessionId() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function defaultLang() {
+    var nav = (navigator.language || "zh").toLowerCase();
+    return nav.indexOf("zh") === 0 ? "zh" : "en";
+  }
+
+  var saved = readStore();
+  var state = saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages)
+    ? saved
+    : { sessionId: newSessionId(), lang: defaultLang(), messages: [] };
+  if (!TEXT[state.lang]) state.lang = "zh";
+
+  /* ---------- rendering ---------- */
+
+  function renderSources(container, sources, lang) {
+    if (!sources || !sources.length) return;
+    var box = el("div", "sources");
+    box.appendChild(el("span", "sources-label", TEXT[lang].sources + (lang === "zh" ? "：" : ": ")));
+    var list = el("ul");
+    sources.slice(0, 3).forEach(function (source) { list.appendChild(R.sourceItem(source, lang)); });
+    box.appendChild(list);
+    container.appendChild(box);
+  }
+
+  function renderMessage(message, index) {
+    var isBot = message.who === "bot";
+    var node = el("div", "msg " + (isBot ? "bot" : "user"));
+    node.setAttribute("data-index", String(index));
+    var lang = (message.desk && message.desk.language) || message.lang || state.lang;
+    if (!TEXT[lang]) lang = state.lang;
+    if (message.desk && message.desk.language) {
+      node.setAttribute("lang", TEXT[lang].htmlLang); // screen readers pick the right voice
+      node.setAttribute("data-lang", message.desk.language || "");
+      node.setAttribute("data-topic", message.desk.topic || "");
+      node.setAttribute("data-aspect", message.desk.aspect || "");
+      if (message.desk.handoff) node.classList.add("handoff");
+    }
+    node.appendChild(el("span", "visually-hidden", isBot ? TEXT[state.lang].bot : TEXT[state.lang].you));
+    var body = el("div", "body");
+    if (isBot) {
+      var desk = message.desk;
+      R.renderText(body, message.text, {
+        heading: !!(desk && desk.topic && desk.answer),
+        dropSourceLine: !!(desk && desk.sources && desk.sources.length)
+      });
+      if (desk) renderSources(body, desk.sources, lang);
+    } else {
+      body.appendChild(el("p", null, message.text));
+    }
+    node.appendChild(body);
+    if (isBot && message.buttons && message.buttons.length) {
+      var group = el("div", "quick-replies");
+      group.setAttribute("role", "group");
+      var live = index === state.messages.length - 1;
+      message.buttons.forEach(function (button) {
+        var b = el("button", "chip", button.title);
+        b.type = "button";
+        b.disabled = !live;
+        b.addEventListener("click", function () {
+          send(button.payload, button.title);
+          els.input.focus();
+        });
+        group.appendChild(b);
+      });
+      node.appendChild(group);
+    }
+    return node;
+  }
+
+  function renderAll() {
+    var welcome = $("welcome");
+    while (els.log.lastChild && els.log.lastChild !== welcome) els.log.removeChild(els.log.lastChild);
+    state.messages.forEach(function (message, index) { els.log.appendChild(renderMessage(message, index)); });
+    scrollToEnd();
+  }
+
+  function rerender(index) {
+    var old = els.log.querySelector('[data-index="' + index + '"]');
+    var fresh = renderMessage(state.messages[index], index);
+    if (old) els.log.replaceChild(fresh, old); else els.log.appendChild(fresh);
+  }
+
+  function disableOldQuickReplies() {
+    var buttons = els.log.querySelectorAll(".quick-replies button");
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+  }
+
+  function scrollToEnd() {
+    els.log.scrollTop = els.log.scrollHeight;
+  }
+
+  function applyLabels() {
+    var t = TEXT[state.lang];
+    document.documentElement.lang = t.htmlLang;
+    $("title").textContent = t.title;
+    $("subtitle").textContent = t.subtitle;
+    $("welcome-text").textContent = t.welcome;
+    $("welcome-hint").textContent = t.hint;
+    $("message-label").textContent = t.inputLabel;
+    $("typing-text").textContent = t.typing;
+    els.input.placeholder = t.placeholder;
+    els.send.textContent = t.send;
+    els.langSwitch.textContent = t.switchTo;
+    els.langSwitch.setAttribute("lang", t.switchLang);
+    els.langSwitch.setAttribute("aria-label", t.switchLabel);
+    els.newChat.textContent = t.newChat;
+    els.newChat.setAttribute("aria-label", t.newChatLabel);
+    els.log.setAttribute("aria-label", t.log);
+    document.title = t.title + " · " + (state.lang === "zh" ? "Pudong Talent Desk" : "浦东国际人才服务");
+    showStatus(currentStatus);
+  }
+
+  var currentStatus = null;
+  function showStatus(key) {
+    currentStatus = key;
+    els.status.textContent = key ? TEXT[state.lang][key] : "";
+    els.status.hidden = !key;
+  }
+
+  var typingTimer = null;
+  function setTyping(on) {
+    els.typing.hidden = !on;
+    if (typingTimer) { clearTimeout(typingTimer); typingTimer = null; }
+    if (on) {
+      typingTimer = setTimeout(function () { setTyping(false); showStatus("noReply"); }, REPLY_TIMEOUT_MS);
+    }
+  }
+
+  /* ---------- conversation ---------- */
+
+  var socket = null;
+  var ready = false;
+  var pending = [];
+
+  function addMessage(message) {
+    state.messages.push(message);
+    if (state.messages.length > MAX_KEPT) {
+      writeStore();
+      renderAll();
+      return;
+    }
+    disableOldQuickReplies();
+    els.log.appendChild(renderMessage(message, state.messages.length - 1));
+    writeStore();
+    scrollToEnd();
+  }
+
+  function emitMessage(payload) {
+    socket.emit("user_uttered", { message: payload, session_id: state.sessionId });
+  }
+
+  /* Show ``shown`` (the button title, or the text typed) and send ``payload``. */
+  function send(payload, shown) {
+    payload = String(payload || "").trim();
+    if (!payload) return;
+    addMessage({ who: "user", text: shown || payload });
+    setTyping(true);
+    if (ready) emitMessage(payload); else pending.push(payload);
+  }
+
+  function keptDesk(desk) {
+    return {
+      language: desk.language || null,
+      topic: desk.topic || null,
+      aspect: desk.aspect || null,
+      answer: desk.answer ? { title: desk.answer.title || null } : null,
+      sources: Array.isArray(desk.sources) ? desk.sources.slice(0, 5) : [],
+      handoff: !!desk.handoff
+    };
+  }
+
+  function followLanguage(lang) {
+    if (TEXT[lang] && lang !== state.lang) {
+      state.lang = lang;
+      applyLabels();
+    }
+  }
+
+  function onBotMessage(data) {
+    if (!data || typeof data !== "object") return;
+    showStatus(null);
+    var custom = data.custom && typeof data.custom === "object" ? data.custom : null;
+    var desk = custom && custom.desk && typeof custom.desk === "object" ? custom.desk : null;
+    if (desk) {
+      setTyping(false);
+      var last = state.messages.length - 1;
+      if (last >= 0 && state.messages[last].who === "bot" && !state.messages[last].desk) {
+        state.messages[last].desk = keptDesk(desk);
+        state.messages[last].lang = desk.language || state.messages[last].lang;
+        writeStore();
+        rerender(last);
+        scrollToEnd();
+      }
+      followLanguage(desk.language);
+      return;
+    }
+    var text = typeof data.text === "string" ? data.text : "";
+    var replies = data.quick_replies || data.buttons || [];
+    var buttons = Array.isArray(replies) ? replies.filter(function (b) {
+      return b && typeof b.title === "string" && typeof b.payload === "string";
+    }).map(function (b) { return { title: b.title, payload: b.payload }; }) : [];
+    if (!text && !buttons.length) return;
+    setTyping(false);
+    addMessage({ who: "bot", text: text, buttons: buttons, lang: null });
+  }
+
+  function connect() {
+    var config = window.DESK_CONFIG || {};
+    if (typeof window.io !== "function" || !config.rasaUrl) {
+      showStatus("noServer");
+      return;
+    }
+    showStatus("connecting");
+    socket = window.io(config.rasaUrl, { path: "/socket.io", reconnectionDelayMax: 10000 });
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: state.sessionId });
+    });
+    socket.on("session_confirm", function (sessionId) {
+      if (typeof sessionId === "string" && sessionId && sessionId !== state.sessionId) {
+        state.sessionId = sessionId;
+        writeStore();
+      }
+      ready = true;
+      showStatus(null);
+      var queued = pending;
+      pending = [];
+      queued.forEach(emitMessage);
+    });
+    socket.on("bot_uttered", onBotMessage);
+    socket.on("disconnect", function () {
+      ready = false;
+      showStatus("offline");
+    });
+    socket.on("connect_error", function () {
+      ready = false;
+      showStatus("offline");
+    });
+  }
+
+  function switchLanguage() {
+    var target = state.lang === "zh" ? "en" : "zh";
+    state.lang = target;
+    writeStore();
+    applyLabels();
+    send(TEXT[target].switchMessage);
+    els.langSwitch.focus();
+  }
+
+  function newChat() {
+    state = { sessionId: newSessionId(), lang: state.lang, messages: [] };
+    writeStore();
+    pending = [];
+    setTyping(false);
+    renderAll();
+    if (socket) {
+      ready = false;
+      socket.disconnect();
+      socket.connect();
+    }
+    els.input.focus();
+  }
+
+  els.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = els.input.value;
+    if (!text.trim()) { els.input.focus(); return; }
+    els.input.value = "";
+    send(text);
+    els.input.focus();
+  });
+  els.langSwitch.addEventListener("click", switchLanguage);
+  els.newChat.addEventListener("click", newChat);
+
+  applyLabels();
+  renderAll();
+  connect();
+  // focus the input where there is a keyboard anyway; on phones it would pop the keyboard up
+  if (window.matchMedia && window.matchMedia("(pointer: fine)").matches) els.input.focus();
+})();
