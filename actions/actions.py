@@ -46,8 +46,16 @@ def other_language(lang: str) -> str:
     return "en" if lang == "zh" else "zh"
 
 
-def _answer_other(topic: TopicView, aspect: Optional[str], lang: str) -> Dict[str, str]:
-    """The same topic and aspect composed in the other language (staff console)."""
+STAFF_CHANNELS = {"hotline"}
+
+
+def _answer_other(
+    tracker: Tracker, topic: TopicView, aspect: Optional[str], lang: str
+) -> Optional[Dict[str, str]]:
+    """The same topic and aspect composed in the other language, for the staff console only:
+    every byte of a bot turn is stored in the tracker and re-read on each later turn."""
+    if tracker.get_latest_input_channel() not in STAFF_CHANNELS:
+        return None
     other = other_language(lang)
     return {"language": other, "text": compose(topic, aspect, other, _handoff_contacts()).text}
 
@@ -104,7 +112,7 @@ class ActionAnswer(Action):
                 answer=composed.answer,
                 sources=composed.sources,
                 confidence=turn.confidence,
-                answer_other=_answer_other(topic, turn.aspect, lang),
+                answer_other=_answer_other(tracker, topic, turn.aspect, lang),
             ),
         )
         return [
@@ -193,7 +201,7 @@ class ActionSwitchLanguage(Action):
                 aspect=aspect,
                 answer=composed.answer,
                 sources=composed.sources,
-                answer_other=_answer_other(topic, aspect, lang),
+                answer_other=_answer_other(tracker, topic, aspect, lang),
             ),
         )
         return events

@@ -35,7 +35,8 @@ CONVERSATION = [
 
 
 def child_pids(pid: int) -> List[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    """Children of any thread of ``pid`` (the gateway starts Rasa from a worker thread)."""
+    return [int(p) for task in Path(f"/proc/{pid}/task").iterdir() for p in (task / "children").read_text().split()]
 
 
 def percentile(values: List[float], q: float) -> float:

@@ -100,7 +100,7 @@ def use_test_repository(repository, monkeypatch):
     monkeypatch.setattr(acts, "_repository", repository)
 
 
-def run_answer(text: str, intent: str, domain, aspect: str | None = None, slots=None):
+def run_answer(text: str, intent: str, domain, aspect: str | None = None, slots=None, channel: str = "hotline"):
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.9},
@@ -109,7 +109,8 @@ def run_answer(text: str, intent: str, domain, aspect: str | None = None, slots=
     }
     if aspect:
         latest["aspect"] = {"name": aspect, "confidence": 0.9}
-    tracker = Tracker("t", slots or {}, latest, [], False, None, {}, "action_listen")
+    events = [{"event": "user", "text": text, "input_channel": channel}]
+    tracker = Tracker("t", slots or {}, latest, events, False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
     acts.ActionAnswer().run(dispatcher, tracker, domain)
     return dispatcher.messages[-1]
@@ -123,6 +124,9 @@ def test_policy_answer_carries_the_other_language(use_test_repository, domain) -
     english = run_answer("what documents for a port visa", "ask_port_visa", domain, aspect="materials")
     assert english["custom"]["desk"]["answer_other"]["language"] == "zh"
     assert "来源：" in english["custom"]["desk"]["answer_other"]["text"]
+    # only staff read it: other channels do not carry (and store) a second copy of the answer
+    rest = run_answer("口岸签证需要什么材料", "ask_port_visa", domain, aspect="materials", channel="rest")
+    assert rest["custom"]["desk"]["answer_other"] is None
 
 
 def test_a_button_payload_keeps_the_conversation_language(use_test_repository, domain) -> None:
