@@ -119,6 +119,45 @@ class Featurizer:
     def transform(self, messages: List[Message]) -> csr_matrix:
         return self._matrix(messages, fit=False)
 
+    def row(self, message: Message) -> Tuple[np.ndarray, np.ndarray]:
+        """(column indices, values) of one message's feature row: the same numbers as
+        ``transform`` but without sklearn's per-call validation and sparse-matrix set-up,
+        which cost ~2 ms per vectoriser for a single short message."""
+        text = self._texts([message])[0]
+        parts = [(self.words, self._words(message, text)), (self.chars, text)]
+        columns: List[int] = []
+        values: List[float] = []
+        offset = 0
+        for vectorizer, document in parts:
+            counts: Dict[int, int] = {}
+            vocabulary = vectorizer.vocabulary_
+            for term in vectorizer.build_analyzer()(document):
+                index = vocabulary.get(term)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            if counts:
+                index = np.fromiter(counts, dtype=np.int64, count=len(counts))
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                weights = (1.0 + np.log(tf)) * vectorizer.idf_[index]
+                weights /= np.linalg.norm(weights) or 1.0
+                columns.extend((index + offset).tolist())
+                values.extend(weights.tolist())
+            offset += len(vocabulary)
+        for hit in self.matcher.find(text) if self.keyword_weight else ():
+            column = self.index.get(f"{hit.kind}:{hit.value}")
+            if column is not None:
+                columns.append(offset + column)
+                values.append(self.keyword_weight)
+        return np.asarray(columns, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+
+def fast_proba(model: LogisticRegression, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``predict_proba`` of a multinomial logistic regression for one sparse row."""
+    scores = model.coef_[:, columns] @ values + model.intercept_
+    scores -= scores.max()
+    exp = np.exp(scores)
+    return exp / exp.sum()
+
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
@@ -217,10 +256,9 @@ class DeskClassifier(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.intent_model is None or self.featurizer is None:
             return messages
-        features = self.featurizer.transform(messages)
-        intent_probs = self.intent_model.predict_proba(features)
+        intent_probs = [fast_proba(self.intent_model, *self.featurizer.row(m)) for m in messages]
         aspect_probs = (
-            self.aspect_model.predict_proba(self.aspect_featurizer.transform(messages))
+            [fast_proba(self.aspect_model, *self.aspect_featurizer.row(m)) for m in messages]
             if self.aspect_model is not None and self.aspect_featurizer is not None
             else None
         )
