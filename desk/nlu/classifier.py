@@ -106,22 +106,15 @@ class Featurizer:
         data = np.full(len(rows), self.keyword_weight)
         return csr_matrix((data, (rows, cols)), shape=(len(texts), max(1, len(self.labels))))
 
-    def _matrix(self, messages: List[Message], fit: bool) -> csr_matrix:
+    def fit(self, messages: List[Message]) -> csr_matrix:
+        """Fit the vectorisers and return the training matrix (inference uses ``row``)."""
         texts = self._texts(messages)
         words = [self._words(m, t) for m, t in zip(messages, texts)]
-        if fit:
-            return hstack([self.words.fit_transform(words), self.chars.fit_transform(texts), self._keywords(texts)]).tocsr()
-        return hstack([self.words.transform(words), self.chars.transform(texts), self._keywords(texts)]).tocsr()
-
-    def fit(self, messages: List[Message]) -> csr_matrix:
-        return self._matrix(messages, fit=True)
-
-    def transform(self, messages: List[Message]) -> csr_matrix:
-        return self._matrix(messages, fit=False)
+        return hstack([self.words.fit_transform(words), self.chars.fit_transform(texts), self._keywords(texts)]).tocsr()
 
     def row(self, message: Message) -> Tuple[np.ndarray, np.ndarray]:
-        """(column indices, values) of one message's feature row: the same numbers as
-        ``transform`` but without sklearn's per-call validation and sparse-matrix set-up,
+        """(column indices, values) of one message's feature row: the same numbers as the
+        fitted vectorisers' ``transform`` but without sklearn's per-call validation and set-up,
         which cost ~2 ms per vectoriser for a single short message."""
         text = self._texts([message])[0]
         parts = [(self.words, self._words(message, text)), (self.chars, text)]

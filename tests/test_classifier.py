@@ -1,0 +1,32 @@
+"""The fast single-message inference path gives the same features and probabilities as
+sklearn's own transform / predict_proba."""
+
+import jieba
+import numpy as np
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.training_data.message import Message
+from sklearn.linear_model import LogisticRegression
+
+from desk.nlu.classifier import Featurizer, fast_proba
+
+TEXTS = ["工作许可需要什么材料", "how long is the R visa valid", "口岸签证 docs", "permanent residence card",
+         "永久居留要多久", "where do I apply for a work permit"]
+LABELS = ["a", "b", "c", "d", "d", "a"]
+TABLES = {"topic:work_permit": ["work permit", "工作许可"], "aspect:materials": ["材料", "docs"]}
+
+
+def test_row_and_fast_proba_match_sklearn() -> None:
+    for featurizer in (Featurizer(TABLES, 1.0), Featurizer(TABLES, 1.0, mask_topics=True)):
+        messages = []
+        for text in TEXTS:
+            message = Message(data={"text": text})
+            message.set("text_tokens", [Token(w, s) for w, s, _ in jieba.tokenize(text) if w.strip()])
+            messages.append(message)
+        matrix = featurizer.fit(messages)
+        model = LogisticRegression(max_iter=1000).fit(matrix, LABELS)
+        for i, message in enumerate(messages):
+            columns, values = featurizer.row(message)
+            dense = np.zeros(matrix.shape[1])
+            np.add.at(dense, columns, values)
+            assert np.allclose(dense, matrix[i].toarray()[0])
+            assert np.allclose(fast_proba(model, columns, values), model.predict_proba(matrix[i])[0])
