@@ -9,13 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from desk.dialogue.answers import DEFAULT_CONTACTS, compose, contact_line
+from desk.dialogue.answers import compose, contact_line, handoff_contacts
 from desk.dialogue.turns import desk_payload, reply_language, requested_language, response_text
 from desk.dialogue.understanding import Turn, understand
-from desk.policies.repository import ContactView, PolicyRepository, TopicView
+from desk.policies.repository import ContactView, PolicyRepository
 
 FAILURES_BEFORE_HANDOFF = 2
-CONTACT_TOPIC = "contact"
 
 _repository: Optional[PolicyRepository] = None
 
@@ -42,28 +41,8 @@ def _intent(tracker: Tracker) -> Dict[str, Any]:
     return tracker.latest_message.get("intent") or {}
 
 
-def other_language(lang: str) -> str:
-    return "en" if lang == "zh" else "zh"
-
-
-STAFF_CHANNELS = {"hotline"}
-
-
-def _answer_other(
-    tracker: Tracker, topic: TopicView, aspect: Optional[str], lang: str
-) -> Optional[Dict[str, str]]:
-    """The same topic and aspect composed in the other language, for the staff console only:
-    every byte of a bot turn is stored in the tracker and re-read on each later turn."""
-    if tracker.get_latest_input_channel() not in STAFF_CHANNELS:
-        return None
-    other = other_language(lang)
-    return {"language": other, "text": compose(topic, aspect, other, _handoff_contacts()).text}
-
-
 def _handoff_contacts() -> List[ContactView]:
-    topic = repository().get(CONTACT_TOPIC)
-    contacts = [c for c in (topic.contacts if topic else ()) if c.phone]
-    return contacts or list(DEFAULT_CONTACTS)
+    return handoff_contacts(repository())
 
 
 class ActionAnswer(Action):
@@ -109,10 +88,7 @@ class ActionAnswer(Action):
                 topic=topic.id,
                 aspect=aspect,
                 alternatives=turn.alternatives,
-                answer=composed.answer,
-                sources=composed.sources,
                 confidence=turn.confidence,
-                answer_other=_answer_other(tracker, topic, turn.aspect, lang),
             ),
         )
         return [
@@ -199,9 +175,6 @@ class ActionSwitchLanguage(Action):
                 intent=_intent(tracker),
                 topic=topic.id,
                 aspect=aspect,
-                answer=composed.answer,
-                sources=composed.sources,
-                answer_other=_answer_other(tracker, topic, aspect, lang),
             ),
         )
         return events

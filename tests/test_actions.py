@@ -49,9 +49,9 @@ def test_answer_in_chinese_with_materials_and_source(domain) -> None:
         acts.ActionAnswer(), tracker("口岸签证需要什么材料", "ask_port_visa", aspect="materials"), domain
     )
     assert payload["topic"] == "port_visa" and payload["aspect"] == "materials"
-    assert payload["language"] == "zh" and payload["sources"]
-    assert "来源：浦人社提复〔2023〕30号" in texts[0]
-    assert payload["answer"]["materials"]
+    assert payload["language"] == "zh" and "来源：浦人社提复〔2023〕30号" in texts[0]
+    # the stored turn keeps only the decision; channels add the structured answer
+    assert "answer" not in payload and "sources" not in payload
     assert slots == {"topic": "port_visa", "aspect": "materials", "language": "zh", "failed_turns": 0.0}
 
 
@@ -102,7 +102,7 @@ def test_small_talk_and_out_of_scope(domain) -> None:
     texts, payload, _, _ = run(acts.ActionSmallTalk(), tracker("你好", "greet"), domain)
     assert payload["topic"] is None and "您好" in texts[0]
     texts, payload, _, _ = run(acts.ActionSmallTalk(), tracker("how do I open a bank account", "out_of_scope"), domain)
-    assert payload["topic"] is None and payload["answer"] is None and "Sorry" in texts[0]
+    assert payload["topic"] is None and "Sorry" in texts[0]
 
 
 def test_handoff_gives_hotline_details(domain) -> None:

@@ -1,5 +1,5 @@
-"""Staff feedback (validation and storage) and the other-language answer the staff console
-shows: unit level on a real SQLite database; the browser flow is in test_web.py."""
+"""Staff feedback (validation and storage), unit level on a real SQLite database; the
+browser flow is in test_web.py."""
 
 from __future__ import annotations
 
@@ -7,16 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-import actions.actions as acts
 from desk.channels.hotline import (
     MAX_NOTE_CHARS,
     BadRequest,
     FeedbackInput,
-    build_reply,
     parse_feedback,
     store_feedback,
 )
@@ -90,52 +86,3 @@ def test_feedback_is_stored_with_time_and_staff_name(db_url: str) -> None:
         "call-1", "王老师", False, "talent_visa", "port_visa",
     )
     assert row.note == "caller meant the port visa" and row.created_at is not None
-
-
-# ---------------------------------------------------------------- the other language
-
-
-@pytest.fixture
-def use_test_repository(repository, monkeypatch):
-    monkeypatch.setattr(acts, "_repository", repository)
-
-
-def run_answer(text: str, intent: str, domain, aspect: str | None = None, slots=None, channel: str = "hotline"):
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
-        "intent_ranking": [{"name": intent, "confidence": 0.9}],
-        "entities": [],
-    }
-    if aspect:
-        latest["aspect"] = {"name": aspect, "confidence": 0.9}
-    events = [{"event": "user", "text": text, "input_channel": channel}]
-    tracker = Tracker("t", slots or {}, latest, events, False, None, {}, "action_listen")
-    dispatcher = CollectingDispatcher()
-    acts.ActionAnswer().run(dispatcher, tracker, domain)
-    return dispatcher.messages[-1]
-
-
-def test_policy_answer_carries_the_other_language(use_test_repository, domain) -> None:
-    message = run_answer("口岸签证需要什么材料", "ask_port_visa", domain, aspect="materials")
-    other = message["custom"]["desk"]["answer_other"]
-    assert other["language"] == "en" and other["text"].startswith("Port visa")
-    assert "Source:" in other["text"] and "documents required" in other["text"]
-    english = run_answer("what documents for a port visa", "ask_port_visa", domain, aspect="materials")
-    assert english["custom"]["desk"]["answer_other"]["language"] == "zh"
-    assert "来源：" in english["custom"]["desk"]["answer_other"]["text"]
-    # only staff read it: other channels do not carry (and store) a second copy of the answer
-    rest = run_answer("口岸签证需要什么材料", "ask_port_visa", domain, aspect="materials", channel="rest")
-    assert rest["custom"]["desk"]["answer_other"] is None
-
-
-def test_a_button_payload_keeps_the_conversation_language(use_test_repository, domain) -> None:
-    message = run_answer("/ask_port_visa", "ask_port_visa", domain, slots={"language": "zh"})
-    assert message["custom"]["desk"]["language"] == "zh" and message["text"].startswith("【")
-
-
-def test_hotline_reply_passes_answer_other_through() -> None:
-    other = {"language": "en", "text": "Port visa — overview"}
-    with_other = build_reply("c", [{"text": "答", "custom": {"desk": {"topic": "port_visa", "answer_other": other}}}])
-    assert with_other["answer_other"] == other
-    assert build_reply("c", [{"text": "hi"}])["answer_other"] is None

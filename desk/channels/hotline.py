@@ -1,7 +1,9 @@
 """Hotline answer assistant: ``POST /webhooks/hotline/webhook`` (CONTRACT.md).
 
-Staff post the caller's question and get one JSON object with the bot's replies plus the
-structured answer, sources and confidence the actions attach as a ``desk`` custom payload.
+Staff post the caller's question and get one JSON object with the bot's replies, what the
+actions decided (the ``desk`` custom payload: topic, aspect, language, confidence) and the
+structured answer, its sources and the other-language copy composed from the repository
+(desk.dialogue.structured).
 Bad requests get a 4xx with a JSON error and never reach the dialogue.
 
 ``GET /webhooks/hotline/auth`` (same token) answers 200 or 401, for the console's sign-in.
@@ -25,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk import settings
+from desk.dialogue.structured import expand_messages
 from desk.policies.db import new_session
 from desk.policies.models import Feedback
 
@@ -204,7 +207,7 @@ class HotlineInput(InputChannel):
                 return error(503, "the assistant could not process the message; please retry")
             if not collector.messages:
                 return error(503, "the assistant gave no answer; is the action server running?")
-            return response.json(build_reply(sender, collector.messages))
+            return response.json(build_reply(sender, expand_messages(collector.messages, with_other_language=True)))
 
         @hotline.route("/auth", methods=["GET"])
         async def auth(request: Request) -> HTTPResponse:

@@ -24,6 +24,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from desk.dialogue.structured import expand
+
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
@@ -36,6 +38,9 @@ class WebChatOutput(SocketIOOutput):
     async def send_custom_json(
         self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
     ) -> None:
+        desk = json_message.get("desk")
+        if isinstance(desk, dict):
+            json_message = {**json_message, "desk": expand(desk)}
         await self._send_message(recipient_id, {"custom": json_message})
 
 

@@ -1,12 +1,12 @@
-"""Compose the reply for a topic and aspect in the user's language, with its source line,
-plus the structured answer (CONTRACT.md fields) for channels that render it themselves."""
+"""Compose the reply for a topic and aspect in the user's language, with its source line;
+and the structured answer (CONTRACT.md fields) for channels that render it themselves."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
-from desk.policies.repository import ContactView, SourceView, TopicView
+from desk.policies.repository import ContactView, PolicyRepository, SourceView, TopicView
 
 LABELS: Dict[str, Dict[str, str]] = {
     "zh": {
@@ -58,11 +58,20 @@ DEFAULT_CONTACTS = (
 )
 
 
+CONTACT_TOPIC = "contact"
+
+
+def handoff_contacts(repo: PolicyRepository) -> List[ContactView]:
+    """Whom a user is sent to when the desk cannot help: the contact topic's numbers, or
+    the citizen hotline when the database has none."""
+    topic = repo.get(CONTACT_TOPIC)
+    contacts = [c for c in (topic.contacts if topic else ()) if c.phone]
+    return contacts or list(DEFAULT_CONTACTS)
+
+
 @dataclass
 class ComposedAnswer:
     text: str
-    answer: Dict[str, Any]
-    sources: List[Dict[str, Any]]
     has_facts: bool
 
 
@@ -170,9 +179,4 @@ def compose(
         lines.append(label["ask_official"])
         lines.extend(f"• {contact_line(c, lang)}" for c in contacts[:3])
     lines.append(source_line(topic.sources, lang))
-    return ComposedAnswer(
-        text="\n".join(lines),
-        answer=structured_answer(topic, lang),
-        sources=structured_sources(topic),
-        has_facts=body is not None,
-    )
+    return ComposedAnswer(text="\n".join(lines), has_facts=body is not None)

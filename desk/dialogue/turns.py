@@ -54,15 +54,13 @@ def desk_payload(
     topic: Optional[str] = None,
     aspect: Optional[str] = None,
     alternatives: Sequence[Tuple[str, float]] = (),
-    answer: Optional[Dict[str, Any]] = None,
-    sources: Sequence[Dict[str, Any]] = (),
     handoff: bool = False,
     confidence: Optional[float] = None,
-    answer_other: Optional[Dict[str, str]] = None,
 ) -> Dict[str, Any]:
-    """The structured part of a bot turn (custom payload key ``desk``). ``answer_other`` is
-    the same answer composed in the other language ({"language", "text"}), so hotline staff
-    can read it to a caller who prefers it without asking the bot again."""
+    """The structured part of a bot turn (custom payload key ``desk``): what the bot decided,
+    nothing more, because it is stored with every turn. Channels that show the structured
+    answer, its sources or the other-language copy add them on the way out
+    (desk.dialogue.structured)."""
     return {
         "desk": {
             "language": language,
@@ -78,9 +76,6 @@ def desk_payload(
                 for t, c in alternatives
                 if t != topic
             ][:3],
-            "answer": answer,
-            "sources": list(sources),
             "handoff": handoff,
-            "answer_other": answer_other,
         }
     }
