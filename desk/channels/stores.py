@@ -4,6 +4,7 @@ endpoints.yml needs no secrets and a fresh checkout works without any variable s
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ from sqlalchemy.pool import QueuePool
 
 from desk import settings
 
+logger = logging.getLogger(__name__)
+
 _SESSION_START = (
     "(SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started)"
 )
@@ -30,6 +33,10 @@ SELECT_SESSION = text(f"SELECT data FROM events WHERE {_CURRENT_SESSION} ORDER B
 SELECT_ALL = text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id")
 COUNT_SESSION = text(f"SELECT count(*) FROM events WHERE {_CURRENT_SESSION}")
 
+# Events a turn works on: about ten turns. Slots still reflect the whole session.
+WINDOW_EVENTS = 120
+_STORED_TAIL = "_desk_stored_tail"
+
 
 class EnvSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store on the SQLAlchemy URL in DESK_TRACKER_URL
@@ -38,7 +45,16 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     Same table and the same semantics as Rasa's store (events of the latest session, new
     events appended on save), but with plain SQL statements instead of ORM queries, which
     profiling showed spending ~5 ms per turn building statement cache keys.
+
+    A turn works on a window of the latest events (``WINDOW_EVENTS``): the tracker is rebuilt
+    from the whole session, so slots (topic, aspect, language) are exact, but keeps only the
+    window. Without it every cost of a turn — RulePolicy replaying the history, the tracker
+    sent to the action server and parsed there — grew with the conversation (a 200-turn
+    conversation answered three times slower than a new one). The full history stays in the
+    database and in the ``/conversations/{id}/tracker`` API.
     """
+
+    window = WINDOW_EVENTS
 
     def __init__(self, domain: Any = None, host: Optional[str] = None, event_broker: Any = None, **kwargs: Any) -> None:
         url = host if host and "://" in host else settings.tracker_url()
@@ -76,19 +92,35 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 statement, {"sender": sender_id, "started": SessionStarted.type_name}
             ).fetchall()
         events = [json.loads(row[0]) for row in rows]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return None
+        if not (self.domain and events):
+            return None
+        # Rasa wraps this store and asks for an unbounded history; a turn gets the window.
+        window = None if fetch_events_from_all_sessions else self.window
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots, window)
+        setattr(tracker, _STORED_TAIL, tracker.events[-1] if tracker.events else None)
+        return tracker
+
+    def _unsaved_events(self, tracker: DialogueStateTracker, connection: Any) -> List[Any]:
+        """Events appended since the tracker was loaded or last saved. A windowed tracker
+        has dropped old events, so counting rows cannot tell; the last stored event can."""
+        events = list(tracker.events)
+        tail = getattr(tracker, _STORED_TAIL, False)
+        if tail is False:  # a tracker this store did not load (a new conversation)
+            params = {"sender": tracker.sender_id, "started": SessionStarted.type_name}
+            stored = connection.execute(COUNT_SESSION, params).scalar() or 0
+            return events[stored:]
+        for index in range(len(events) - 1, -1, -1):
+            if events[index] is tail:
+                return events[index + 1 :]
+        if tail is not None:
+            logger.warning("conversation %s: more new events than the window; some not stored", tracker.sender_id)
+        return events
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
-        params = {"sender": tracker.sender_id, "started": SessionStarted.type_name}
         with self.engine.begin() as connection:
-            stored = connection.execute(COUNT_SESSION, params).scalar() or 0
             rows: List[Dict[str, Any]] = []
-            for index, tracker_event in enumerate(tracker.events):
-                if index < stored:
-                    continue
+            for tracker_event in self._unsaved_events(tracker, connection):
                 data = tracker_event.as_dict()
                 rows.append(
                     {
@@ -102,6 +134,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 )
             if rows:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
+        setattr(tracker, _STORED_TAIL, tracker.events[-1] if tracker.events else None)
 
 
 class EnvLockStore:

@@ -1,0 +1,58 @@
+"""The SQL tracker store on a real SQLite file: a turn works on a window of the latest
+events, while slots, the stored history and the full-tracker API stay complete."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+from desk.channels.stores import WINDOW_EVENTS, EnvSQLTrackerStore
+from tests.conftest import ROOT
+
+
+def one_turn(store: EnvSQLTrackerStore, sender: str, turn: int) -> None:
+    """What Rasa's processor does per message: load, append the turn's events, save."""
+    tracker = asyncio.run(store.get_or_create_tracker(sender))
+    tracker.update(UserUttered(f"question {turn}", {"name": "ask_port_visa", "confidence": 0.9}))
+    tracker.update(ActionExecuted("action_answer"))
+    tracker.update(BotUttered(f"answer {turn}"))
+    if turn == 0:
+        tracker.update(SlotSet("language_preference", "en"))  # set once, long before the window
+    tracker.update(SlotSet("aspect", f"aspect-{turn}"))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+
+
+def test_long_conversation_keeps_slots_and_history_but_loads_a_window(tmp_path: Path) -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = EnvSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    turns = 60  # 5 events each: 300 events, more than twice the window
+    for turn in range(turns):
+        one_turn(store, "long", turn)
+
+    windowed = asyncio.run(store.get_or_create_tracker("long"))
+    assert len(windowed.events) == WINDOW_EVENTS
+    assert windowed.get_slot("language_preference") == "en"
+    assert windowed.get_slot("aspect") == f"aspect-{turns - 1}"
+    assert windowed.latest_message.text == f"question {turns - 1}"
+
+    full = asyncio.run(store.retrieve_full_tracker("long"))
+    users = [e.text for e in full.events if isinstance(e, UserUttered)]
+    assert users == [f"question {t}" for t in range(turns)]  # every turn stored once, in order
+    assert len(full.events) == 1 + turns * 5 + 1  # action_listen at creation, +1 slot on turn 0
+
+
+def test_saving_twice_stores_nothing_twice(tmp_path: Path) -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = EnvSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    one_turn(store, "twice", 0)
+    tracker = asyncio.run(store.get_or_create_tracker("twice"))
+    asyncio.run(store.save(tracker))
+    tracker.update(SlotSet("topic", "port_visa"))
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))
+    full = asyncio.run(store.retrieve_full_tracker("twice"))
+    assert len(full.events) == 1 + 6 + 1 and full.get_slot("topic") == "port_visa"
