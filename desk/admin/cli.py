@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import yaml
 
 from desk import settings
 from desk.admin import generate as gen
+from desk.admin.priority import become_background
 from desk.policies.db import new_session
 from desk.policies.importer import all_records, default_author, history, import_paths, revert
 from desk.policies.schema import ImportError_
@@ -203,17 +203,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from desk.admin import publish as pub
 
     # Training and evaluating are CPU-heavy; on a small machine the live servers must keep
-    # answering first, so this process (and the training it starts) yields the CPU.
-    os.nice(10)
+    # answering first, so this process (and the training it starts) runs in the background.
+    priority = become_background()
     started = time.monotonic()
+
+    def phase(name: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {name}", flush=True)
+
     try:
         live = pub.live_model()
+        phase(f"training ({priority})")
         model = train_model()
         if model is None:
             print("training failed: nothing changed live", file=sys.stderr)
             return 1
         with new_session() as session:
             records = all_records(session)
+        phase("gate: evaluating the candidate against the live model")
         result = pub.gate(model, live, records)
         print(f"gate figures: {json.dumps(result.figures, ensure_ascii=False)}")
         if not result.passed:
@@ -223,6 +229,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if Path(live).resolve() == model.resolve():
             print(f"{model.name} is already live")
             return 0
+        phase("swap: the gateway loads the new model next to the live one")
         swap = pub.swap(model)
     except pub.PublishError as exc:
         print(f"publish failed, nothing changed live: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional
 import httpx
 
 from desk import settings
+from desk.admin.priority import become_background
 
 ROOT = settings.PROJECT_ROOT
 
@@ -46,6 +47,7 @@ class Server:
     health_url: str
     env: Dict[str, str]
     log_path: Path
+    background: bool = False
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
 
     def start(self) -> Server:
@@ -53,7 +55,7 @@ class Server:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=become_background if self.background else None,
         )
         return self
 
@@ -96,12 +98,12 @@ def action_server(port: int, env: Dict[str, str], log_dir: Path) -> Server:
 
 def rasa_server(
     port: int, model: str, endpoints: str, env: Dict[str, str], log_dir: Path,
-    credentials: str = "credentials.yml", nice: int = 0,
+    credentials: str = "credentials.yml", background: bool = False,
 ) -> Server:
+    """A Rasa server; ``background`` starts it at background CPU priority (desk.admin.priority)."""
     return Server(
         "Rasa server",
         [
-            *(["nice", "-n", str(nice)] if nice else []),
             venv_bin("python"), "-m", "desk.rasa_server", "run",
             "--model", model,
             "--port", str(port),
@@ -114,6 +116,7 @@ def rasa_server(
         f"http://127.0.0.1:{port}/",
         env,
         log_dir / "rasa-server.log",
+        background=background,
     )
 
 

@@ -10,10 +10,11 @@ nothing live. Every publish and rollback is recorded in var/published.json.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import httpx
 
@@ -21,6 +22,8 @@ from desk import settings
 
 MAX_DROP = 0.01
 HISTORY = "published.json"
+FIGURES_CACHE = "gate-figures.json"
+METRICS = ("topic", "oos_rejection", "aspect")
 
 
 class PublishError(RuntimeError):
@@ -64,24 +67,61 @@ class GateResult:
     reasons: List[str] = field(default_factory=list)
 
 
+def figures_key(model: Path, questions: List[dict], known: List[str]) -> str:
+    """What a model's held-out figures depend on: the model file's content, the questions,
+    the topics the database knows and the code that turns a parse into a topic."""
+    from desk.dialogue import understanding
+    from desk.nlu import code_fingerprint
+
+    digest = hashlib.sha256()
+    with model.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(json.dumps([questions, sorted(known), code_fingerprint()], ensure_ascii=False,
+                             sort_keys=True).encode())
+    digest.update(Path(understanding.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def model_figures(model: Path, questions: List[dict], known: List[str],
+                  predictor: Optional[Callable[[str], Any]] = None) -> Dict[str, float]:
+    """Held-out figures of ``model``, evaluated once and kept in var/gate-figures.json: the
+    live model was usually the candidate of the last publish, so the gate need not load it
+    again (a model load is ~10 s of CPU on a small machine)."""
+    from desk.admin import evaluation as ev
+
+    path = settings.VAR_DIR / FIGURES_CACHE
+    try:
+        cache: Dict[str, Dict[str, float]] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    key = figures_key(model, questions, known)
+    if key not in cache:
+        scores = ev.score(questions, predictor or ev.assistant_predictor(str(model), known))["all"]
+        cache = {key: {k: round(scores[k], 4) for k in METRICS}, **dict(list(cache.items())[:19])}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(cache, indent=1), encoding="utf-8")
+    return cache[key]
+
+
 def gate(candidate: Path, live: Optional[str], records: List[Any]) -> GateResult:
     from desk.admin import evaluation as ev
 
     known = [r.id for r in records]
     questions = ev.heldout(ev.HELDOUT_SETS["dev"])
-    new = ev.assistant_predictor(str(candidate), known)
-    new_scores = ev.score(questions, new)["all"]
-    result = GateResult(True, {"candidate": {k: round(new_scores[k], 4) for k in ("topic", "oos_rejection", "aspect")}})
+    predict = ev.assistant_predictor(str(candidate), known)
+    new_scores = model_figures(candidate, questions, known, predict)
+    result = GateResult(True, {"candidate": new_scores})
     if live and Path(live).exists() and Path(live).resolve() != candidate.resolve():
-        old_scores = ev.score(questions, ev.assistant_predictor(live, known))["all"]
-        result.figures["live"] = {k: round(old_scores[k], 4) for k in ("topic", "oos_rejection", "aspect")}
+        old_scores = model_figures(Path(live), questions, known)
+        result.figures["live"] = old_scores
         for metric in ("topic", "oos_rejection"):
             if new_scores[metric] < old_scores[metric] - MAX_DROP:
                 result.passed = False
                 result.reasons.append(
                     f"held-out {metric} would drop from {old_scores[metric]:.3f} to {new_scores[metric]:.3f}"
                 )
-    shares = ev.topic_self_check(new, records)
+    shares = ev.topic_self_check(predict, records)
     result.figures["own_examples"] = {t: round(s, 3) for t, s in shares.items()}
     for topic, share in shares.items():
         if share < ev.MIN_SELF_RECOGNITION:

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import hmac
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -22,22 +21,30 @@ import httpx
 from aiohttp import web
 
 from desk import settings
+from desk.admin.priority import restore_foreground
 from desk.admin.processes import Server, base_env, free_port, rasa_server, wait_model_loaded
 from desk.gateway.proxy import Proxy
 
 logger = logging.getLogger(__name__)
 DRAIN_SECONDS = 30.0
-LOADING_NICE = 15
 
 
 WARM_UP = ("口岸签证需要什么材料", "how long is the R visa valid", "你好")
+WARM_UP_SENDER = "_gateway_warm_up"
 
 
-def warm_up(port: int, token: str) -> None:
-    """Run a few messages through the new model before it takes traffic: the first parse
-    of a fresh process initialises jieba and the classifiers (about a second)."""
-    for text in WARM_UP:
-        httpx.post(f"http://127.0.0.1:{port}/model/parse", params={"token": token}, json={"text": text}, timeout=30)
+def warm_up(port: int, env: Dict[str, str]) -> None:
+    """Run a few questions through the new process's whole turn (hotline channel, NLU,
+    policies, action server, tracker store, structured answer) before it takes traffic:
+    first use of each costs up to a second in a fresh process (jieba, classifiers, the
+    policy catalogue, database connections), and no caller should pay it."""
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(timeout=30) as client:
+        for text in WARM_UP:
+            client.post(f"{base}/model/parse", params={"token": env["RASA_AUTH_TOKEN"]}, json={"text": text})
+            if env.get("DESK_STAFF_TOKEN"):
+                client.post(f"{base}/webhooks/hotline/webhook", json={"sender": WARM_UP_SENDER, "message": text},
+                            headers={"Authorization": f"Bearer {env['DESK_STAFF_TOKEN']}"})
 
 
 class Gateway:
@@ -51,21 +58,18 @@ class Gateway:
         self._lock = asyncio.Lock()
 
     def _start_rasa(self, model: str) -> tuple[Server, int]:
-        """Start and warm up a Rasa process for ``model``. It loads at low CPU priority so
-        the live process keeps answering quickly on a small machine, then gets normal
-        priority back before it takes traffic (where the OS allows raising it)."""
+        """Start and warm up a Rasa process for ``model``. Next to a live one it loads in the
+        background CPU class, so the live process keeps answering at full speed on a small
+        machine, and gets normal priority back before it takes traffic."""
         port = free_port()
-        loading_nice = LOADING_NICE if self.current is not None else 0
-        server = rasa_server(port, model, self.endpoints, self.env, self.log_dir, nice=loading_nice).start()
+        background = self.current is not None
+        server = rasa_server(port, model, self.endpoints, self.env, self.log_dir, background=background).start()
         try:
             server.wait_ready()
             wait_model_loaded(port, self.env["RASA_AUTH_TOKEN"])
-            warm_up(port, self.env["RASA_AUTH_TOKEN"])
-            if loading_nice and server.process:
-                try:
-                    os.setpriority(os.PRIO_PROCESS, server.process.pid, 0)
-                except OSError:
-                    logger.info("could not restore normal priority of the new Rasa process")
+            warm_up(port, self.env)
+            if background and server.process and not restore_foreground(server.process.pid):
+                logger.warning("the new Rasa process keeps background priority (no CAP_SYS_NICE)")
         except Exception:
             server.stop()
             raise
