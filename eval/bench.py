@@ -87,6 +87,8 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=300, help="sequential turns")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--turns-per-session", type=int, default=20)
+    parser.add_argument("--long-turns", type=int, default=200,
+                        help="turns of one long conversation (latency of its first vs last 20 turns)")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--direct", action="store_true",
                         help="talk to the Rasa server directly instead of through the gateway (as `make run` serves)")
@@ -124,12 +126,22 @@ def main() -> int:
                                 headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=60)
                 sequential.append((time.perf_counter() - started) * 1000)
                 seq_errors += r.status_code != 200
+            long: List[float] = []
+            for i in range(args.long_turns):
+                started = time.perf_counter()
+                r = client.post(url, json={"sender": "bench-long", "message": CONVERSATION[i % 10]},
+                                headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=60)
+                long.append((time.perf_counter() - started) * 1000)
+                seq_errors += r.status_code != 200
         latencies, errors, elapsed = asyncio.run(concurrent(url, args.sessions, args.turns_per_session))
         route = "directly to the Rasa server" if args.direct else "through the gateway (as `make run` serves)"
         print(f"\nBenchmark: full turn through POST /webhooks/hotline/webhook {route}"
               " (NLU, dialogue, action server, tracker store)")
         print(line("sequential", sequential) + f"   errors {seq_errors}")
         print(f"{'sequential throughput':34} {len(sequential) / (sum(sequential) / 1000):.1f} requests/s")
+        if len(long) >= 40:
+            print(line("long conversation, turns 1-20", long[:20]))
+            print(line(f"long conversation, turns {len(long) - 19}-{len(long)}", long[-20:]))
         print(line(f"{args.sessions} concurrent sessions", latencies) + f"   errors {len(errors)}")
         print(f"{'concurrent throughput':34} {len(latencies) / elapsed:.1f} requests/s")
         print(f"{'Rasa server RSS':34} {rss_loaded:.0f} MB after load, {rss_mb(rasa_pid):.0f} MB after the run")
