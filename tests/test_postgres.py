@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from desk.channels.stores import EnvSQLTrackerStore
+from desk.channels.stores import WINDOW_EVENTS, EnvSQLTrackerStore
 from desk.policies.db import session_factory
 from desk.policies.importer import import_paths
 from desk.policies.repository import PolicyRepository
@@ -65,3 +65,19 @@ def test_tracker_store_on_postgres(pg_url: str) -> None:
     assert restored.get_slot("topic") == "port_visa" and restored.get_slot("aspect") == "duration"
     full = asyncio.run(store.retrieve_full_tracker("pg-user"))
     assert [e.as_dict()["event"] for e in full.events] == [e.as_dict()["event"] for e in tracker.events]
+
+
+def test_windowed_tracker_on_postgres(pg_url: str) -> None:
+    """The window query (LIMIT, GROUP BY, coalesce) on PostgreSQL, as on SQLite."""
+    from tests.test_tracker_store import one_turn
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = EnvSQLTrackerStore(domain=domain, host=pg_url)
+    for turn in range(40):
+        one_turn(store, "pg-long", turn)
+    windowed = asyncio.run(store.get_or_create_tracker("pg-long"))
+    assert len(windowed.events) == WINDOW_EVENTS
+    assert windowed.get_slot("language_preference") == "en" and windowed.get_slot("topic") == "talent_visa"
+    assert windowed.get_slot("aspect") == "aspect-39"
+    full = asyncio.run(store.retrieve_full_tracker("pg-long"))
+    assert [e.text for e in full.events if isinstance(e, UserUttered)] == [f"question {t}" for t in range(40)]

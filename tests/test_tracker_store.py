@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, AllSlotsReset, BotUttered, SlotSet, UserUttered
 
 from desk.channels.stores import WINDOW_EVENTS, EnvSQLTrackerStore
 from tests.conftest import ROOT
@@ -21,6 +21,9 @@ def one_turn(store: EnvSQLTrackerStore, sender: str, turn: int) -> None:
     tracker.update(BotUttered(f"answer {turn}"))
     if turn == 0:
         tracker.update(SlotSet("language_preference", "en"))  # set once, long before the window
+        tracker.update(SlotSet("topic", "port_visa"))
+    if turn == 1:
+        tracker.update(SlotSet("topic", "talent_visa"))  # its latest value counts, not the first
     tracker.update(SlotSet("aspect", f"aspect-{turn}"))
     tracker.update(ActionExecuted("action_listen"))
     asyncio.run(store.save(tracker))
@@ -35,14 +38,33 @@ def test_long_conversation_keeps_slots_and_history_but_loads_a_window(tmp_path: 
 
     windowed = asyncio.run(store.get_or_create_tracker("long"))
     assert len(windowed.events) == WINDOW_EVENTS
+    with store.engine.connect() as connection:  # what a turn reads: the window + one row per slot
+        read = store._window_events(connection, {"sender": "long", "started": "session_started"})
+    assert WINDOW_EVENTS < len(read) <= WINDOW_EVENTS + len(domain.slots)
     assert windowed.get_slot("language_preference") == "en"
+    assert windowed.get_slot("topic") == "talent_visa"
     assert windowed.get_slot("aspect") == f"aspect-{turns - 1}"
     assert windowed.latest_message.text == f"question {turns - 1}"
 
     full = asyncio.run(store.retrieve_full_tracker("long"))
     users = [e.text for e in full.events if isinstance(e, UserUttered)]
     assert users == [f"question {t}" for t in range(turns)]  # every turn stored once, in order
-    assert len(full.events) == 1 + turns * 5 + 1  # action_listen at creation, +1 slot on turn 0
+    assert len(full.events) == 1 + turns * 5 + 3  # action_listen at creation, slots on turns 0-1
+    assert full.get_slot("topic") == "talent_visa" and full.get_slot("language_preference") == "en"
+
+
+def test_a_slot_reset_before_the_window_still_counts(tmp_path: Path) -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = EnvSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    one_turn(store, "reset", 0)
+    tracker = asyncio.run(store.get_or_create_tracker("reset"))
+    tracker.update(AllSlotsReset())
+    asyncio.run(store.save(tracker))
+    for turn in range(2, 40):
+        one_turn(store, "reset", turn)
+    windowed = asyncio.run(store.get_or_create_tracker("reset"))
+    assert windowed.get_slot("language_preference") is None and windowed.get_slot("topic") is None
+    assert windowed.get_slot("aspect") == "aspect-39"
 
 
 def test_saving_twice_stores_nothing_twice(tmp_path: Path) -> None:
@@ -55,4 +77,4 @@ def test_saving_twice_stores_nothing_twice(tmp_path: Path) -> None:
     asyncio.run(store.save(tracker))
     asyncio.run(store.save(tracker))
     full = asyncio.run(store.retrieve_full_tracker("twice"))
-    assert len(full.events) == 1 + 6 + 1 and full.get_slot("topic") == "port_visa"
+    assert len(full.events) == 1 + 7 + 1 and full.get_slot("topic") == "port_visa"
