@@ -16,6 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -35,18 +36,23 @@ COUNT_SESSION = text(f"SELECT count(*) FROM events WHERE {_CURRENT_SESSION}")
 
 # Events a turn works on: about ten turns. Slots still reflect the whole session.
 WINDOW_EVENTS = 120
-SELECT_WINDOW = text(f"SELECT id, data FROM events WHERE {_CURRENT_SESSION} ORDER BY id DESC LIMIT :limit")
+# The window's queries read one conversation's rows by (sender_id, type_name) or backwards by
+# id, so their cost does not grow with the conversation; the index makes the former cheap.
+CREATE_TYPE_INDEX = text("CREATE INDEX IF NOT EXISTS ix_events_sender_type ON events (sender_id, type_name)")
+SESSION_START = text("SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started")
+SELECT_WINDOW = text(
+    "SELECT id, data FROM events WHERE sender_id = :sender AND timestamp >= :start ORDER BY id DESC LIMIT :limit"
+)
 # Events before the window that still shape the tracker's state: the latest of each slot,
 # active loop and pause/resume since the last restart or slot reset.
-_LAST_RESET = (
-    f"(SELECT max(id) FROM events WHERE {_CURRENT_SESSION} AND id < :first"
-    " AND type_name IN ('restart', 'reset_slots'))"
+LAST_RESET = text(
+    "SELECT max(id) FROM events WHERE sender_id = :sender AND type_name IN ('restart', 'reset_slots')"
+    " AND timestamp >= :start AND id < :first"
 )
 SELECT_STATE_BEFORE = text(
-    "SELECT data FROM events WHERE id IN (SELECT max(id) FROM events WHERE"
-    f" {_CURRENT_SESSION} AND id < :first AND id > coalesce({_LAST_RESET}, 0)"
-    " AND type_name IN ('slot', 'active_loop', 'pause', 'resume') GROUP BY type_name, action_name)"
-    " ORDER BY id"
+    "SELECT data FROM events WHERE id IN (SELECT max(id) FROM events WHERE sender_id = :sender"
+    " AND type_name IN ('slot', 'active_loop', 'pause', 'resume') AND timestamp >= :start"
+    " AND id > :after AND id < :first GROUP BY type_name, action_name) ORDER BY id"
 )
 _STORED_TAIL = "_desk_stored_tail"
 
@@ -78,6 +84,11 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             self._use_pooled_sqlite(url)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(CREATE_TYPE_INDEX)
+        except SQLAlchemyError as exc:  # e.g. no CREATE right on a shared database: slower, still right
+            logger.warning("could not create the tracker store's type index: %s", exc)
 
     def _use_pooled_sqlite(self, url: str) -> None:
         """Rasa opens a new SQLite connection per turn; a small pool in WAL mode saves
@@ -118,11 +129,14 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         """The session's latest ``window`` events, preceded (when the session is longer) by
         the older events that still decide the state, so loading a turn costs the same in a
         long conversation as in a short one."""
+        start = connection.execute(SESSION_START, params).scalar()
+        params = {**params, "start": start if start is not None else 0.0}
         rows = connection.execute(SELECT_WINDOW, {**params, "limit": self.window}).fetchall()
         events = [json.loads(data) for _, data in reversed(rows)]
         if len(rows) == self.window:
             first = min(row_id for row_id, _ in rows)
-            before = connection.execute(SELECT_STATE_BEFORE, {**params, "first": first}).fetchall()
+            after = connection.execute(LAST_RESET, {**params, "first": first}).scalar() or 0
+            before = connection.execute(SELECT_STATE_BEFORE, {**params, "first": first, "after": after})
             events = [json.loads(data) for (data,) in before] + events
         return events
 
