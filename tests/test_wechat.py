@@ -85,6 +85,7 @@ class FakeWeChat:
     token: str = TOKEN
     app_id: str = APP_ID
     aes_key: str = AES_KEY
+    client: Optional[httpx.Client] = None  # one kept-alive connection, as WeChat's servers may use
 
     @property
     def key(self) -> bytes:
@@ -131,7 +132,7 @@ class FakeWeChat:
             kwargs = {"params": self.params(token), "content": xml}
         else:
             kwargs = self.request(xml, aes, token)
-        return httpx.post(f"{self.url}/webhooks/wechat/webhook", timeout=30, **kwargs)
+        return (self.client or httpx).post(f"{self.url}/webhooks/wechat/webhook", timeout=30, **kwargs)  # type: ignore[attr-defined]
 
     def open_reply(self, response: httpx.Response, aes: bool = False) -> Dict[str, str]:
         """The reply's fields; in safe mode after checking its signature and decrypting it."""
