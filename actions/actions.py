@@ -3,7 +3,7 @@ and desk.policies for the facts, and send the composed reply with its structured
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,18 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from desk.dialogue.answers import compose, contact_line, handoff_contacts
 from desk.dialogue.turns import desk_payload, reply_language, requested_language, response_text
 from desk.dialogue.understanding import Turn, understand
-from desk.policies.repository import ContactView, PolicyRepository
+from desk.policies.repository import ContactView, shared_repository
 
 FAILURES_BEFORE_HANDOFF = 2
-
-_repository: Optional[PolicyRepository] = None
-
-
-def repository() -> PolicyRepository:
-    global _repository
-    if _repository is None:
-        _repository = PolicyRepository()
-    return _repository
 
 
 def _language(tracker: Tracker) -> str:
@@ -42,7 +33,7 @@ def _intent(tracker: Tracker) -> Dict[str, Any]:
 
 
 def _handoff_contacts() -> List[ContactView]:
-    return handoff_contacts(repository())
+    return handoff_contacts(shared_repository())
 
 
 class ActionAnswer(Action):
@@ -56,7 +47,7 @@ class ActionAnswer(Action):
     ) -> List[EventType]:
         message = tracker.latest_message
         lang = _language(tracker)
-        repo = repository()
+        repo = shared_repository()
         turn = understand(
             intent=_intent(tracker).get("name"),
             ranking=message.get("intent_ranking") or [],
@@ -76,7 +67,7 @@ class ActionAnswer(Action):
     def _answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn, lang: str
     ) -> List[EventType]:
-        topic = repository().get(turn.topic)  # type: ignore[arg-type]
+        topic = shared_repository().get(turn.topic)  # type: ignore[arg-type]
         assert topic is not None
         composed = compose(topic, turn.aspect, lang, _handoff_contacts())
         aspect = turn.aspect if turn.aspect != "overview" or composed.has_facts else None
@@ -106,7 +97,7 @@ class ActionAnswer(Action):
         turn: Turn,
         lang: str,
     ) -> List[EventType]:
-        repo = repository()
+        repo = shared_repository()
         entity = f'{{"aspect": "{turn.aspect}"}}' if turn.aspect else ""
         buttons = [
             {"title": repo.get(t).title[lang], "payload": f"/ask_{t}{entity}"}  # type: ignore[union-attr]
@@ -159,7 +150,7 @@ class ActionSwitchLanguage(Action):
         )
         events: List[EventType] = [SlotSet("language_preference", lang), SlotSet("language", lang)]
         topic_id = tracker.get_slot("topic")
-        topic = repository().get(topic_id) if topic_id else None
+        topic = shared_repository().get(topic_id) if topic_id else None
         if topic is None:
             dispatcher.utter_message(
                 text=response_text(domain, "utter_language_switched", lang),

@@ -8,11 +8,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as acts
+import desk.policies.repository as repository_module
 
 
 @pytest.fixture(autouse=True)
 def use_test_repository(repository, monkeypatch):
-    monkeypatch.setattr(acts, "_repository", repository)
+    monkeypatch.setattr(repository_module, "_shared", repository)
 
 
 def tracker(

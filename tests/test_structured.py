@@ -12,13 +12,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as acts
+import desk.policies.repository as repository_module
 from desk.channels.hotline import build_reply
 from desk.dialogue.structured import expand, expand_messages
 
 
 @pytest.fixture(autouse=True)
 def use_test_repository(repository, monkeypatch):
-    monkeypatch.setattr(acts, "_repository", repository)
+    monkeypatch.setattr(repository_module, "_shared", repository)
 
 
 def answer(text: str, intent: str, domain, aspect: Optional[str] = None, slots=None) -> Dict[str, Any]:

@@ -14,16 +14,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from desk.dialogue.answers import compose, handoff_contacts, structured_answer, structured_sources
-from desk.policies.repository import PolicyRepository
-
-_repository: Optional[PolicyRepository] = None
-
-
-def repository() -> PolicyRepository:
-    global _repository
-    if _repository is None:
-        _repository = PolicyRepository()
-    return _repository
+from desk.policies.repository import PolicyRepository, shared_repository
 
 
 def other_language(lang: str) -> str:
@@ -34,7 +25,7 @@ def expand(desk: Dict[str, Any], with_other_language: bool = False,
            repo: Optional[PolicyRepository] = None) -> Dict[str, Any]:
     """A copy of a stored ``desk`` payload with ``answer``, ``sources`` and (for staff)
     ``answer_other`` filled in from the repository; the stored payload is left untouched."""
-    repo = repo or repository()
+    repo = repo or shared_repository()
     expanded = {**desk, "answer": None, "sources": [], "answer_other": None}
     topic_id, lang = desk.get("topic"), desk.get("language")
     topic = repo.get(topic_id) if isinstance(topic_id, str) else None

@@ -143,3 +143,15 @@ class PolicyRepository:
 
     def ids(self) -> List[str]:
         return list(self._catalog())
+
+
+_shared: Optional[PolicyRepository] = None
+
+
+def shared_repository() -> PolicyRepository:
+    """The process's one repository (and catalogue cache), created on first use: the action
+    server's actions and the Rasa server's channels each read through it."""
+    global _shared
+    if _shared is None:
+        _shared = PolicyRepository()
+    return _shared
