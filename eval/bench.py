@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
+from typing import Callable, List, Tuple
 
 import httpx
 
@@ -49,6 +49,20 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def timed_turns(client: httpx.Client, url: str, turns: int, sender: Callable[[int], str]) -> Tuple[List[float], int]:
+    """Latencies (ms) of ``turns`` sequential hotline messages on one connection, and how many
+    failed; ``sender(i)`` names the conversation of message i."""
+    latencies: List[float] = []
+    errors = 0
+    for i in range(turns):
+        started = time.perf_counter()
+        response = client.post(url, json={"sender": sender(i), "message": CONVERSATION[i % len(CONVERSATION)]},
+                               headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=60)
+        latencies.append((time.perf_counter() - started) * 1000)
+        errors += response.status_code != 200
+    return latencies, errors
 
 
 async def session(client: httpx.AsyncClient, url: str, name: str, turns: int, latencies: List[float], errors: List[str]) -> None:
@@ -115,24 +129,10 @@ def main() -> int:
         action_pid = stack.servers["action"].process.pid
         rss_loaded = rss_mb(rasa_pid)
         with httpx.Client() as client:
-            for i in range(20):  # warm-up
-                client.post(url, json={"sender": "warm", "message": CONVERSATION[i % 10]},
-                            headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=60)
-            sequential: List[float] = []
-            seq_errors = 0
-            for i in range(args.turns):
-                started = time.perf_counter()
-                r = client.post(url, json={"sender": f"bench-s{i // 10}", "message": CONVERSATION[i % 10]},
-                                headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=60)
-                sequential.append((time.perf_counter() - started) * 1000)
-                seq_errors += r.status_code != 200
-            long: List[float] = []
-            for i in range(args.long_turns):
-                started = time.perf_counter()
-                r = client.post(url, json={"sender": "bench-long", "message": CONVERSATION[i % 10]},
-                                headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=60)
-                long.append((time.perf_counter() - started) * 1000)
-                seq_errors += r.status_code != 200
+            timed_turns(client, url, 20, lambda i: "warm")
+            sequential, seq_errors = timed_turns(client, url, args.turns, lambda i: f"bench-s{i // 10}")
+            long, long_errors = timed_turns(client, url, args.long_turns, lambda i: "bench-long")
+            seq_errors += long_errors
         latencies, errors, elapsed = asyncio.run(concurrent(url, args.sessions, args.turns_per_session))
         route = "directly to the Rasa server" if args.direct else "through the gateway (as `make run` serves)"
         print(f"\nBenchmark: full turn through POST /webhooks/hotline/webhook {route}"

@@ -8,7 +8,6 @@ phases are the progress lines `desk publish` prints). Prints figures; asserts no
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -16,16 +15,13 @@ import time
 from pathlib import Path
 from typing import List, Tuple
 
+from eval.bench import line
 from tests.test_publish import FIXTURE, Desk, Load
 
 
-def figures(latencies: List[float]) -> str:
-    if not latencies:
-        return "no requests"
-    ordered = sorted(latencies)
-    p99 = ordered[max(0, int(len(ordered) * 0.99) - 1)]
-    return (f"{len(ordered):4d} requests  p50 {statistics.median(ordered) * 1000:6.0f} ms  "
-            f"p99 {p99 * 1000:6.0f} ms  max {ordered[-1] * 1000:6.0f} ms")
+def figures(label: str, latencies: List[float]) -> str:
+    """bench's latency line (ms) for the requests that started in one span of time."""
+    return line(label, [latency * 1000 for latency in latencies]) if latencies else f"{label:34} no requests"
 
 
 def publish_with_phases(desk: Desk) -> Tuple[int, List[Tuple[float, str]], str]:
@@ -37,10 +33,10 @@ def publish_with_phases(desk: Desk) -> Tuple[int, List[Tuple[float, str]], str]:
     phases: List[Tuple[float, str]] = []
     output = []
     assert process.stdout is not None
-    for line in process.stdout:
-        output.append(line)
-        if line.startswith("[") and "s] " in line:
-            phases.append((time.monotonic(), line.split("s] ", 1)[1].strip()))
+    for printed in process.stdout:
+        output.append(printed)
+        if printed.startswith("[") and "s] " in printed:
+            phases.append((time.monotonic(), printed.split("s] ", 1)[1].strip()))
     return process.wait(), phases, "".join(output)
 
 
@@ -55,13 +51,13 @@ def main() -> int:
         with Load(desk) as load:
             code, phases, output = publish_with_phases(desk)
         ended = time.monotonic()
-        print("\n".join(line for line in output.strip().splitlines()[-3:]))
+        print("\n".join(output.strip().splitlines()[-3:]))
         print(f"publish took {ended - started:.0f} s (exit {code}); errors {len(load.errors)}")
-        print(f"whole publish              {figures([lat for _, lat in load.timed])}")
+        print(figures("whole publish", [lat for _, lat in load.timed]))
         bounds = [(started, "start-up")] + phases + [(ended, "end")]
         for (start, name), (stop, _) in zip(bounds, bounds[1:]):
             during = [lat for at, lat in load.timed if start <= at < stop]
-            print(f"  {name[:24]:24} {stop - start:5.0f} s  {figures(during)}")
+            print(figures(f"  {name[:22]} ({stop - start:.0f} s)", during))
     finally:
         desk.stop()
     return 0

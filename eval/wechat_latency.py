@@ -18,8 +18,8 @@ from typing import List, Optional, Tuple
 import httpx
 
 from desk import settings
-from eval.bench import CONVERSATION, line
-from tests.stack import STAFF_TOKEN, Stack, build_stack
+from eval.bench import CONVERSATION, line, timed_turns
+from tests.stack import build_stack
 from tests.test_wechat import AES_KEY, APP_ID, FakeWeChat, text_xml
 
 
@@ -53,18 +53,6 @@ def run(wechat: FakeWeChat, turns: int, aes: bool, prefix: str) -> Tuple[List[fl
     return latencies, empty, errors
 
 
-def hotline(stack: Stack, turns: int, client: httpx.Client) -> List[float]:
-    """The same turns through the hotline endpoint: the dialogue's own share of the time."""
-    latencies: List[float] = []
-    for i in range(turns):
-        started = time.perf_counter()
-        client.post(f"{stack.url}/webhooks/hotline/webhook", timeout=30,
-                    json={"sender": f"hotline-lat{i // 10}", "message": CONVERSATION[i % len(CONVERSATION)]},
-                    headers={"Authorization": f"Bearer {STAFF_TOKEN}"})
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=50, help="sequential messages per mode")
@@ -83,7 +71,9 @@ def main() -> int:
         for label, aes in (("plaintext mode", False), ("AES safe mode", True)):
             latencies, empty, errors = run(wechat, args.turns, aes, prefix=f"olat{int(aes)}u")
             print(line(label, latencies) + f"   'success' {empty}   errors {errors}")
-        print(line("hotline endpoint (comparison)", hotline(stack, args.turns, client)))
+        hotline, _ = timed_turns(client, f"{stack.url}/webhooks/hotline/webhook", args.turns,
+                                 lambda i: f"hotline-lat{i // 10}")
+        print(line("hotline endpoint (comparison)", hotline))  # the dialogue's own share of the time
     finally:
         client.close()
         stack.stop()
