@@ -41,10 +41,11 @@ def warm_up(port: int, env: Dict[str, str]) -> None:
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(timeout=30) as client:
         for text in WARM_UP:
-            client.post(f"{base}/model/parse", params={"token": env["RASA_AUTH_TOKEN"]}, json={"text": text})
-            if env.get("DESK_STAFF_TOKEN"):
+            if env.get("DESK_STAFF_TOKEN"):  # a whole turn, NLU included
                 client.post(f"{base}/webhooks/hotline/webhook", json={"sender": WARM_UP_SENDER, "message": text},
                             headers={"Authorization": f"Bearer {env['DESK_STAFF_TOKEN']}"})
+            else:
+                client.post(f"{base}/model/parse", params={"token": env["RASA_AUTH_TOKEN"]}, json={"text": text})
 
 
 class Gateway:
