@@ -39,7 +39,7 @@ def test_long_conversation_keeps_slots_and_history_but_loads_a_window(tmp_path: 
     windowed = asyncio.run(store.get_or_create_tracker("long"))
     assert len(windowed.events) == WINDOW_EVENTS
     with store.engine.connect() as connection:  # what a turn reads: the window + one row per slot
-        read = store._window_events(connection, {"sender": "long", "started": "session_started"})
+        read = store._window_events(connection, "long")
     assert WINDOW_EVENTS < len(read) <= WINDOW_EVENTS + len(domain.slots)
     assert windowed.get_slot("language_preference") == "en"
     assert windowed.get_slot("topic") == "talent_visa"

@@ -24,22 +24,16 @@ from desk import settings
 
 logger = logging.getLogger(__name__)
 
-_SESSION_START = (
-    "(SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started)"
-)
-_CURRENT_SESSION = (
-    f"sender_id = :sender AND (timestamp >= {_SESSION_START} OR {_SESSION_START} IS NULL)"
-)
-SELECT_SESSION = text(f"SELECT data FROM events WHERE {_CURRENT_SESSION} ORDER BY id")
 SELECT_ALL = text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id")
-COUNT_SESSION = text(f"SELECT count(*) FROM events WHERE {_CURRENT_SESSION}")
+# The latest session starts at its last session_started event (Rasa's own store's rule).
+SESSION_START = text("SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started")
+COUNT_SESSION = text("SELECT count(*) FROM events WHERE sender_id = :sender AND timestamp >= :start")
 
 # Events a turn works on: about ten turns. Slots still reflect the whole session.
 WINDOW_EVENTS = 120
 # The window's queries read one conversation's rows by (sender_id, type_name) or backwards by
 # id, so their cost does not grow with the conversation; the index makes the former cheap.
 CREATE_TYPE_INDEX = text("CREATE INDEX IF NOT EXISTS ix_events_sender_type ON events (sender_id, type_name)")
-SESSION_START = text("SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started")
 SELECT_WINDOW = text(
     "SELECT id, data FROM events WHERE sender_id = :sender AND timestamp >= :start ORDER BY id DESC LIMIT :limit"
 )
@@ -111,26 +105,28 @@ class EnvSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        params = {"sender": sender_id, "started": SessionStarted.type_name}
         with self.engine.connect() as connection:
-            if fetch_events_from_all_sessions or not self.window:
-                statement = SELECT_ALL if fetch_events_from_all_sessions else SELECT_SESSION
-                events = [json.loads(row[0]) for row in connection.execute(statement, params)]
+            if fetch_events_from_all_sessions:
+                events = [json.loads(row[0]) for row in connection.execute(SELECT_ALL, {"sender": sender_id})]
                 window = None
             else:  # Rasa wraps this store and asks for an unbounded history; a turn gets the window
-                events, window = self._window_events(connection, params), self.window
+                events, window = self._window_events(connection, sender_id), self.window
         if not (self.domain and events):
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots, window)
         setattr(tracker, _STORED_TAIL, tracker.events[-1] if tracker.events else None)
         return tracker
 
-    def _window_events(self, connection: Any, params: Dict[str, Any]) -> List[Dict[str, Any]]:
-        """The session's latest ``window`` events, preceded (when the session is longer) by
-        the older events that still decide the state, so loading a turn costs the same in a
-        long conversation as in a short one."""
-        start = connection.execute(SESSION_START, params).scalar()
-        params = {**params, "start": start if start is not None else 0.0}
+    @staticmethod
+    def _session_params(connection: Any, sender_id: str) -> Dict[str, Any]:
+        start = connection.execute(SESSION_START, {"sender": sender_id, "started": SessionStarted.type_name}).scalar()
+        return {"sender": sender_id, "start": start if start is not None else 0.0}
+
+    def _window_events(self, connection: Any, sender_id: str) -> List[Dict[str, Any]]:
+        """The latest session's last ``window`` events, preceded (when the session is longer)
+        by the older events that still decide the state, so loading a turn costs the same in
+        a long conversation as in a short one."""
+        params = self._session_params(connection, sender_id)
         rows = connection.execute(SELECT_WINDOW, {**params, "limit": self.window}).fetchall()
         events = [json.loads(data) for _, data in reversed(rows)]
         if len(rows) == self.window:
@@ -146,9 +142,8 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         events = list(tracker.events)
         tail = getattr(tracker, _STORED_TAIL, False)
         if tail is False:  # a tracker this store did not load (a new conversation)
-            params = {"sender": tracker.sender_id, "started": SessionStarted.type_name}
-            stored = connection.execute(COUNT_SESSION, params).scalar() or 0
-            return events[stored:]
+            stored = connection.execute(COUNT_SESSION, self._session_params(connection, tracker.sender_id)).scalar()
+            return events[stored or 0 :]
         for index in range(len(events) - 1, -1, -1):
             if events[index] is tail:
                 return events[index + 1 :]
