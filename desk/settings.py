@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DESK_VAR_DIR", PROJECT_ROOT / "var"))
 LOCAL_SECRETS = VAR_DIR / "local-secrets.env"
 
-GENERATED_SECRETS = ("DESK_STAFF_TOKEN", "RASA_AUTH_TOKEN", "WECHAT_TOKEN")
+GENERATED_SECRETS = ("DESK_STAFF_TOKEN", "RASA_AUTH_TOKEN", "WECHAT_TOKEN", "DESK_ADMIN_TOKEN")
 
 
 def _read_local_secrets() -> dict[str, str]:

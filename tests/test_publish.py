@@ -40,10 +40,21 @@ class Desk:
             "DESK_MODELS_DIR": str(workdir / "models"),
             "DESK_GATEWAY_URL": f"http://127.0.0.1:{self.port}",
         }
-        endpoints = write_endpoints(workdir / "endpoints.yml", action_port)
+        self.endpoints = write_endpoints(workdir / "endpoints.yml", action_port)
         self.action = action_server(action_port, self.env, workdir / "logs").start()
-        self.gateway = gateway_server(self.port, self.model, str(endpoints), self.env, workdir / "logs").start()
+        self.gateway = gateway_server(self.port, self.model, str(self.endpoints), self.env, workdir / "logs").start()
         self.action.wait_ready()
+        self.gateway.wait_ready()
+        wait_model_loaded(self.port, RASA_TOKEN)
+
+    def restart(self) -> None:
+        """Stop the gateway (and its Rasa process) and start it again on the model a
+        restart of `make run` serves: the last published one (`desk published`)."""
+        published = self.desk("published")
+        assert published.returncode == 0, published.stderr
+        self.gateway.stop()
+        self.gateway = gateway_server(self.port, published.stdout.strip(), str(self.endpoints), self.env,
+                                      self.workdir / "logs").start()
         self.gateway.wait_ready()
         wait_model_loaded(self.port, RASA_TOKEN)
 
@@ -141,6 +152,8 @@ def test_publish_new_topic_without_failed_requests(desk: Desk) -> None:
     rolled = desk.desk("rollback", "--by", "test-admin")
     assert rolled.returncode == 0, rolled.stderr
     assert desk.live() == old_model
+    desk.restart()  # a restart keeps the rolled-back model, not the newer file
+    assert desk.live() == old_model
 
 
 def test_gate_refuses_a_broken_dataset(desk: Desk, tmp_path: Path) -> None:
@@ -152,4 +165,8 @@ def test_gate_refuses_a_broken_dataset(desk: Desk, tmp_path: Path) -> None:
     refused = desk.desk("publish")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "gate refused" in refused.stderr and "recognised from only" in refused.stderr
+    assert desk.live() == live
+    newest = max(Path(desk.env["DESK_MODELS_DIR"]).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    assert newest.resolve() != Path(live).resolve()  # the refused candidate is the newest file
+    desk.restart()  # a restart serves the published model, not the refused newer file
     assert desk.live() == live

@@ -21,11 +21,16 @@ from desk.policies.importer import all_records, default_author, history, import_
 from desk.policies.schema import ImportError_
 
 ROOT = settings.PROJECT_ROOT
-HAND_WRITTEN_DATA = ["data/nlu", "data/rules.yml"]
+HAND_WRITTEN_DATA = ["data/rules.yml"]
 
 
 def rasa_data() -> List[str]:
-    return [*HAND_WRITTEN_DATA, str(settings.build_dir() / "data")]
+    """What Rasa trains on: the hand-written NLU files (out_of_scope.yml only as the
+    generation step filtered it, into build/data), rules, and the generated data."""
+    from desk.admin.coverage import hand_written_nlu_files
+
+    nlu = [str(p.relative_to(ROOT)) for p in hand_written_nlu_files()]
+    return [*nlu, *HAND_WRITTEN_DATA, str(settings.build_dir() / "data")]
 
 
 def rasa_executable() -> str:
@@ -33,15 +38,41 @@ def rasa_executable() -> str:
 
 
 def cmd_policy_import(args: argparse.Namespace) -> int:
+    from desk.admin.coverage import record_exclusions
+
     session = new_session()
     try:
+        before = {r.id: r for r in all_records(session)}
         report = import_paths(session, args.files, author=args.by)
+        changed = [*report.added, *report.changed]
+        left_out = record_exclusions(session, before, [r for r in all_records(session) if r.id in changed], args.by)
     except ImportError_ as exc:
         print(f"import refused, nothing changed: {exc}", file=sys.stderr)
         return 1
     finally:
         session.close()
     print("\n".join(report.lines()))
+    for topic, texts in left_out.items():
+        print(f"{topic}: {len(texts)} out-of-scope training example(s) about it are left out of training "
+              "from now on: " + "; ".join(repr(t) for t in texts))
+    return 0
+
+
+def cmd_policy_seed(args: argparse.Namespace) -> int:
+    """The database owns the policies: the repository's files only fill an empty one, so a
+    restart never undoes an admin's import, review accept or revert."""
+    with new_session() as session:
+        count = len(all_records(session))
+        if count:
+            print(f"the policy database has {count} topics: not re-importing {' '.join(args.files)} "
+                  "(`desk policy import` applies file changes; `desk policy export` writes the database back)")
+            return 0
+        try:
+            report = import_paths(session, args.files, author=args.by)
+        except ImportError_ as exc:
+            print(f"seed refused, nothing changed: {exc}", file=sys.stderr)
+            return 1
+    print("seeded the empty policy database: " + "; ".join(report.lines()))
     return 0
 
 
@@ -100,16 +131,21 @@ def cmd_policy_revert(args: argparse.Namespace) -> int:
 
 
 def generate_from_db() -> gen.GeneratedFiles:
+    from desk.admin.coverage import exclusions
+
     with new_session() as session:
         records = all_records(session)
+        excluded = exclusions(session)
     if not records:
         raise SystemExit("the policy database is empty: run `desk policy import data/policies` first")
-    return gen.generate(records)
+    return gen.generate(records, excluded=excluded)
 
 
 def cmd_data_generate(_: argparse.Namespace) -> int:
     files = generate_from_db()
     print(f"generated {len(files.intents)} topic intents, {files.examples} examples -> {files.data_dir.parent}")
+    for topic, texts in files.left_out.items():
+        print(f"  left out of training: {len(texts)} out-of-scope example(s) about {topic}")
     return 0
 
 
@@ -196,53 +232,92 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 1 if failing else 0
 
 
+class Progress:
+    """Phases of a publish or rollback on stdout and, with ``--report FILE``, as JSON for the
+    admin console, which runs the command as a background job and polls the file."""
+
+    def __init__(self, kind: str, report: Optional[str]) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.path = Path(report) if report else None
+        self.state: dict = {"kind": kind, "status": "running", "phases": [], "figures": {}, "reasons": [],
+                            "newly_covered": [], "message": ""}
+        self._write()
+
+    def _write(self) -> None:
+        if self.path:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.state, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.path)
+
+    def phase(self, name: str) -> None:
+        elapsed = round(self.clock() - self.started, 1)
+        print(f"[{elapsed:6.1f}s] {name}", flush=True)
+        self.state["phases"].append({"name": name, "at": elapsed})
+        self._write()
+
+    def update(self, **values: object) -> None:
+        self.state.update(values)
+        self._write()
+
+    def finish(self, status: str, message: str, code: int) -> int:
+        print(message, file=sys.stderr if code else sys.stdout, flush=True)
+        self.update(status=status, message=message, seconds=round(self.clock() - self.started, 1))
+        return code
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     """Generate, train, evaluate against the live model, and swap only if the gate passes."""
-    import time
-
+    from desk.admin import coverage
     from desk.admin import publish as pub
 
     # Training and evaluating are CPU-heavy; on a small machine the live servers must keep
     # answering first, so this process (and the training it starts) runs in the background.
     priority = become_background()
-    started = time.monotonic()
-
-    def phase(name: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {name}", flush=True)
-
+    progress = Progress("publish", args.report)
     try:
         live = pub.live_model()
-        phase(f"training ({priority})")
+        progress.phase(f"training ({priority})")
         model = train_model()
         if model is None:
-            print("training failed: nothing changed live", file=sys.stderr)
-            return 1
+            return progress.finish("failed", "training failed: nothing changed live", 1)
         with new_session() as session:
             records = all_records(session)
-        phase("gate: evaluating the candidate against the live model")
-        result = pub.gate(model, live, records)
+            confirmed = coverage.accepted(session)
+        progress.phase("gate: evaluating the candidate against the live model")
+        result = pub.gate(model, live, records, confirmed, pub.topics_of(live), args.accept_coverage)
         print(f"gate figures: {json.dumps(result.figures, ensure_ascii=False)}")
+        for item in result.newly_covered:
+            print(f"newly covered by {item['topic']}: {item['text']!r}")
+        progress.update(figures=result.figures, reasons=result.reasons, newly_covered=result.newly_covered,
+                        model=model.name)
         if not result.passed:
-            print("gate refused, nothing changed live:\n  " + "\n  ".join(result.reasons), file=sys.stderr)
+            status = "needs confirmation" if result.reasons and result.needs_confirmation and len(result.reasons) == 1 \
+                else "refused"
             pub.record({"action": "refused", "model": str(model), "by": args.by, "reasons": result.reasons})
-            return 2
+            return progress.finish(status, "gate refused, nothing changed live:\n  " + "\n  ".join(result.reasons), 2)
         if Path(live).resolve() == model.resolve():
-            print(f"{model.name} is already live")
-            return 0
-        phase("swap: the gateway loads the new model next to the live one")
+            return progress.finish("unchanged", f"{model.name} is already live", 0)
+        progress.phase("swap: the gateway loads the new model next to the live one")
         swap = pub.swap(model)
     except pub.PublishError as exc:
-        print(f"publish failed, nothing changed live: {exc}", file=sys.stderr)
-        return 1
-    pub.record({"action": "published", "model": str(model), "previous": live, "by": args.by, "figures": result.figures})
-    print(f"published {model.name} (model load {swap['load_seconds']} s, whole publish "
-          f"{time.monotonic() - started:.0f} s); previous: {Path(live).name}")
-    return 0
+        return progress.finish("failed", f"publish failed, nothing changed live: {exc}", 1)
+    if result.newly_covered:
+        with new_session() as session:
+            coverage.confirm(session, result.newly_covered, args.by)
+    pub.record({"action": "published", "model": str(model), "previous": live, "by": args.by,
+                "figures": result.figures, "topics": coverage.topic_fingerprints(records),
+                "newly_covered": result.newly_covered})
+    return progress.finish("published", f"published {model.name} (model load {swap['load_seconds']} s, whole publish "
+                           f"{progress.clock() - progress.started:.0f} s); previous: {Path(live).name}", 0)
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from desk.admin import publish as pub
 
+    progress = Progress("rollback", args.report)
     try:
         live = pub.live_model()
         previous = next(
@@ -251,14 +326,24 @@ def cmd_rollback(args: argparse.Namespace) -> int:
             None,
         )
         if previous is None or not Path(previous).exists():
-            print("no previous model to roll back to", file=sys.stderr)
-            return 1
+            return progress.finish("failed", "no previous model to roll back to", 1)
+        progress.phase(f"swap: the gateway loads {Path(previous).name} next to the live one")
         pub.swap(Path(previous))
     except pub.PublishError as exc:
-        print(f"rollback failed, nothing changed live: {exc}", file=sys.stderr)
-        return 1
+        return progress.finish("failed", f"rollback failed, nothing changed live: {exc}", 1)
     pub.record({"action": "rolled back", "model": previous, "previous": live, "by": args.by})
-    print(f"rolled back to {Path(previous).name}")
+    return progress.finish("rolled back", f"rolled back to {Path(previous).name}", 0)
+
+
+def cmd_published(_: argparse.Namespace) -> int:
+    """The model the servers start: the last one published (or rolled back to)."""
+    from desk.admin import publish as pub
+
+    model = pub.published_model()
+    if model is None:
+        print("nothing published yet: the first `make run` publishes the newest model", file=sys.stderr)
+        return 1
+    print(model)
     return 0
 
 
@@ -291,6 +376,30 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analytics(args: argparse.Namespace) -> int:
+    from desk.admin import analytics
+    from desk.channels import turnlog
+
+    if args.rebuild:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(settings.tracker_url(), future=True)
+        print(f"rebuilt {turnlog.rebuild(engine)} question rows from the stored events", file=sys.stderr)
+        engine.dispose()
+    try:
+        figures = analytics.compute(args.days)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        print(analytics.to_csv(figures), end="")
+    else:
+        print(analytics.to_text(figures))
+    return 0
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
     from desk.admin.draft import draft
 
@@ -319,6 +428,10 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", help="files or directories of *.yml")
     imp.add_argument("--by", default=default_author(), help="who makes the change")
     imp.set_defaults(func=cmd_policy_import)
+    seed = policy.add_parser("seed", help="import the files only if the database is empty (make run)")
+    seed.add_argument("files", nargs="+")
+    seed.add_argument("--by", default="seed")
+    seed.set_defaults(func=cmd_policy_seed)
     policy.add_parser("list", help="list topics").set_defaults(func=cmd_policy_list)
     show = policy.add_parser("show", help="print one topic")
     show.add_argument("topic")
@@ -345,10 +458,15 @@ def parser() -> argparse.ArgumentParser:
 
     pb = sub.add_parser("publish", help="train, evaluate against the live model, swap if the gate passes")
     pb.add_argument("--by", default=default_author())
+    pb.add_argument("--accept-coverage", action="store_true",
+                    help="confirm that held-out out-of-scope questions a new or widened topic now answers are in scope")
+    pb.add_argument("--report", default=None, help=argparse.SUPPRESS)  # JSON progress for the admin console
     pb.set_defaults(func=cmd_publish)
     rb = sub.add_parser("rollback", help="put the previously published model back")
     rb.add_argument("--by", default=default_author())
+    rb.add_argument("--report", default=None, help=argparse.SUPPRESS)
     rb.set_defaults(func=cmd_rollback)
+    sub.add_parser("published", help="the model the servers start (last published)").set_defaults(func=cmd_published)
 
     rv = sub.add_parser("review", help="questions that fell back, had low confidence or were marked wrong")
     rv.set_defaults(func=cmd_review, review_command="list")
@@ -359,6 +477,12 @@ def parser() -> argparse.ArgumentParser:
         item.add_argument("--topic", default=None, help="topic the question belongs to (accept)")
         item.add_argument("--by", default=default_author())
         item.set_defaults(func=cmd_review)
+
+    an = sub.add_parser("analytics", help="questions per day, outcomes, unanswered, feedback accuracy, answer time")
+    an.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    an.add_argument("--days", type=int, default=30)
+    an.add_argument("--rebuild", action="store_true", help="derive the question rows again from all stored events")
+    an.set_defaults(func=cmd_analytics)
 
     dr = sub.add_parser("draft", help="draft import YAML from a policy document (一、关于……)")
     dr.add_argument("file")

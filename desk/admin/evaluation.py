@@ -21,7 +21,9 @@ from desk.dialogue.understanding import FALLBACK_INTENT, topic_of_intent, unders
 
 ROOT = settings.PROJECT_ROOT
 def nlu_sources() -> List[Path]:
-    return [ROOT / "data" / "nlu", settings.build_dir() / "data"]
+    from desk.admin.coverage import hand_written_nlu_files
+
+    return [*hand_written_nlu_files(), settings.build_dir() / "data"]
 HELDOUT_SETS = {
     "dev": ROOT / "eval" / "heldout.yml",  # used for error analysis while developing
     "test": ROOT / "eval" / "test.yml",  # aggregate figures only (informed one decision, see README)

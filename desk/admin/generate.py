@@ -19,6 +19,7 @@ import yaml
 from pypinyin import Style, lazy_pinyin
 
 from desk import settings
+from desk.admin.coverage import write_filtered_out_of_scope
 from desk.dialogue.understanding import ASPECTS, TOPIC_INTENT_PREFIX
 from desk.language import CJK
 from desk.policies.schema import TopicRecord
@@ -36,6 +37,7 @@ class GeneratedFiles:
     jieba_dir: Path
     intents: List[str]
     examples: int
+    left_out: Dict[str, List[str]]  # out-of-scope training examples a topic covers, per topic
 
 
 def intent_name(topic_id: str) -> str:
@@ -122,8 +124,10 @@ def write_config(build_dir: Path) -> Path:
     return path
 
 
-def generate(records: Sequence[TopicRecord], build_dir: Optional[Path] = None) -> GeneratedFiles:
-    """Write domain/, data/, jieba/ and config.yml under the build directory."""
+def generate(records: Sequence[TopicRecord], build_dir: Optional[Path] = None,
+             excluded: Optional[Dict[str, str]] = None) -> GeneratedFiles:
+    """Write domain/, data/, jieba/ and config.yml under the build directory; ``excluded``
+    out-of-scope examples (example -> topic that took it over) are left out of training."""
     build_dir = build_dir or settings.build_dir()
     templates = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
     domain_dir, data_dir, jieba_dir = build_dir / "domain", build_dir / "data", build_dir / "jieba"
@@ -174,4 +178,5 @@ def generate(records: Sequence[TopicRecord], build_dir: Optional[Path] = None) -
         "".join(f"{w} 2000 n\n" for w in words), encoding="utf-8"
     )
     write_config(build_dir)
-    return GeneratedFiles(domain_dir, data_dir, jieba_dir, intents, count)
+    left_out = write_filtered_out_of_scope(excluded or {}, data_dir)
+    return GeneratedFiles(domain_dir, data_dir, jieba_dir, intents, count, left_out)

@@ -65,6 +65,8 @@ class GateResult:
     passed: bool
     figures: Dict[str, Any] = field(default_factory=dict)
     reasons: List[str] = field(default_factory=list)
+    newly_covered: List[Dict[str, Any]] = field(default_factory=list)
+    needs_confirmation: bool = False
 
 
 def figures_key(model: Path, questions: List[dict], known: List[str]) -> str:
@@ -104,14 +106,23 @@ def model_figures(model: Path, questions: List[dict], known: List[str],
     return cache[key]
 
 
-def gate(candidate: Path, live: Optional[str], records: List[Any]) -> GateResult:
+def gate(candidate: Path, live: Optional[str], records: List[Any], confirmed: Optional[Dict[str, str]] = None,
+         live_topics: Optional[Dict[str, str]] = None, accept_coverage: bool = False) -> GateResult:
+    """Compare the candidate with the live model. ``confirmed`` is the coverage admins
+    accepted before (question -> topic); ``live_topics`` the topic fingerprints recorded when
+    the live model was published, which tell the new and widened topics; held-out
+    out-of-scope questions the candidate answers with one of those are newly covered: they
+    count as that topic's questions, and the publish waits for ``accept_coverage``."""
+    from desk.admin import coverage
     from desk.admin import evaluation as ev
 
     known = [r.id for r in records]
-    questions = ev.heldout(ev.HELDOUT_SETS["dev"])
+    questions = coverage.relabel(ev.heldout(ev.HELDOUT_SETS["dev"]), confirmed or {})
     predict = ev.assistant_predictor(str(candidate), known)
+    covered = coverage.newly_covered(questions, predict, coverage.widened_topics(records, live_topics))
+    questions = coverage.relabel(questions, {c["text"]: c["topic"] for c in covered})
     new_scores = model_figures(candidate, questions, known, predict)
-    result = GateResult(True, {"candidate": new_scores})
+    result = GateResult(True, {"candidate": new_scores}, newly_covered=covered)
     if live and Path(live).exists() and Path(live).resolve() != candidate.resolve():
         old_scores = model_figures(Path(live), questions, known)
         result.figures["live"] = old_scores
@@ -127,6 +138,14 @@ def gate(candidate: Path, live: Optional[str], records: List[Any]) -> GateResult
         if share < ev.MIN_SELF_RECOGNITION:
             result.passed = False
             result.reasons.append(f"topic '{topic}' recognised from only {share:.0%} of its own examples")
+    if covered and not accept_coverage:
+        result.passed = False
+        result.needs_confirmation = True
+        topics = ", ".join(sorted({c["topic"] for c in covered}))
+        result.reasons.append(
+            f"{len(covered)} held-out question(s) labelled out of scope are now answered by the new or "
+            f"widened topic(s) {topics}: confirm them with `desk publish --accept-coverage`"
+        )
     return result
 
 
@@ -141,3 +160,48 @@ def record(entry: Dict[str, Any]) -> None:
 def history() -> List[Dict[str, Any]]:
     path = settings.VAR_DIR / HISTORY
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+SERVING_ACTIONS = ("published", "rolled back", "initial")
+
+
+def published_model() -> Optional[Path]:
+    """The model of the last publish, rollback or initial record whose file still exists:
+    what the servers start, so a refused candidate or a newer file never goes live by a
+    restart."""
+    for entry in reversed(history()):
+        if entry.get("action") in SERVING_ACTIONS and Path(entry["model"]).is_file():
+            return Path(entry["model"])
+    return None
+
+
+def model_to_serve() -> Path:
+    """published_model(); on the very first start (nothing published yet) the newest trained
+    model, recorded as the initial published model."""
+    model = published_model()
+    if model is not None:
+        return model
+    newest = settings.newest_model()
+    if newest is None:
+        raise SystemExit(f"no trained model in {settings.models_dir()}: run `make train` first")
+    record({"action": "initial", "model": str(newest.resolve()), "by": "make run", "topics": live_topic_record()})
+    return newest
+
+
+def live_topic_record() -> Dict[str, str]:
+    """Topic fingerprints of the database now (what a model trained now knows)."""
+    from desk.admin.coverage import topic_fingerprints
+    from desk.policies.db import new_session
+    from desk.policies.importer import all_records
+
+    with new_session() as session:
+        return topic_fingerprints(all_records(session))
+
+
+def topics_of(model: str) -> Optional[Dict[str, str]]:
+    """The topic fingerprints recorded when ``model`` was last put live, if any."""
+    for entry in reversed(history()):
+        if entry.get("action") in SERVING_ACTIONS and entry.get("model") and \
+                Path(entry["model"]).resolve() == Path(model).resolve() and "topics" in entry:
+            return entry["topics"]
+    return None

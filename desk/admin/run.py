@@ -11,6 +11,7 @@ from pathlib import Path
 
 from desk import settings
 from desk.admin.processes import ROOT, action_server, base_env, gateway_server, wait_model_loaded, web_server
+from desk.admin.publish import model_to_serve
 
 RASA_PORT, ACTION_PORT, WEB_PORT = 5005, 5055, 8080
 
@@ -29,7 +30,7 @@ def main() -> int:
     logs = settings.VAR_DIR / "logs"
     servers = [
         action_server(ACTION_PORT, env, logs),
-        gateway_server(RASA_PORT, settings.require_model(), str(ROOT / "endpoints.yml"), env, logs),
+        gateway_server(RASA_PORT, str(model_to_serve()), str(ROOT / "endpoints.yml"), env, logs),
     ]
     web = web_server(WEB_PORT, RASA_PORT, env, logs)
     if web:
@@ -65,10 +66,12 @@ def main() -> int:
         f"  WeChat callback       http://localhost:{RASA_PORT}/webhooks/wechat/webhook\n"
         f"  action server         http://localhost:{ACTION_PORT}/webhook\n"
         + (f"  web chat              http://localhost:{WEB_PORT}/\n"
-           f"  staff console         http://localhost:{WEB_PORT}/staff\n" if web else "")
+           f"  staff console         http://localhost:{WEB_PORT}/staff\n"
+           f"  admin console         http://localhost:{WEB_PORT}/admin\n" if web else "")
         + f"Tokens (local defaults, from {Path(settings.LOCAL_SECRETS).relative_to(ROOT) if settings.LOCAL_SECRETS.is_relative_to(ROOT) else settings.LOCAL_SECRETS}; "
         "set DESK_STAFF_TOKEN / RASA_AUTH_TOKEN to override):\n"
         f"  DESK_STAFF_TOKEN={secrets['DESK_STAFF_TOKEN']}\n"
+        f"  DESK_ADMIN_TOKEN={secrets['DESK_ADMIN_TOKEN']}\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )

@@ -189,3 +189,27 @@ class ReviewDecision(Base):
     topic = Column(String(48))
     decided_by = Column(String(100), nullable=False)
     decided_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class CoverageAcceptance(Base):
+    """A held-out question labelled out of scope that an admin confirmed a new or widened
+    topic now answers (desk.admin.coverage): later publish gates count it as that topic's."""
+
+    __tablename__ = "coverage_acceptances"
+
+    question = Column(String(500), primary_key=True)
+    topic = Column(String(48), nullable=False)
+    accepted_by = Column(String(100), nullable=False)
+    accepted_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class TrainingExclusion(Base):
+    """A hand-written out-of-scope training example that an imported topic took over
+    (desk.admin.coverage): the generation step leaves it out of training."""
+
+    __tablename__ = "training_exclusions"
+
+    example = Column(String(500), primary_key=True)
+    topic = Column(String(48), nullable=False)
+    excluded_by = Column(String(100), nullable=False)
+    excluded_at = Column(DateTime, nullable=False, default=utcnow)
