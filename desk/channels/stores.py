@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from desk import settings
+from desk.channels import turnlog
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,10 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 connection.execute(CREATE_TYPE_INDEX)
         except SQLAlchemyError as exc:  # e.g. no CREATE right on a shared database: slower, still right
             logger.warning("could not create the tracker store's type index: %s", exc)
+        try:
+            turnlog.ensure_table(self.engine)
+        except SQLAlchemyError as exc:
+            logger.warning("could not create the analytics turn table: %s", exc)
 
     def _use_pooled_sqlite(self, url: str) -> None:
         """Rasa opens a new SQLite connection per turn; a small pool in WAL mode saves
@@ -155,8 +160,10 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         with self.engine.begin() as connection:
             rows: List[Dict[str, Any]] = []
+            saved: List[Dict[str, Any]] = []
             for tracker_event in self._unsaved_events(tracker, connection):
                 data = tracker_event.as_dict()
+                saved.append(data)
                 rows.append(
                     {
                         "sender_id": tracker.sender_id,
@@ -169,7 +176,20 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 )
             if rows:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
+        self._log_turns(tracker.sender_id, saved)
         setattr(tracker, _STORED_TAIL, tracker.events[-1] if tracker.events else None)
+
+    def _log_turns(self, sender_id: str, saved: List[Dict[str, Any]]) -> None:
+        """One analytics row per completed question (desk.channels.turnlog); a failure there
+        is logged and never costs the conversation its turn."""
+        turn_rows = turnlog.turn_rows(sender_id, saved)
+        if not turn_rows:
+            return
+        try:
+            with self.engine.begin() as connection:
+                turnlog.insert(connection, turn_rows)
+        except SQLAlchemyError as exc:
+            logger.warning("analytics row for %s not stored: %s", sender_id, exc)
 
 
 class EnvLockStore:
