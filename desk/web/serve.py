@@ -20,9 +20,12 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from desk import settings
+from desk.web import admin_api
 
 WEB_DIR = settings.PROJECT_ROOT / "web"
-ROUTES = {"/": "/index.html", "/staff": "/staff.html", "/staff/": "/staff.html"}
+ROUTES = {"/": "/index.html", "/staff": "/staff.html", "/staff/": "/staff.html",
+          "/admin": "/admin.html", "/admin/": "/admin.html"}
+PRIVATE = ("/staff", "/admin")  # consoles: never framed by another site
 HOSTNAME = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])$")
 TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -77,7 +80,7 @@ class Handler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         path = urlsplit(self.path).path
-        staff = path.startswith("/staff")
+        staff = path.startswith(PRIVATE)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         # the chat page is meant to be embedded by other sites; the staff console is not
@@ -89,12 +92,21 @@ class Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         path = urlsplit(self.path).path
+        if path.startswith(admin_api.PREFIX):
+            admin_api.serve(self, "GET")
+            return
         if path == "/config.js":
             self._send_config()
             return
         if path in ROUTES:
             self.path = ROUTES[path]
         super().do_GET()
+
+    def do_POST(self) -> None:  # noqa: N802 - only the admin console's API takes posts
+        if urlsplit(self.path).path.startswith(admin_api.PREFIX):
+            admin_api.serve(self, "POST")
+            return
+        self.send_error(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed")
 
     def do_HEAD(self) -> None:  # noqa: N802
         path = urlsplit(self.path).path
