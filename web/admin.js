@@ -362,6 +362,9 @@
 
   function tableFor(caption, head, rows) {
     var wrap = el("div", null, "table-wrap");
+    wrap.tabIndex = 0;  // keyboard users can scroll a wide table
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-label", caption + " (table)");
     var table = el("table", null, "data");
     table.appendChild(el("caption", caption, "sr-only"));
     var tr = el("tr");

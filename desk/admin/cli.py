@@ -9,16 +9,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import yaml
 
 from desk import settings
-from desk.admin import generate as gen
 from desk.admin.priority import become_background
 from desk.policies.db import new_session
 from desk.policies.importer import all_records, default_author, history, import_paths, revert
 from desk.policies.schema import ImportError_
+
+if TYPE_CHECKING:
+    from desk.admin import generate as gen
 
 ROOT = settings.PROJECT_ROOT
 HAND_WRITTEN_DATA = ["data/rules.yml"]
@@ -130,7 +132,9 @@ def cmd_policy_revert(args: argparse.Namespace) -> int:
     return 0
 
 
-def generate_from_db() -> gen.GeneratedFiles:
+def generate_from_db() -> "gen.GeneratedFiles":
+    # imported here: pypinyin's dictionaries take a second, which `desk analytics` should not pay
+    from desk.admin import generate as gen
     from desk.admin.coverage import exclusions
 
     with new_session() as session:
