@@ -343,12 +343,12 @@
       clear(box);
       if (!r.ok) { return; }
       if (!r.data.available) { box.appendChild(el("p", r.data.message)); return; }
-      if (!r.data.facts.length) { box.appendChild(el("p", "No stale facts.")); return; }
-      var list = el("ul");
-      r.data.facts.forEach(function (f) {
-        list.appendChild(el("li", Object.keys(f).map(function (k) { return k + ": " + f[k]; }).join(" · ")));
-      });
-      box.appendChild(list);
+      if (!r.data.facts.length) { box.appendChild(el("p", "No stale facts: every fact was checked recently.")); return; }
+      box.appendChild(el("p", r.data.facts.length + " fact(s) to check."));
+      box.appendChild(tableFor("Stale facts", ["Topic", "Field", "Why", "Checked", "Valid until", "Fact"],
+        r.data.facts.map(function (f) {
+          return [f.topic, f.field, String(f.reason).replace("_", " "), f.checked || "–", f.valid_until || "–", f.text_en];
+        })));
     });
   }
 

@@ -286,17 +286,18 @@ def review_decide(body: Dict[str, Any], item: str) -> Reply:
 
 
 def stale(_: Dict[str, Any]) -> Reply:
-    """Facts past their valid_until or not checked for long (`desk policy stale`).
-    HOOK(knowledge): desk.policies.stale is added by the knowledge work; until it is on main
-    the console says the check is not available."""
+    """Facts not checked for long or ending soon (`desk policy stale`, desk.policies.freshness
+    from the knowledge work). HOOK: until that module is installed the console says so."""
     try:
-        from desk.policies import stale as stale_facts  # type: ignore[attr-defined]
+        from desk.policies.freshness import stale_facts  # type: ignore[import-not-found]
     except ImportError:
         return 200, {"available": False, "facts": [],
-                     "message": "the stale-facts check (`desk policy stale`) is not installed yet"}
+                     "message": "The stale-facts check (`desk policy stale`) is not installed yet."}
+    from desk.policies.importer import all_records
+
     with _session() as session:
-        facts = stale_facts.stale_facts(session)  # type: ignore[attr-defined]
-    return 200, {"available": True, "facts": [f if isinstance(f, dict) else asdict(f) for f in facts]}
+        facts = stale_facts(all_records(session))
+    return 200, {"available": True, "facts": [f.as_dict() for f in facts]}
 
 
 def analytics(query: Dict[str, List[str]]) -> Reply:

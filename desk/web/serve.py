@@ -106,7 +106,7 @@ class Handler(SimpleHTTPRequestHandler):
         if urlsplit(self.path).path.startswith(admin_api.PREFIX):
             admin_api.serve(self, "POST")
             return
-        self.send_error(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed")
+        self.send_error(HTTPStatus.NOT_IMPLEMENTED, "Unsupported method ('POST')")  # as before the hook
 
     def do_HEAD(self) -> None:  # noqa: N802
         path = urlsplit(self.path).path
