@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
@@ -24,23 +24,20 @@ MAX_DAYS = 3660
 TOP_UNANSWERED = 20
 QUESTIONS = "outcome <> 'small talk'"  # greetings and thanks are not questions
 
-PER_DAY = {
-    dim: text(
-        f"SELECT day, COALESCE({dim}, '') AS key, count(*) FROM desk_turns "
-        f"WHERE ts >= :since AND {QUESTIONS} GROUP BY day, {dim} ORDER BY day, {dim}"
-    )
-    for dim in ("topic", "lang", "channel")
-}
-OUTCOMES = text(f"SELECT outcome, count(*) FROM desk_turns WHERE ts >= :since AND {QUESTIONS} GROUP BY outcome")
+# One pass over the covering index gives every per-day count and the outcome shares; a
+# second the answer-time histogram (percentiles from it); a third the unanswered texts.
+ROLLUP = text(
+    "SELECT day, topic, lang, channel, outcome, count(*) FROM desk_turns "
+    f"WHERE day >= :since AND {QUESTIONS} GROUP BY day, topic, lang, channel, outcome"
+)
+TIMES = text(
+    f"SELECT answer_ms, count(*) FROM desk_turns WHERE day >= :since AND {QUESTIONS} AND answer_ms IS NOT NULL "
+    "GROUP BY answer_ms ORDER BY answer_ms"
+)
 UNANSWERED = text(
     "SELECT lower(text) AS question, count(*) AS n FROM desk_turns "
-    "WHERE ts >= :since AND outcome IN ('refused', 'handed off') AND text NOT LIKE '/%' "
+    "WHERE outcome IN ('refused', 'handed off') AND day >= :since AND text NOT LIKE '/%' "
     "GROUP BY lower(text) ORDER BY n DESC, question LIMIT :limit"
-)
-COUNT = text(f"SELECT count(*) FROM desk_turns WHERE ts >= :since AND {QUESTIONS} AND answer_ms IS NOT NULL")
-NTH_TIME = text(
-    f"SELECT answer_ms FROM desk_turns WHERE ts >= :since AND {QUESTIONS} AND answer_ms IS NOT NULL "
-    "ORDER BY answer_ms LIMIT 1 OFFSET :k"
 )
 FEEDBACK = text(
     "SELECT COALESCE(topic, '') AS topic, count(*) AS n, "
@@ -53,41 +50,57 @@ def _engine(url: str) -> Engine:
     return create_engine(url, future=True)
 
 
-def _percentile(connection: Connection, since: float, share: float) -> Optional[int]:
-    n = connection.execute(COUNT, {"since": since}).scalar() or 0
-    if not n:
-        return None
-    k = min(n - 1, max(0, int(round(share * (n - 1)))))
-    return connection.execute(NTH_TIME, {"since": since, "k": k}).scalar()
+def percentiles(histogram: List[Tuple[int, int]], shares: Tuple[float, ...]) -> List[Optional[int]]:
+    """Nearest-rank percentiles of a sorted (value, count) histogram."""
+    total = sum(n for _, n in histogram)
+    if not total:
+        return [None for _ in shares]
+    found: List[Optional[int]] = []
+    for share in shares:
+        rank, seen = min(total - 1, max(0, int(round(share * (total - 1))))), 0
+        for value, count in histogram:
+            seen += count
+            if seen > rank:
+                found.append(int(value))
+                break
+    return found
 
 
-def _per_day(connection: Connection, dim: str, since: float) -> Dict[str, Dict[str, int]]:
-    series: Dict[str, Dict[str, int]] = {}
-    for day, key, count in connection.execute(PER_DAY[dim], {"since": since}):
-        series.setdefault(key or "(none)", {})[day] = int(count)
-    return series
+def _rollup(connection: Connection, since: str) -> Tuple[Dict[str, Dict[str, Dict[str, int]]], Dict[str, int]]:
+    per_day: Dict[str, Dict[str, Dict[str, int]]] = {"topic": {}, "lang": {}, "channel": {}}
+    outcomes: Dict[str, int] = {}
+    for day, topic, lang, channel, outcome, count in connection.execute(ROLLUP, {"since": since}):
+        for dim, key in (("topic", topic), ("lang", lang), ("channel", channel)):
+            series = per_day[dim].setdefault(key or "(none)", {})
+            series[day] = series.get(day, 0) + int(count)
+        outcomes[outcome] = outcomes.get(outcome, 0) + int(count)
+    for dim in per_day:
+        per_day[dim] = {k: dict(sorted(v.items())) for k, v in sorted(per_day[dim].items())}
+    return per_day, outcomes
 
 
 def compute(days: int = DEFAULT_DAYS, tracker_url: Optional[str] = None, db_url: Optional[str] = None,
             now: Optional[float] = None) -> Dict[str, Any]:
-    """All figures for the last ``days`` days (UTC)."""
+    """All figures for the last ``days`` days (UTC calendar days, today included)."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
     started = time.perf_counter()
     now = now if now is not None else time.time()
-    since = now - days * 86400
-    since_day = dt.datetime.fromtimestamp(since, dt.timezone.utc)
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    first = today - dt.timedelta(days=days - 1)  # the last ``days`` days, today included
+    since = first.isoformat()
     tracker = _engine(tracker_url or settings.tracker_url())
     turnlog.ensure_table(tracker)
     try:
         with tracker.connect() as c:
-            outcomes = {o: int(n) for o, n in c.execute(OUTCOMES, {"since": since})}
+            per_day, outcomes = _rollup(c, since)
+            median, p95 = percentiles([(v, int(n)) for v, n in c.execute(TIMES, {"since": since})], (0.5, 0.95))
             total = sum(outcomes.values())
             result: Dict[str, Any] = {
                 "days": days,
-                "since": since_day.strftime("%Y-%m-%d %H:%M UTC"),
+                "since": since,
                 "questions": total,
-                "per_day": {dim: _per_day(c, dim, since) for dim in ("topic", "lang", "channel")},
+                "per_day": per_day,
                 "outcomes": {
                     o: {"count": outcomes.get(o, 0), "share": round(outcomes.get(o, 0) / total, 4) if total else 0.0}
                     for o in turnlog.OUTCOMES
@@ -96,7 +109,7 @@ def compute(days: int = DEFAULT_DAYS, tracker_url: Optional[str] = None, db_url:
                     {"question": q, "count": int(n)}
                     for q, n in c.execute(UNANSWERED, {"since": since, "limit": TOP_UNANSWERED})
                 ],
-                "answer_ms": {"median": _percentile(c, since, 0.5), "p95": _percentile(c, since, 0.95)},
+                "answer_ms": {"median": median, "p95": p95},
             }
     finally:
         tracker.dispose()
@@ -106,7 +119,7 @@ def compute(days: int = DEFAULT_DAYS, tracker_url: Optional[str] = None, db_url:
         result["feedback"] = [
             {"topic": t or "(none)", "count": int(n), "correct": int(ok or 0),
              "accuracy": round(int(ok or 0) / int(n), 4) if n else None}
-            for t, n, ok in c.execute(FEEDBACK, {"since": since_day.replace(tzinfo=None)})
+            for t, n, ok in c.execute(FEEDBACK, {"since": dt.datetime.combine(first, dt.time())})
         ]
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
