@@ -189,6 +189,10 @@ def test_static_server_config_and_headers(web: str, stack: Stack, ports: Dict[st
     assert httpx.get(f"{web}/vendor/").status_code == 404
     assert httpx.get(f"{web}/../pyproject.toml").status_code == 404
     assert "cdn" not in page.text.lower()
+    widget = httpx.get(f"{web}/widget.js")
+    assert widget.status_code == 200 and widget.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert f'var CONFIG = {{"origins": ["http://127.0.0.1:{ports["host"]}"]}};' in widget.text
+    assert "cdn" not in widget.text.lower()
 
 
 # ---------------------------------------------------------------- web chat
@@ -584,6 +588,7 @@ def test_widget_on_a_phone_opens_full_screen_with_options(browser, web: str, hos
         panel.wait_for(state="visible")  # data-open
         assert focused_in_widget(page) == ""  # opening on load does not take the focus
         assert panel.bounding_box() == {"x": 0, "y": 0, "width": PHONE["width"], "height": PHONE["height"]}
+        assert page.locator(LAUNCHER).is_hidden()  # under the panel: out of the Tab order
         assert page.locator(f"{WIDGET} .title").inner_text() == "浦东人才服务 测试"
         chat_frame(page)
         frame = frame_of(page, web)

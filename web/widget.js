@@ -124,6 +124,7 @@
     "@media (max-width: 600px) {",
     "  .panel { top: 0; right: 0; bottom: 0; left: 0; width: 100%; height: 100%; max-width: none; max-height: none; border-radius: 0; }",
     "  .launcher { bottom: 14px; " + position + ": 14px; }",
+    "  .root.open .launcher { display: none; }", // under the full-screen panel: keep it out of the Tab order
     "}",
     "@media (prefers-reduced-motion: no-preference) { .panel { animation: rise .16s ease-out; } }",
     "@keyframes rise { from { opacity: 0; transform: translateY(12px); } }"
@@ -235,6 +236,7 @@
   function open(moveFocus) {
     ensureFrame();
     panel.hidden = false;
+    root.classList.add("open");
     launcher.setAttribute("aria-expanded", "true");
     unread = 0;
     showUnread();
@@ -248,6 +250,7 @@
   function close() {
     if (!isOpen()) return;
     panel.hidden = true;
+    root.classList.remove("open");
     launcher.setAttribute("aria-expanded", "false");
     focusWhenReady = false;
     remember(false);
