@@ -64,6 +64,7 @@ bench: train
 	$(BIN)/python -m eval.bench --direct --skip-training      # Rasa server alone
 	$(BIN)/python -m eval.wechat_latency                      # WeChat callback, plaintext and AES
 	$(BIN)/python -m eval.publish_stall                       # callers' latency during desk publish
+	$(BIN)/python -m eval.bench_replicas                      # 1 vs 2 Rasa servers on PostgreSQL + Redis, sizing
 
 clean:
 	rm -rf build models results .rasa
