@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 venv: $(STAMP)
 
 db: venv
+	$(BIN)/desk db upgrade
 	$(BIN)/desk policy import data/policies
 
 data: db
