@@ -33,6 +33,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 venv: $(STAMP)
 
 db: venv
+	$(BIN)/desk db upgrade
 	$(BIN)/desk policy import data/policies
 
 data: db
@@ -70,6 +71,7 @@ bench: train
 	$(BIN)/python -m eval.bench --direct --skip-training      # Rasa server alone
 	$(BIN)/python -m eval.wechat_latency                      # WeChat callback, plaintext and AES
 	$(BIN)/python -m eval.publish_stall                       # callers' latency during desk publish
+	$(BIN)/python -m eval.bench_replicas                      # 1 vs 2 Rasa servers on PostgreSQL + Redis, sizing
 
 clean:
 	rm -rf build models results .rasa
