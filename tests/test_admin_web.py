@@ -21,6 +21,7 @@ from desk.policies import models
 from desk.policies.db import new_session
 from desk.policies.importer import all_records
 from tests.stack import STAFF_TOKEN, Stack, build_stack
+from tests.test_web import AXE_JS, assert_accessible
 
 pytestmark = pytest.mark.stack
 
@@ -29,7 +30,6 @@ if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ADMIN_TOKEN = "test-admin-token"
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOTS = ROOT / "screenshots"
@@ -85,9 +85,8 @@ def browser() -> Iterator["sync_api.Browser"]:
 @contextmanager
 def open_page(browser, viewport=DESKTOP, expected_error: str = "") -> Iterator["sync_api.Page"]:
     context = browser.new_context(viewport=viewport, locale="en-US")
+    context.add_init_script(path=str(AXE_JS))  # before the page's scripts, past its CSP
     page = context.new_page()
-    if AXE.exists():  # an init script is not subject to the page's CSP
-        page.add_init_script(script=AXE.read_text(encoding="utf-8"))
     problems: List[str] = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("console", lambda msg: problems.append(msg.text)
@@ -99,11 +98,9 @@ def open_page(browser, viewport=DESKTOP, expected_error: str = "") -> Iterator["
         context.close()
 
 
-def axe_clean(page) -> None:
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing: run `npm ci` (expected {AXE})")
-    result = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
-    assert result == [], result
+def axe_clean(page, label: str = "admin console") -> None:
+    assert AXE_JS.exists(), f"axe-core is missing ({AXE_JS}): run `npm ci` in the repository (make test does)"
+    assert_accessible(page, label)
 
 
 def shot(page, name: str) -> None:
