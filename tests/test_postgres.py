@@ -43,6 +43,33 @@ def test_policy_database_on_postgres(pg_url: str, tmp_path: Path) -> None:
     assert repository.get("port_visa").title["zh"] != "x"
 
 
+def test_per_fact_sources_and_upgrade_on_postgres(pg_url: str) -> None:
+    """Per-fact citations round-trip on PostgreSQL, and a database of the previous version
+    (no meta columns, DATE sources.date) is upgraded in place."""
+    from sqlalchemy import text
+
+    from desk.policies import db
+    from desk.policies.importer import all_records
+
+    engine = db.get_engine(pg_url)
+    with engine.begin() as connection:
+        for table, column in (("steps", "meta"), ("sources", "title_en")):
+            connection.execute(text(f'ALTER TABLE {table} DROP COLUMN "{column}"'))
+        connection.execute(text(
+            "ALTER TABLE sources ALTER COLUMN date TYPE DATE USING "
+            "(CASE WHEN date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN date::date END)"))
+    db._engine.cache_clear()
+    sessions = session_factory(pg_url)
+    with sessions() as session:
+        import_paths(session, [str(POLICIES)], author="ci")
+    with sessions() as session:
+        records = {r.id: r for r in all_records(session)}
+    assert records["work_permit"].steps[3].sources == ["wp_card", "kpmg", "cas_qa", "h12333"]
+    assert next(s for s in records["work_permit"].sources if s.id == "kpmg").date == "2024-12"
+    with sessions() as session:
+        assert import_paths(session, [str(POLICIES)], author="ci").changed == []
+
+
 def test_tracker_store_on_postgres(pg_url: str) -> None:
     domain = Domain.load(str(ROOT / "domain.yml"))
     store = EnvSQLTrackerStore(domain=domain, host=pg_url)
