@@ -105,7 +105,8 @@ def source_line(source: SourceView, lang: str) -> str:
     title = source.title[lang]
     if lang == "zh":
         date = f"（{source.date}）" if source.date else ""
-        return f"{source.ref}《{title}》{date}" if title != source.ref else f"{source.ref}{date}"
+        quoted = title if title.startswith("《") else f"《{title}》"
+        return f"{source.ref}{quoted}{date}" if title != source.ref else f"{source.ref}{date}"
     date = f", {source.date}" if source.date else ""
     return f"“{title}” ({source.ref}){date}" if title != source.ref else f"{source.ref}{date}"
 
