@@ -15,7 +15,7 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import text
+from sqlalchemy import create_engine, inspect
 
 import actions.actions as acts
 import desk.policies.repository as repository_module
@@ -25,7 +25,7 @@ from desk.channels.wechat import REPLY_LIMIT_BYTES, reply_text
 from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts
 from desk.dialogue.render import render_text, render_wechat
 from desk.dialogue.structured import expand_messages
-from desk.policies.db import get_engine, session_factory
+from desk.policies.db import session_factory
 from desk.policies.freshness import stale_facts
 from desk.policies.importer import all_records, import_paths, read_policy_file
 from desk.policies.repository import PolicyRepository
@@ -103,16 +103,19 @@ def test_old_format_still_imports_and_bad_citations_are_refused(tmp_path: Path, 
     assert read_policy_file(path)[0].sources[0].date == "2015"
 
 
-def test_old_database_is_upgraded(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = get_engine(url)
-    with engine.begin() as connection:  # make it look like a database of the previous version
-        for table, column in (("topics", "meta"), ("steps", "meta"), ("materials", "meta"),
-                              ("sources", "key"), ("sources", "title_en")):
-            connection.execute(text(f'ALTER TABLE {table} DROP COLUMN "{column}"'))
-    from desk.policies import db
+def test_database_of_the_previous_revision_is_migrated(tmp_path: Path) -> None:
+    """A policy database at revision 0001 (no per-fact columns, DATE sources.date) is
+    brought to the head by `desk db upgrade` and then imports and serves per-fact sources."""
+    from alembic import command
 
-    db._engine.cache_clear()
+    from desk.migrations import DATABASES, current_revision, head, pending_changes, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    database = DATABASES["policies"]
+    command.upgrade(database.config(url), "0001")
+    assert "meta" not in {c["name"] for c in inspect(create_engine(url).connect()).get_columns("steps")}
+    upgrade(database, url)
+    assert current_revision(database, url) == head(database) and pending_changes(database, url) == []
     with session_factory(url)() as session:
         import_paths(session, [str(POLICIES)], author="test")
     repo = PolicyRepository(session_factory(url), max_age=0)

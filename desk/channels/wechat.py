@@ -39,6 +39,7 @@ from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
 from desk import settings
+from desk.channels.shared_replies import RedisReplyCache
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
 from desk.dialogue.render import render_wechat
@@ -295,8 +296,20 @@ class ReplyCache:
             logger.exception("WeChat reply for %s failed", key)
             return None
 
+    def has(self, key: str) -> bool:
+        entry = self._entries.get(key)
+        return bool(entry) and time.monotonic() - entry[0] <= self.ttl
+
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def reply_cache() -> "ReplyCache | RedisReplyCache":
+    """Per process by default; shared through Redis when REDIS_URL is set, so that WeChat's
+    retries of one message reaching different Rasa servers run the dialogue once."""
+    local = ReplyCache()
+    url = settings.redis_url()
+    return RedisReplyCache(url, local, DEDUPE_TTL) if url else local
 
 
 # --- the channel -------------------------------------------------------------------------
@@ -312,7 +325,7 @@ class WeChatInput(InputChannel):
     def __init__(self, config: Optional[WeChatConfig] = None, reply_timeout: float = REPLY_TIMEOUT) -> None:
         self.config = config or WeChatConfig.from_env()
         self.reply_timeout = reply_timeout
-        self.replies = ReplyCache()
+        self.replies = reply_cache()
 
     @classmethod
     def name(cls) -> str:

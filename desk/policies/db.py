@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,29 +35,7 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)
-    upgrade(engine)
     return engine
-
-
-def upgrade(engine: Engine) -> None:
-    """Bring a database made by an older version up to the current models: add missing
-    columns (nullable, so old rows stay valid) and, on PostgreSQL, turn the old DATE column
-    ``sources.date`` into text (partial dates). ``create_all`` only creates missing tables."""
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            if not inspector.has_table(table.name):
-                continue
-            present = {c["name"]: c for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-        if engine.dialect.name == "postgresql" and inspector.has_table("sources"):
-            date = {c["name"]: c for c in inspector.get_columns("sources")}.get("date")
-            if date is not None and "DATE" in str(date["type"]).upper():
-                connection.execute(text(
-                    "ALTER TABLE sources ALTER COLUMN date TYPE VARCHAR(10) USING date::text"))
 
 
 def session_factory(url: str | None = None) -> sessionmaker:
