@@ -16,7 +16,7 @@ Shape (JSON, every key always present)::
      "missing": str | null, "contacts_intro": str | null,
      "contacts": [{"name", "phone", "address", "hours", "url", "line"}],
      "sources": [{"id", "ref", "title", "date", "url", "line"}],
-     "labels": {"sources", "contacts", "required", "optional"}}
+     "labels": {"source", "contacts", "required", "optional"}}
 
     Fact = {"text", "sources": [source ids], "until": date | null, "ended": bool,
             "ended_warning": str | null}
