@@ -53,8 +53,13 @@ lint: venv
 run: train
 	$(BIN)/python -m desk.admin.run
 
+# The test model is trained from the repository's policies in a fresh database, never from the
+# local one (which the database owns: admin imports, review accepts): the tests load data/policies.
+TEST_DB := sqlite:///$(CURDIR)/build/test-policies.db
 $(TEST_MODEL): data config.yml
-	$(BIN)/desk train --out build/test-models --fixed-model-name desk-test
+	rm -f build/test-policies.db
+	DESK_DB_URL=$(TEST_DB) $(BIN)/desk policy import data/policies > /dev/null
+	DESK_DB_URL=$(TEST_DB) $(BIN)/desk train --out build/test-models --fixed-model-name desk-test
 
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund
