@@ -348,7 +348,7 @@
       box.appendChild(tableFor("Stale facts", ["Topic", "Field", "Why", "Checked", "Valid until", "Fact"],
         r.data.facts.map(function (f) {
           return [f.topic, f.field, String(f.reason).replace("_", " "), f.checked || "–", f.valid_until || "–", f.text_en];
-        })));
+        }), [1, 2, 3, 4, 5]));
     });
   }
 
@@ -360,7 +360,8 @@
     return Object.keys(all).sort();
   }
 
-  function tableFor(caption, head, rows) {
+  function tableFor(caption, head, rows, textColumns) {
+    var isText = function (i) { return i === 0 || (textColumns || []).indexOf(i) >= 0; };
     var wrap = el("div", null, "table-wrap");
     wrap.tabIndex = 0;  // keyboard users can scroll a wide table
     wrap.setAttribute("role", "region");
@@ -368,14 +369,14 @@
     var table = el("table", null, "data");
     table.appendChild(el("caption", caption, "sr-only"));
     var tr = el("tr");
-    head.forEach(function (h, i) { var th = el("th", h, i ? "num" : ""); th.setAttribute("scope", "col"); tr.appendChild(th); });
+    head.forEach(function (h, i) { var th = el("th", h, isText(i) ? "" : "num"); th.setAttribute("scope", "col"); tr.appendChild(th); });
     var thead = el("thead"); thead.appendChild(tr); table.appendChild(thead);
     var body = el("tbody");
     rows.forEach(function (r) {
       var row = el("tr");
       r.forEach(function (v, i) {
         if (i === 0) { var th = el("th", v); th.setAttribute("scope", "row"); row.appendChild(th); }
-        else { row.appendChild(el("td", v, "num")); }
+        else { row.appendChild(el("td", v, isText(i) ? "" : "num")); }
       });
       body.appendChild(row);
     });
