@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Optional
+from typing import Callable, Optional
 
 import aiohttp
 from aiohttp import web
@@ -47,35 +47,42 @@ class Proxy:
             await asyncio.sleep(0.05)
         return self.inflight[backend] == 0
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(
+        self, request: web.Request, body: bytes, on_unreachable: Callable[[str], None] = lambda _: None
+    ) -> Optional[web.StreamResponse]:
+        """The backend's response, or None when there is no backend or it cannot be reached
+        (the caller answers for it; ``on_unreachable`` learns which backend failed)."""
         backend = self.backend
         if backend is None:
-            return web.json_response({"error": "no model is loaded yet"}, status=503)
+            return None
         self.inflight[backend] += 1
         try:
             if request.headers.get("Upgrade", "").lower() == "websocket":
                 return await self._websocket(request, backend)
-            return await self._http(request, backend)
+            response = await self._http(request, backend, body)
+            if response is None:
+                on_unreachable(backend)
+            return response
         finally:
             self.inflight[backend] -= 1
 
-    async def _http(self, request: web.Request, backend: str) -> web.Response:
+    async def _http(self, request: web.Request, backend: str, body: bytes) -> Optional[web.Response]:
         session = await self.session()
         try:
             async with session.request(
-                request.method, backend + request.path_qs, headers=_forward_headers(request.headers),
-                data=await request.read(), allow_redirects=False,
+                request.method, backend + request.raw_path, headers=_forward_headers(request.headers),
+                data=body, allow_redirects=False,
             ) as upstream:
-                body = await upstream.read()
-                return web.Response(status=upstream.status, body=body, headers=_forward_headers(upstream.headers))
+                payload = await upstream.read()
+                return web.Response(status=upstream.status, body=payload, headers=_forward_headers(upstream.headers))
         except (aiohttp.ClientError, asyncio.TimeoutError):
-            return web.json_response({"error": "the assistant is not reachable; please retry"}, status=502)
+            return None
 
     async def _websocket(self, request: web.Request, backend: str) -> web.WebSocketResponse:
         client = web.WebSocketResponse()
         await client.prepare(request)
         session = await self.session()
-        url = "ws" + backend[len("http"):] + request.path_qs
+        url = "ws" + backend[len("http"):] + request.raw_path
         try:
             async with session.ws_connect(url, headers=_forward_headers(request.headers)) as upstream:
                 async def pump(source, target) -> None:  # type: ignore[no-untyped-def]

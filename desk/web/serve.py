@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import posixpath
 import re
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from desk import settings
 
@@ -44,6 +45,17 @@ def request_hostname(host_header: Optional[str]) -> str:
     else:
         name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     return name if HOSTNAME.match(name) else "localhost"
+
+
+def request_path(raw: str) -> str:
+    """The path a request really asks for: percent-decoded and normalised the way the file
+    lookup will see it, so "/%73taff.html" or "/x/../staff.html" get the staff console's
+    headers too."""
+    path = unquote(urlsplit(raw).path)
+    normal = posixpath.normpath(path) if path else "/"
+    if path.endswith("/") and normal != "/":
+        normal += "/"
+    return normal if normal.startswith("/") else "/" + normal
 
 
 def rasa_origin(host_header: Optional[str], rasa_port: int, rasa_url: Optional[str]) -> str:
@@ -76,8 +88,7 @@ class Handler(SimpleHTTPRequestHandler):
         return rasa_origin(self.headers.get("Host"), self.rasa_port, self.rasa_url)
 
     def end_headers(self) -> None:
-        path = urlsplit(self.path).path
-        staff = path.startswith("/staff")
+        staff = request_path(self.path).lower().startswith("/staff")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         # the chat page is meant to be embedded by other sites; the staff console is not
@@ -88,7 +99,7 @@ class Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        path = urlsplit(self.path).path
+        path = request_path(self.path)
         if path == "/config.js":
             self._send_config()
             return
@@ -97,7 +108,7 @@ class Handler(SimpleHTTPRequestHandler):
         super().do_GET()
 
     def do_HEAD(self) -> None:  # noqa: N802
-        path = urlsplit(self.path).path
+        path = request_path(self.path)
         if path in ROUTES:
             self.path = ROUTES[path]
         super().do_HEAD()
