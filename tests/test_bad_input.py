@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from desk.channels.inputs import BadInput, chat_text, conversation_id, json_object, phrase, public_text, sender_of
+from desk.channels.inputs import (
+    BadInput,
+    chat_text,
+    conversation_id,
+    json_object,
+    phrase,
+    public_text,
+    sender_of,
+)
 from desk.language import detect
 
 

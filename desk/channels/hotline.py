@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 from desk import settings
 from desk.channels.inputs import BadInput, conversation_id, json_object, phrase, public_text, short_error
 from desk.dialogue.structured import expand_messages
+from desk.language import detect
 from desk.policies.db import new_session
 from desk.policies.models import Feedback
 
@@ -78,7 +79,7 @@ def unavailable_reply(sender: str, text: str) -> Dict[str, Any]:
     """The response object when the bot could not answer (a component is down): a polite
     reply in the caller's language, handed to a person."""
     reply = build_reply(sender, [{"text": phrase("unavailable", text)}])
-    return {**reply, "handoff": True, "unavailable": True}
+    return {**reply, "language": detect(text), "handoff": True, "unavailable": True}
 
 
 def _text(data: Dict[str, Any], key: str, limit: int, required: bool, single_line: bool = True) -> Optional[str]:
