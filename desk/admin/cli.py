@@ -310,6 +310,16 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tracker_cleanup(args: argparse.Namespace) -> int:
+    """Delete stored conversations inactive for longer than the retention period."""
+    from desk.channels.stores import cleanup
+
+    days = args.days or settings.tracker_retention_days()
+    deleted = cleanup(days=days)
+    print(f"deleted {deleted} conversation(s) inactive for more than {days} days")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="desk", description="Pudong talent desk admin tool")
     sub = p.add_subparsers(dest="command", required=True)
@@ -370,6 +380,12 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--fixed-model-name", default=None)
     tr.add_argument("--force", action="store_true")
     tr.set_defaults(func=cmd_train)
+
+    tk = sub.add_parser("tracker", help="the conversation store").add_subparsers(dest="tracker_command", required=True)
+    cl = tk.add_parser("cleanup", help="delete conversations inactive for longer than the retention period")
+    cl.add_argument("--days", type=int, default=None,
+                    help=f"retention in days (default: DESK_TRACKER_RETENTION_DAYS or {settings.TRACKER_RETENTION_DAYS})")
+    cl.set_defaults(func=cmd_tracker_cleanup)
     return p
 
 
