@@ -150,7 +150,7 @@ async def _chat(url: str, session_id, messages: List[Dict]) -> Tuple[str, List[D
     received: List[Dict] = []
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
     client.on("bot_uttered", lambda data: received.append(data))
-    await client.connect(url, socketio_path="/socket.io", transports=["websocket"])
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
     await client.emit("session_request", {"session_id": session_id})
     issued = await asyncio.wait_for(confirmed, 10)
     for message in messages:
@@ -160,7 +160,8 @@ async def _chat(url: str, session_id, messages: List[Dict]) -> Tuple[str, List[D
     return issued, received
 
 
-def test_web_chat_sessions_are_issued_by_the_server(stack: Stack) -> None:
+def test_web_chat_sessions_are_issued_by_the_server(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_SESSION_SECRET", stack.env["DESK_SESSION_SECRET"])
     made_up = "abc"
     issued, _ = asyncio.run(_chat(stack.url, made_up, []))
     assert issued != made_up and sessions.verify(issued)
