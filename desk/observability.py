@@ -14,7 +14,7 @@ import logging.handlers
 import re
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -105,5 +105,26 @@ def set_model(model: Optional[str]) -> None:
         MODEL.labels(Path(model).name).set(1)
 
 
-def any_value(value: Any) -> str:
-    return str(value)
+def outcome(channel: str, status: int, body: Optional[bytes]) -> str:
+    """What a channel answer was, for desk_answers_total: a policy answer, a handoff, another
+    reply (small talk, clarification), refused bad input, unavailable, or an error."""
+    if status == 503:
+        return "unavailable"
+    if 400 <= status < 500:
+        return "refused"
+    if status >= 500:
+        return "error"
+    if channel == "hotline" and body:
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            return "other"
+        if reply.get("handoff"):
+            return "handoff"
+        return "policy" if reply.get("topic") else "other"
+    return "answered"
+
+
+def count_answer(channel: str, status: int, body: Optional[bytes]) -> None:
+    if channel in ("rest", "hotline", "wechat"):
+        ANSWERS.labels(channel, outcome(channel, status, body)).inc()

@@ -126,6 +126,7 @@ def test_metrics_on_the_admin_port(stack: Stack) -> None:
     text = httpx.get(f"{stack.api_url}/metrics").text
     assert 'desk_requests_total{channel="hotline",status="200"}' in text
     assert "desk_request_seconds_bucket" in text and "desk_model_info" in text
+    assert 'desk_answers_total{channel="hotline",outcome="policy"}' in text
 
 
 # --- conversations belong to their channel ---------------------------------------------------

@@ -4,20 +4,25 @@
 from __future__ import annotations
 
 import ctypes
+import json
+import logging
+import logging.handlers
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import IO, Callable, Dict, List, Optional
 
 import httpx
 
-from desk import settings
+from desk import observability, settings
 from desk.admin.priority import become_background
 
 ROOT = settings.PROJECT_ROOT
@@ -43,6 +48,43 @@ def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+LEVEL = re.compile(r"\b(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
+
+
+class LogPump(threading.Thread):
+    """Copies a child's output into its log file as JSON lines (desk.observability): rotated,
+    secrets masked, long lines cut; lines that already are JSON objects are kept as they are."""
+
+    def __init__(self, stream: IO[bytes], path: Path, process: str) -> None:
+        super().__init__(daemon=True, name=f"log:{process}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.stream, self.process = stream, process
+        self.handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=observability.LOG_BYTES, backupCount=observability.LOG_BACKUPS, encoding="utf-8"
+        )
+
+    def line(self, raw: bytes) -> Optional[str]:
+        text = ANSI.sub("", raw.decode("utf-8", "replace")).rstrip()
+        if not text:
+            return None
+        if text.startswith("{") and text.endswith("}") and len(text) <= 2 * observability.MAX_LOG_CHARS:
+            return observability.mask(text)
+        level = LEVEL.search(text[:80])
+        return json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                           "level": level.group(1) if level else "INFO", "process": self.process,
+                           "message": observability.mask(text)}, ensure_ascii=False)
+
+    def run(self) -> None:
+        try:
+            for raw in iter(self.stream.readline, b""):
+                entry = self.line(raw)
+                if entry:
+                    self.handler.handle(logging.makeLogRecord({"msg": entry, "levelno": logging.INFO}))
+        finally:
+            self.handler.close()
+
+
 def _child_setup(background: bool) -> None:
     """In the child before exec: die with the parent (a killed gateway must not leave its
     Rasa process running), and optionally take the background CPU class."""
@@ -66,11 +108,11 @@ class Server:
 
     def start(self) -> Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=partial(_child_setup, self.background),
-            )
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=partial(_child_setup, self.background),
+        )
+        LogPump(self.process.stdout, self.log_path, self.name).start()  # type: ignore[arg-type]
         return self
 
     def wait_ready(self, timeout: float = 240.0) -> None:

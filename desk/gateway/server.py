@@ -273,6 +273,9 @@ def build_public_app(gateway: Gateway, web_port: int = settings.WEB_PORT) -> web
                 result.headers["Vary"] = "Origin"
         seconds = time.monotonic() - started
         observability.observe(channel, result.status, seconds)
+        if request.method == "POST" and request.path.endswith("/webhook") and isinstance(result, web.Response):
+            status = 503 if result.headers.get("X-Desk-Unavailable") else result.status
+            observability.count_answer(channel, status, result.body if isinstance(result.body, bytes) else None)
         if channel == "wechat" and seconds > 4.5:
             observability.WECHAT_TIMEOUTS.inc()
         if result.status >= 500:
@@ -364,7 +367,7 @@ def main() -> None:
     parser.add_argument("--endpoints", default="endpoints.yml")
     parser.add_argument("--log-dir", default=str(settings.VAR_DIR / "logs"))
     args = parser.parse_args()
-    observability.configure_logging(Path(args.log_dir) / "gateway.json.log")
+    observability.configure_logging(None)  # JSON lines on stderr; the supervisor rotates them into gateway.log
     env = base_env({name: settings.secret(name) for name in settings.GENERATED_SECRETS})
     gateway = Gateway(str(Path(args.endpoints).resolve()), Path(args.log_dir), env)
     asyncio.run(serve(gateway, str(Path(args.model).resolve()), args.host, args.port, args.admin_port,
