@@ -22,7 +22,6 @@ from desk.channels import sessions
 from tests.stack import RASA_TOKEN, STAFF_TOKEN, Stack, build_stack
 
 pytestmark = pytest.mark.stack
-WEB_PORT = 8080  # the stack's gateway allows the desk's own pages at this port (its default)
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +105,9 @@ def test_tokens_are_not_on_command_lines_or_in_logs(stack: Stack) -> None:
 
 def test_cors_only_for_allowed_origins_and_never_with_credentials(stack: Stack) -> None:
     url = f"{stack.url}/webhooks/hotline/webhook"
-    mine = f"http://127.0.0.1:{WEB_PORT}"
-    for origin in ("https://evil.example", "null", f"http://127.0.0.1:{WEB_PORT + 1}"):
+    mine = f"http://127.0.0.1:{stack.web_port}"
+    for origin in ("https://evil.example", "null", f"http://127.0.0.1:{stack.web_port + 1}",
+                   f"http://evil.example:{stack.web_port}"):
         preflight = httpx.options(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in preflight.headers
         answer = httpx.post(url, json={"sender": sender(), "message": "hi"}, headers={"Origin": origin})

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from desk.admin.processes import ROOT, free_port, web_server
+from desk.admin.processes import ROOT, web_server
 from desk.policies.db import new_session
 from desk.policies.models import Feedback
 from tests.stack import STAFF_TOKEN, Stack, build_stack
@@ -45,7 +45,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def web(stack: Stack) -> Iterator[str]:
-    port = free_port()
+    port = stack.web_port  # the gateway allows the desk's own pages (this port) to call the channels
     server = web_server(port, stack.rasa_port, stack.env, stack.workdir / "logs")
     assert server is not None, "web/index.html is missing"
     server.start()

@@ -257,15 +257,15 @@ def build_public_app(gateway: Gateway, web_port: int = settings.WEB_PORT) -> web
         if channel is None:
             return web.json_response({"error": "not found"}, status=404)
         origin = request.headers.get("Origin")
-        cors = channel != "socketio" and allowed_origin(origin, request.headers.get("Host"), web_port)
-        if request.method == "OPTIONS" and channel != "socketio":
+        cors = allowed_origin(origin, request.headers.get("Host"), web_port)
+        if request.method == "OPTIONS":
             headers = {**CORS_HEADERS, "Access-Control-Allow-Origin": origin, "Vary": "Origin"} if cors else {}
             return web.Response(status=204, headers=headers)
         body = await request.read()
         result = await gateway.proxy.handle(request, body, gateway.on_unreachable)
         if result is None:  # no backend could take it
             result = fallback.unavailable(channel, request, body)
-        if channel != "socketio" and not isinstance(result, web.WebSocketResponse):
+        if not isinstance(result, web.WebSocketResponse):  # socket.io's polling needs CORS too
             for name in [h for h in result.headers if h.lower().startswith("access-control-")]:
                 del result.headers[name]
             if cors:
