@@ -248,7 +248,7 @@ def fuzz(desk: Desk) -> int:
             record(f"socket.io {query}", client.get(f"{base}/socket.io/?{query}"))
             record(f"socket.io POST {query}", client.post(f"{base}/socket.io/?{query}", content=deep))
         for path in ("/", "/staff", "/%73taff.html", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/config.js",
-                     "/" + "a" * 5000, "/web/\x00", "/staff.html?x=%ff"):
+                     "/" + "a" * 5000, "/web/%00", "/staff.html?x=%ff"):
             try:
                 record(f"web GET {path[:40]}", client.get(web + path))
             except httpx.HTTPError as exc:
