@@ -96,6 +96,21 @@ def tracker_retention_days() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else TRACKER_RETENTION_DAYS
 
 
+MAX_RASA_REPLICAS = 16
+
+
+def rasa_replicas() -> int:
+    """How many Rasa servers the gateway runs behind the public port (DESK_RASA_REPLICAS)."""
+    raw = os.environ.get("DESK_RASA_REPLICAS") or "1"
+    try:
+        count = int(raw)
+    except ValueError:
+        raise SystemExit(f"DESK_RASA_REPLICAS must be a whole number, not {raw!r}") from None
+    if not 1 <= count <= MAX_RASA_REPLICAS:
+        raise SystemExit(f"DESK_RASA_REPLICAS must be between 1 and {MAX_RASA_REPLICAS}, not {count}")
+    return count
+
+
 def build_dir() -> Path:
     """Where generated training data, domain part, config and jieba dictionary go."""
     return Path(os.environ.get("DESK_BUILD_DIR") or PROJECT_ROOT / "build")
@@ -116,17 +131,6 @@ def gateway_url() -> str:
     """The running desk's gateway admin side (loopback): publish/swap, status, metrics and
     the Rasa HTTP API, for `desk publish` and the admin console."""
     return os.environ.get("DESK_GATEWAY_URL") or f"http://{LOOPBACK}:{ADMIN_PORT}"
-
-
-def _origins(value: str) -> list[str]:
-    return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
-
-
-def cors_origins() -> list[str]:
-    """Origins whose pages may call the channels' HTTP endpoints from a browser: the sites
-    embedding the widget (DESK_WIDGET_ORIGINS) and where the desk's own pages are served
-    when that is not the public port's host at WEB_PORT (DESK_WEB_ORIGINS)."""
-    return _origins(os.environ.get("DESK_WIDGET_ORIGINS", "")) + _origins(os.environ.get("DESK_WEB_ORIGINS", ""))
 
 
 def models_dir() -> Path:

@@ -38,7 +38,6 @@ class Stack:
     env: Dict[str, str]
     rasa_port: int = field(default_factory=free_port)
     admin_port: int = field(default_factory=free_port)
-    web_port: int = field(default_factory=free_port)  # where tests serve the pages (CORS allows it)
     action_port: int = field(default_factory=free_port)
     servers: Dict[str, Server] = field(default_factory=dict)
     gateway: bool = True
@@ -66,7 +65,7 @@ class Stack:
         endpoints, logs = str(self.workdir / "endpoints.yml"), self.workdir / "logs"
         if self.gateway:
             return gateway_server(self.rasa_port, self.model, endpoints, self.env, logs,
-                                  admin_port=self.admin_port, web_port=self.web_port).start()
+                                  admin_port=self.admin_port).start()
         return rasa_server(self.rasa_port, self.model, endpoints, self.env, logs).start()
 
     def start(self) -> "Stack":

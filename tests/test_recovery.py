@@ -47,7 +47,7 @@ def wait_for(condition, seconds: float) -> float:  # type: ignore[no-untyped-def
 def test_a_killed_rasa_backend_is_replaced_and_users_hear_why(stack: Stack) -> None:
     who = f"r-{uuid.uuid4().hex[:6]}"
     assert stack.ask(who, "口岸签证需要什么材料？")["topic"] == "port_visa"
-    pid = status(stack)["backend_pid"]
+    pid = status(stack)["backends"][0]["pid"]
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.3)
 
@@ -66,7 +66,7 @@ def test_a_killed_rasa_backend_is_replaced_and_users_hear_why(stack: Stack) -> N
     assert took < 60, took
     follow = stack.ask(who, "那需要多久？")  # the conversation goes on in context
     assert follow["topic"] == "port_visa" and follow["aspect"] == "duration"
-    assert status(stack)["restarts"] == 1 and status(stack)["backend_pid"] != pid
+    assert status(stack)["restarts"] == 1 and status(stack)["backends"][0]["pid"] != pid
     metrics = httpx.get(f"{stack.api_url}/metrics").text
     assert 'desk_restarts_total{component="rasa"} 1.0' in metrics
 

@@ -84,7 +84,7 @@ def test_public_port_serves_channels_only(stack: Stack) -> None:
 
 
 def test_internal_servers_listen_on_loopback_only(stack: Stack) -> None:
-    backend = status(stack)["backend_pid"]
+    backend = status(stack)["backends"][0]["pid"]
     action = stack.servers["action"].process.pid  # type: ignore[union-attr]
     gateway = stack.servers["rasa"].process.pid  # type: ignore[union-attr]
     for pid in (backend, action):
@@ -97,7 +97,7 @@ def test_internal_servers_listen_on_loopback_only(stack: Stack) -> None:
 
 def test_tokens_are_not_on_command_lines_or_in_logs(stack: Stack) -> None:
     stack.ask(sender(), "你好")
-    for pid in (status(stack)["backend_pid"], stack.servers["rasa"].process.pid):  # type: ignore[union-attr]
+    for pid in (status(stack)["backends"][0]["pid"], stack.servers["rasa"].process.pid):  # type: ignore[union-attr]
         assert RASA_TOKEN.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
     for log in (stack.workdir / "logs").glob("*.log"):
         assert RASA_TOKEN not in log.read_text(errors="replace"), log
@@ -105,9 +105,8 @@ def test_tokens_are_not_on_command_lines_or_in_logs(stack: Stack) -> None:
 
 def test_cors_only_for_allowed_origins_and_never_with_credentials(stack: Stack) -> None:
     url = f"{stack.url}/webhooks/hotline/webhook"
-    mine = f"http://127.0.0.1:{stack.web_port}"
-    for origin in ("https://evil.example", "null", f"http://127.0.0.1:{stack.web_port + 1}",
-                   f"http://evil.example:{stack.web_port}"):
+    mine = "http://127.0.0.1:8080"  # the desk's own pages by default (DESK_WEB_ORIGIN)
+    for origin in ("https://evil.example", "null", "http://127.0.0.1:8081", "http://evil.example:8080"):
         preflight = httpx.options(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in preflight.headers
         answer = httpx.post(url, json={"sender": sender(), "message": "hi"}, headers={"Origin": origin})

@@ -99,6 +99,8 @@
   }
 
   function defaultLang() {
+    var asked = /[?&]lang=(zh|en)(?:&|$)/.exec(window.location.search); // set by the widget (widget.js)
+    if (asked) return asked[1];
     var nav = (navigator.language || "zh").toLowerCase();
     return nav.indexOf("zh") === 0 ? "zh" : "en";
   }
@@ -242,6 +244,7 @@
     els.log.appendChild(renderMessage(message, state.messages.length - 1));
     writeStore();
     scrollToEnd();
+    if (message.who === "bot") document.dispatchEvent(new CustomEvent("desk:reply")); // embed.js: unread badge
   }
 
   function emitMessage(payload) {
@@ -373,6 +376,8 @@
   applyLabels();
   renderAll();
   connect();
-  // focus the input where there is a keyboard anyway; on phones it would pop the keyboard up
-  if (window.matchMedia && window.matchMedia("(pointer: fine)").matches) els.input.focus();
+  // focus the input where there is a keyboard anyway; on phones it would pop the keyboard up.
+  // In the widget's panel (?embed=1) the widget says when (embed.js): never on the host's page load.
+  var embedded = /[?&]embed=1(?:&|$)/.test(window.location.search);
+  if (!embedded && window.matchMedia && window.matchMedia("(pointer: fine)").matches) els.input.focus();
 })();

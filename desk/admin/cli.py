@@ -14,6 +14,7 @@ from typing import List, Optional
 import yaml
 
 from desk import settings
+from desk.admin import database
 from desk.admin import generate as gen
 from desk.admin.priority import become_background
 from desk.policies.db import new_session
@@ -374,6 +375,8 @@ def parser() -> argparse.ArgumentParser:
     dr.add_argument("file")
     dr.add_argument("--out", default=None, help="write to this file instead of stdout")
     dr.set_defaults(func=cmd_draft)
+
+    database.add_parser(sub)
 
     tr = sub.add_parser("train", help="generate data and train (skips when nothing changed)")
     tr.add_argument("--out", default=None, help="model directory (default: DESK_MODELS_DIR or models/)")

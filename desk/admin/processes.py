@@ -218,13 +218,13 @@ def web_server(port: int, rasa_port: int, env: Dict[str, str], log_dir: Path) ->
 
 
 def gateway_server(port: int, model: str, endpoints: str, env: Dict[str, str], log_dir: Path,
-                   admin_port: int = settings.ADMIN_PORT, web_port: int = settings.WEB_PORT) -> Server:
+                   admin_port: int = settings.ADMIN_PORT) -> Server:
     """The public Rasa port: a gateway that runs (and swaps) the Rasa server behind it, with
     its admin side on loopback ``admin_port``."""
     return Server(
         "gateway",
         [venv_bin("python"), "-m", "desk.gateway.server", "--port", str(port), "--admin-port", str(admin_port),
-         "--web-port", str(web_port), "--model", model, "--endpoints", endpoints, "--log-dir", str(log_dir)],
+         "--model", model, "--endpoints", endpoints, "--log-dir", str(log_dir)],
         f"http://{settings.LOOPBACK}:{port}/health",
         env,
         log_dir / "gateway.log",

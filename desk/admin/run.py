@@ -52,7 +52,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     servers = [
         action_server(args.action_port, env, logs),
         gateway_server(args.port, args.model or settings.require_model(), endpoints, env, logs,
-                       admin_port=args.admin_port, web_port=args.web_port),
+                       admin_port=args.admin_port),
     ]
     web = web_server(args.web_port, args.port, env, logs)
     if web:

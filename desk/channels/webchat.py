@@ -17,6 +17,12 @@
   exception in the server; a too long one gets a polite reply.
 
 Replacing Rasa's handlers is a patch of Rasa internals and goes through desk.rasa_compat.
+
+And one policy: a browser page may connect only from the desk's own pages (``DESK_WEB_ORIGIN``)
+or a listed widget host (``DESK_WIDGET_ORIGINS``), checked on the ``Origin`` header at connect
+(desk/web/origins.py). Rasa builds its server with CORS handling off (``--cors`` adds the
+headers), so the check is a connect handler in front of Rasa's own.
+
 Same credentials as Rasa's ``socketio`` channel (credentials.yml), same ``/socket.io`` path.
 """
 
@@ -35,6 +41,7 @@ from desk.channels import sessions
 from desk.channels.inputs import MAX_JSON_DEPTH, chat_text, conversation_id, json_depth, phrase, short_error
 from desk.dialogue.structured import expand
 from desk.rasa_compat import replace_socketio_handler
+from desk.web.origins import origin_allowed, socket_origins
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +84,24 @@ def message_fields(data: Any) -> Optional[tuple[str, str, Dict[str, Any]]]:
     elif len(json.dumps(metadata)) > MAX_METADATA_BYTES:
         metadata = {}
     return session_id.strip(), text.strip(), metadata
+
+
+def origin_checked(sio: Any, namespace: Optional[str]) -> Callable[..., Awaitable[bool]]:
+    """A connect handler that refuses browser pages from other origins, then runs the one
+    Rasa registered (its JWT check, when configured). The allowed list is read once, at start;
+    a malformed entry stops the start with a message naming it."""
+    allowed = socket_origins()
+    stock = sio.handlers.get(namespace or "/", {}).get("connect")
+
+    async def connect(sid: str, environ: Dict[str, Any], auth: Optional[Dict[str, Any]] = None) -> bool:
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin_allowed(origin, allowed):
+            logger.warning("socket.io connection from origin %r refused: not the desk's pages "
+                           "(DESK_WEB_ORIGIN) nor a widget host (DESK_WIDGET_ORIGINS)", origin)
+            return False
+        return bool(await stock(sid, environ, auth)) if stock else True
+
+    return connect
 
 
 class WebChatInput(SocketIOInput):
@@ -143,6 +168,7 @@ class WebChatInput(SocketIOInput):
                                room=sid, namespace=self.namespace)
 
         # replace the stock handlers registered by super().blueprint for the same events
+        replace_socketio_handler(sio, "connect", self.namespace, origin_checked(sio, self.namespace))
         replace_socketio_handler(sio, "session_request", self.namespace, session_request)
         replace_socketio_handler(sio, self.user_message_evt, self.namespace, handle_message)
         return webhook

@@ -47,6 +47,7 @@ from wechatpy.replies import create_reply
 
 from desk import settings
 from desk.channels.inputs import chat_text, conversation_id, phrase, short_error
+from desk.channels.shared_replies import RedisReplyCache
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 logger = logging.getLogger(__name__)
@@ -150,6 +151,26 @@ class NonceCache:
             return False
         self._seen[nonce] = now
         return True
+
+
+class SharedNonces:
+    """The nonce memory shared by every Rasa process through Redis (REDIS_URL), so a replay
+    sent to another replica is refused too. If Redis cannot be asked, the per-process cache
+    still applies (and a warning is logged)."""
+
+    PREFIX = "desk:wechat:nonce:"
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as aioredis
+
+        self.redis = aioredis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+
+    async def first_use(self, nonce: str) -> bool:
+        try:
+            return bool(await self.redis.set(self.PREFIX + nonce, 1, nx=True, ex=2 * TIMESTAMP_WINDOW))
+        except Exception as exc:  # noqa: BLE001 - redis errors and OSError alike
+            logger.warning("WeChat nonce check in Redis failed (%s); per-process check only", short_error(exc))
+            return True
 
 
 def signature_of(token: str, timestamp: str, nonce: str) -> str:
@@ -358,8 +379,20 @@ class ReplyCache:
             logger.exception("WeChat reply for %s failed", key)
             return None
 
+    def has(self, key: str) -> bool:
+        entry = self._entries.get(key)
+        return bool(entry) and time.monotonic() - entry[0] <= self.ttl
+
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def reply_cache() -> "ReplyCache | RedisReplyCache":
+    """Per process by default; shared through Redis when REDIS_URL is set, so that WeChat's
+    retries of one message reaching different Rasa servers run the dialogue once."""
+    local = ReplyCache()
+    url = settings.redis_url()
+    return RedisReplyCache(url, local, DEDUPE_TTL) if url else local
 
 
 # --- the channel -------------------------------------------------------------------------
@@ -375,8 +408,14 @@ class WeChatInput(InputChannel):
     def __init__(self, config: Optional[WeChatConfig] = None, reply_timeout: float = REPLY_TIMEOUT) -> None:
         self.config = config or WeChatConfig.from_env()
         self.reply_timeout = reply_timeout
-        self.replies = ReplyCache()
+        self.replies = reply_cache()
         self.nonces = NonceCache()
+        redis_url = settings.redis_url()
+        self.shared_nonces = SharedNonces(redis_url) if redis_url else None
+
+    async def _shared_first_use(self, args: Mapping[str, Optional[str]]) -> None:
+        if self.shared_nonces and not await self.shared_nonces.first_use(str(args.get("nonce"))):
+            raise Rejected(403, "replayed request (nonce already used)")
 
     @classmethod
     def name(cls) -> str:
@@ -436,6 +475,7 @@ class WeChatInput(InputChannel):
             args = {k: request.args.get(k) for k in ("signature", "timestamp", "nonce", "echostr")}
             try:
                 verify_signature(self.config.token, args, self.nonces)
+                await self._shared_first_use(args)
             except Rejected as exc:
                 return response.text(str(exc), status=exc.status)
             if not args["echostr"]:
@@ -448,6 +488,7 @@ class WeChatInput(InputChannel):
             args = {k: request.args.get(k) for k in request.args}
             try:
                 inbound = open_request(self.config, args, request.body or b"", self.nonces)
+                await self._shared_first_use(args)
             except Rejected as exc:
                 logger.info("WeChat callback refused (%s): %s", exc.status, exc)
                 return response.text(str(exc), status=exc.status)

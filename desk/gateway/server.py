@@ -7,21 +7,25 @@ Public port (``--host``, all interfaces by default): only the channels' webhooks
 the Rasa HTTP API (``/model``, ``/conversations``, ``/status``, ``/domain``), model
 management and the gateway's own operations — is a 404 there. Paths are matched on the raw,
 undecoded path, so percent-encoding cannot reach anything else. CORS only for the allowed
-origins (settings.cors_origins, and the desk's own pages: the request's host at the web
-port), never with credentials.
+origins (the desk's own pages, DESK_WEB_ORIGIN, and the widget hosts, DESK_WIDGET_ORIGINS),
+never with credentials.
 
 Admin port (127.0.0.1 only):
-- ``GET /_gateway/status`` (Bearer RASA_AUTH_TOKEN): model, backend, its pid and restarts,
-  the action server's health.
+- ``GET /_gateway/status`` (Bearer RASA_AUTH_TOKEN): model, backends (url, requests served,
+  up, pid, uptime), restarts, the action server's health.
 - ``POST /_gateway/swap {"model": path}`` (Bearer RASA_AUTH_TOKEN): start a Rasa process with
   the new model, wait until it is loaded and warmed up, switch traffic, wait for the old
   process's in-flight requests, stop it. Nobody waits for a model load.
 - ``GET /metrics``: Prometheus metrics (desk.observability).
 - anything else: the Rasa HTTP API of the live backend (its own token rules apply).
 
-Recovery: the Rasa backend is watched; when it dies, traffic stops going to it at once
-(channels get their polite "temporarily unavailable" reply, desk.gateway.fallback) and it is
-restarted with the same model, with a growing delay if it keeps crashing.
+Rasa servers: ``DESK_RASA_REPLICAS`` of them (default 1), round-robin (socket.io sticky per
+client); a swap replaces them all at once.
+
+Recovery: every Rasa server is watched; when one dies, traffic stops going to it at once (the
+others keep serving; with none left, channels get their polite "temporarily unavailable"
+reply, desk.gateway.fallback) and it is restarted with the same model, with a growing delay
+if it keeps crashing.
 """
 
 from __future__ import annotations
@@ -34,8 +38,7 @@ import re
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Optional
-from urllib.parse import urlsplit
+from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 import yaml
@@ -47,6 +50,7 @@ from desk.admin.priority import restore_foreground
 from desk.admin.processes import Server, base_env, free_port, rasa_server, wait_model_loaded
 from desk.gateway import fallback
 from desk.gateway.proxy import Proxy
+from desk.web.origins import socket_origins
 
 logger = logging.getLogger(__name__)
 DRAIN_SECONDS = 30.0
@@ -89,24 +93,32 @@ def action_health_url(endpoints: str) -> Optional[str]:
 
 
 class Gateway:
+    """The Rasa servers behind the public port (``DESK_RASA_REPLICAS`` of them), each
+    watched: a dead one leaves the rotation at once and is started again."""
+
     def __init__(self, endpoints: str, log_dir: Path, env: Dict[str, str]) -> None:
         self.proxy = Proxy()
         self.endpoints = endpoints
         self.log_dir = log_dir
         self.env = env
-        self.current: Optional[Server] = None
+        self.replicas = settings.rasa_replicas()
+        self.live: List[Tuple[Server, str]] = []  # (process, its URL)
         self.model: Optional[str] = None
         self.restarts = 0
-        self.started_at = 0.0
+        self.started_at: Dict[str, float] = {}
         self._quick_crashes = 0
         self._lock = asyncio.Lock()
+
+    @property
+    def current(self) -> List[Server]:
+        return [server for server, _url in self.live]
 
     def _start_rasa(self, model: str) -> tuple[Server, int]:
         """Start and warm up a Rasa process for ``model``. Next to a live one it loads in the
         background CPU class, so the live process keeps answering at full speed on a small
         machine, and gets normal priority back before it takes traffic."""
         port = free_port()
-        background = self.current is not None
+        background = bool(self.live)
         server = rasa_server(port, model, self.endpoints, self.env, self.log_dir, background=background).start()
         try:
             server.wait_ready()
@@ -119,78 +131,93 @@ class Gateway:
             raise
         return server, port
 
-    def _go_live(self, server: Server, port: int, model: str) -> None:
-        self.proxy.backend = f"http://{settings.LOOPBACK}:{port}"
-        self.current, self.model, self.started_at = server, model, time.monotonic()
-        observability.BACKEND_UP.set(1)
-        observability.set_model(model)
+    def _start_replicas(self, model: str) -> List[tuple[Server, int]]:
+        """All replicas for ``model``, loaded one after another (on a small machine a second
+        concurrent load only slows the live servers down); none if any fails to start."""
+        started: List[tuple[Server, int]] = []
+        try:
+            for _ in range(self.replicas):
+                started.append(self._start_rasa(model))
+        except Exception:
+            for server, _port in started:
+                server.stop()
+            raise
+        return started
+
+    def _publish(self) -> None:
+        """Route to the live servers whose process is running."""
+        self.proxy.backends = [url for server, url in self.live if not dead(server)]
+        observability.BACKEND_UP.set(len(self.proxy.backends))
 
     async def swap(self, model: str) -> Dict[str, Any]:
         async with self._lock:
             started = time.monotonic()
-            server, port = await asyncio.to_thread(self._start_rasa, model)
+            new = await asyncio.to_thread(self._start_replicas, model)
             loaded = time.monotonic() - started
-            old, old_backend = self.current, self.proxy.backend
-            self._go_live(server, port, model)
+            old = self.live
+            self.live = [(server, f"http://{settings.LOOPBACK}:{port}") for server, port in new]
+            self.model = model
+            now = time.monotonic()
+            self.started_at = {url: now for _server, url in self.live}
+            self._publish()
+            observability.set_model(model)
             drained = True
-            if old is not None and old_backend:
-                drained = await self.proxy.drained(old_backend, DRAIN_SECONDS)
-                await asyncio.to_thread(old.stop)
-            logger.info("model %s live after %.1fs", model, loaded)
-            return {"model": model, "load_seconds": round(loaded, 1), "drained": drained}
-
-    def backend_dead(self) -> bool:
-        process = self.current.process if self.current else None
-        return process is not None and process.poll() is not None
+            for _server, url in old:
+                drained = await self.proxy.drained(url, DRAIN_SECONDS) and drained
+            for server, _url in old:
+                await asyncio.to_thread(server.stop)
+            logger.info("model %s live on %d Rasa server(s) after %.1fs", model, len(new), loaded)
+            return {"model": model, "load_seconds": round(loaded, 1), "drained": drained, "replicas": len(new)}
 
     def on_unreachable(self, backend: str) -> None:
         """A request could not reach ``backend``: if its process is gone, stop routing to
         it now rather than at the next watch tick."""
-        if backend == self.proxy.backend and self.backend_dead():
-            self.proxy.backend = None
-            observability.BACKEND_UP.set(0)
+        if any(url == backend and dead(server) for server, url in self.live):
+            self._publish()
 
     async def watch(self) -> None:
-        """Restart the Rasa backend whenever its process has exited."""
+        """Restart any Rasa server whose process has exited."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            if self.backend_dead() and not self._lock.locked():
+            if any(dead(server) for server in self.current) and not self._lock.locked():
                 try:
                     await self._recover()
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # noqa: BLE001 - keep watching whatever happened
-                    logger.exception("recovering the Rasa backend failed")
+                    logger.exception("recovering a Rasa server failed")
 
     async def _recover(self) -> None:
         async with self._lock:
-            if not self.backend_dead() or self.model is None:
-                return
-            dead = self.current
-            code = dead.process.poll() if dead and dead.process else None
-            lived = time.monotonic() - self.started_at
-            self.proxy.backend, self.current = None, None
-            observability.BACKEND_UP.set(0)
-            observability.RESTARTS.labels("rasa").inc()
-            self.restarts += 1
-            self._quick_crashes = 0 if lived > STABLE_SECONDS else self._quick_crashes + 1
-            delay = RESTART_BACKOFF[min(self._quick_crashes, len(RESTART_BACKOFF)) - 1] if self._quick_crashes else 0
-            logger.error("the Rasa backend exited (code %s) after %.0fs; restarting in %.0fs", code, lived, delay)
-            attempt = 0
-            while True:
-                await asyncio.sleep(delay)
-                try:
-                    server, port = await asyncio.to_thread(self._start_rasa, self.model)
-                    break
-                except Exception as exc:  # noqa: BLE001 - try again, later
-                    attempt += 1
-                    delay = RESTART_BACKOFF[min(attempt, len(RESTART_BACKOFF) - 1)]
-                    logger.error("restarting the Rasa backend failed (%s); next try in %.0fs", exc, delay)
-            self._go_live(server, port, self.model)
-            logger.info("the Rasa backend is back after a restart")
+            for server, url in [(s, u) for s, u in self.live if dead(s)]:
+                if self.model is None:
+                    return
+                self.live = [(s, u) for s, u in self.live if u != url]
+                self._publish()
+                observability.RESTARTS.labels("rasa").inc()
+                self.restarts += 1
+                lived = time.monotonic() - self.started_at.pop(url, time.monotonic())
+                self._quick_crashes = 0 if lived > STABLE_SECONDS else self._quick_crashes + 1
+                delay = RESTART_BACKOFF[min(self._quick_crashes, len(RESTART_BACKOFF)) - 1] if self._quick_crashes else 0
+                code = server.process.poll() if server.process else None
+                logger.error("Rasa server %s exited (code %s) after %.0fs; restarting in %.0fs", url, code, lived, delay)
+                attempt = 0
+                while True:
+                    await asyncio.sleep(delay)
+                    try:
+                        replacement, port = await asyncio.to_thread(self._start_rasa, self.model)
+                        break
+                    except Exception as exc:  # noqa: BLE001 - try again, later
+                        attempt += 1
+                        delay = RESTART_BACKOFF[min(attempt, len(RESTART_BACKOFF) - 1)]
+                        logger.error("restarting a Rasa server failed (%s); next try in %.0fs", exc, delay)
+                new_url = f"http://{settings.LOOPBACK}:{port}"
+                self.live.append((replacement, new_url))
+                self.started_at[new_url] = time.monotonic()
+                self._publish()
+                logger.info("Rasa server %s replaces %s", new_url, url)
 
     def status(self) -> Dict[str, Any]:
-        process = self.current.process if self.current else None
         action_url = action_health_url(self.endpoints)
         action_up: Optional[bool] = None
         if action_url:
@@ -198,20 +225,27 @@ class Gateway:
                 action_up = httpx.get(action_url, timeout=1.0).status_code == 200
             except httpx.HTTPError:
                 action_up = False
+        now = time.monotonic()
         return {
             "model": self.model,
-            "backend": self.proxy.backend,
-            "backend_pid": process.pid if process else None,
-            "backend_up": self.proxy.backend is not None and not self.backend_dead(),
+            "backends": [
+                {"url": url, "served": self.proxy.served[url], "up": url in self.proxy.backends,
+                 "pid": server.process.pid if server.process else None,
+                 "uptime_seconds": round(now - self.started_at.get(url, now), 1)}
+                for server, url in self.live
+            ],
             "restarts": self.restarts,
-            "uptime_seconds": round(time.monotonic() - self.started_at, 1) if self.started_at else None,
             "action_server": action_url,
             "action_server_up": action_up,
         }
 
     def stop(self) -> None:
-        if self.current:
-            self.current.stop()
+        for server in self.current:
+            server.stop()
+
+
+def dead(server: Server) -> bool:
+    return server.process is not None and server.process.poll() is not None
 
 
 def authorised(request: web.Request) -> bool:
@@ -220,17 +254,10 @@ def authorised(request: web.Request) -> bool:
     return header.startswith("Bearer ") and hmac.compare_digest(header[7:].encode(), token.encode())
 
 
-def allowed_origin(origin: Optional[str], host_header: Optional[str], web_port: int) -> bool:
-    """An origin the browser may call the channels from: a configured one, or the desk's own
-    pages (the host this request was sent to, at the web port)."""
-    if not origin:
-        return False
-    origin = origin.rstrip("/")
-    if origin in settings.cors_origins():
-        return True
-    parts = urlsplit(origin)
-    host = (host_header or "").rsplit(":", 1)[0] if host_header and not host_header.startswith("[") else host_header
-    return parts.scheme in ("http", "https") and parts.hostname == host and parts.port == web_port
+def allowed_origin(origin: Optional[str], allowed: List[str]) -> bool:
+    """An origin whose browser pages may call the channels: the desk's own pages and the
+    widget hosts (desk.web.origins, the list socket.io connections are checked against)."""
+    return bool(origin) and origin in allowed
 
 
 def public_channel(request: web.Request) -> Optional[str]:
@@ -242,11 +269,12 @@ def public_channel(request: web.Request) -> Optional[str]:
     return match.group(1) or "socketio"
 
 
-def build_public_app(gateway: Gateway, web_port: int = settings.WEB_PORT) -> web.Application:
+def build_public_app(gateway: Gateway) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
+    origins = socket_origins()
 
     async def health(_: web.Request) -> web.Response:
-        if gateway.proxy.backend and not gateway.backend_dead():
+        if gateway.proxy.backends:
             return web.json_response({"status": "ok"})
         return web.json_response({"status": "unavailable"}, status=503)
 
@@ -257,7 +285,7 @@ def build_public_app(gateway: Gateway, web_port: int = settings.WEB_PORT) -> web
         if channel is None:
             return web.json_response({"error": "not found"}, status=404)
         origin = request.headers.get("Origin")
-        cors = allowed_origin(origin, request.headers.get("Host"), web_port)
+        cors = allowed_origin(origin, origins)
         if request.method == "OPTIONS":
             headers = {**CORS_HEADERS, "Access-Control-Allow-Origin": origin, "Vary": "Origin"} if cors else {}
             return web.Response(status=204, headers=headers)
@@ -316,8 +344,8 @@ def build_admin_app(gateway: Gateway) -> web.Application:
                             headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def health(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok" if gateway.proxy.backend else "unavailable"},
-                                 status=200 if gateway.proxy.backend else 503)
+        return web.json_response({"status": "ok" if gateway.proxy.backends else "unavailable"},
+                                 status=200 if gateway.proxy.backends else 503)
 
     async def rasa_api(request: web.Request) -> web.StreamResponse:
         result = await gateway.proxy.handle(request, await request.read(), gateway.on_unreachable)
@@ -331,8 +359,8 @@ def build_admin_app(gateway: Gateway) -> web.Application:
     return app
 
 
-async def serve(gateway: Gateway, model: str, host: str, port: int, admin_port: int, web_port: int) -> None:
-    public = web.AppRunner(build_public_app(gateway, web_port), access_log=None)
+async def serve(gateway: Gateway, model: str, host: str, port: int, admin_port: int) -> None:
+    public = web.AppRunner(build_public_app(gateway), access_log=None)
     admin = web.AppRunner(build_admin_app(gateway), access_log=None)
     await public.setup()
     await admin.setup()
@@ -362,7 +390,6 @@ def main() -> None:
     parser.add_argument("--host", default=settings.public_host())
     parser.add_argument("--port", type=int, default=settings.PUBLIC_PORT)
     parser.add_argument("--admin-port", type=int, default=settings.ADMIN_PORT)
-    parser.add_argument("--web-port", type=int, default=settings.WEB_PORT)
     parser.add_argument("--model", required=True)
     parser.add_argument("--endpoints", default="endpoints.yml")
     parser.add_argument("--log-dir", default=str(settings.VAR_DIR / "logs"))
@@ -370,8 +397,7 @@ def main() -> None:
     observability.configure_logging(None)  # JSON lines on stderr; the supervisor rotates them into gateway.log
     env = base_env({name: settings.secret(name) for name in settings.GENERATED_SECRETS})
     gateway = Gateway(str(Path(args.endpoints).resolve()), Path(args.log_dir), env)
-    asyncio.run(serve(gateway, str(Path(args.model).resolve()), args.host, args.port, args.admin_port,
-                      args.web_port))
+    asyncio.run(serve(gateway, str(Path(args.model).resolve()), args.host, args.port, args.admin_port))
 
 
 if __name__ == "__main__":
