@@ -210,7 +210,8 @@ def web_server(port: int, rasa_port: int, env: Dict[str, str], log_dir: Path) ->
         return None
     return Server(
         "web pages",
-        [venv_bin("python"), "-m", "desk.web.serve", "--port", str(port), "--rasa-port", str(rasa_port)],
+        [venv_bin("python"), "-m", "desk.web.serve", "--port", str(port), "--rasa-port", str(rasa_port),
+         "--host", settings.public_host()],
         f"http://127.0.0.1:{port}/",
         env,
         log_dir / "web.log",

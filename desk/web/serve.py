@@ -134,6 +134,8 @@ class Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         path = request_path(self.path)
+        if not self._servable(path):
+            return
         if path == "/config.js":
             self._send_config()
             return
@@ -146,6 +148,8 @@ class Handler(SimpleHTTPRequestHandler):
 
     def do_HEAD(self) -> None:  # noqa: N802
         path = request_path(self.path)
+        if not self._servable(path):
+            return
         if path == "/" + WIDGET_SCRIPT:
             self._send_widget(head_only=True)
             return
@@ -167,6 +171,14 @@ class Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         if not head_only:
             self.wfile.write(body)
+
+    def _servable(self, path: str) -> bool:
+        """False (after a 404) for a path no file can have: a NUL made the file lookup raise
+        and the connection drop without an answer."""
+        if "\x00" in path:
+            self.send_error(HTTPStatus.NOT_FOUND, "not found")
+            return False
+        return True
 
     def _send_config(self) -> None:
         body = f"window.DESK_CONFIG = {json.dumps({'rasaUrl': self._origin()})};\n".encode()
