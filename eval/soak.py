@@ -196,7 +196,7 @@ def kill(desk: Desk, sessions: int = 4) -> None:
         load = Load(desk.url, sessions)
         recovered = asyncio.run(kill_one(load, pid))
         statuses = Counter(("503 unavailable" if r[3] else r[2]) for r in load.results)  # whole run
-        print(f"  kill -9 {component} (pid {pid}): all answers 200 again after {recovered:.1f} s; statuses after the kill {dict(statuses)}",
+        print(f"  kill -9 {component} (pid {pid}): all answers 200 again after {recovered:.1f} s; statuses of the run {dict(statuses)}",
               flush=True)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not all(desk.pids().values()):
