@@ -183,7 +183,7 @@ def test_static_server_config_and_headers(web: str, stack: Stack, ports: Dict[st
     assert csp.endswith(f"frame-ancestors 'self' http://127.0.0.1:{ports['host']}")
     assert f"ws://127.0.0.1:{stack.rasa_port}" in csp
     config = httpx.get(f"{web}/config.js")
-    assert config.text.strip() == f'window.DESK_CONFIG = {{"rasaUrl": "http://127.0.0.1:{stack.rasa_port}"}};'
+    assert config.text.startswith(f'window.DESK_CONFIG = {{"rasaUrl": "http://127.0.0.1:{stack.rasa_port}", "texts": ')
     staff = httpx.get(f"{web}/staff")
     assert staff.status_code == 200 and "frame-ancestors 'none'" in staff.headers["content-security-policy"]
     assert httpx.get(f"{web}/vendor/").status_code == 404
@@ -204,12 +204,12 @@ def test_chat_in_chinese_survives_a_reload_and_keeps_context(browser, web: str) 
         say(page, "口岸签证需要什么材料？")
         first = wait_answers(page, 1)
         assert first.get_attribute("data-topic") == "port_visa" and first.get_attribute("data-lang") == "zh"
-        assert "浦人社提复〔2023〕30号" in first.locator(".sources").inner_text()
+        assert "english.shanghai.gov.cn" in first.locator(".sources").inner_text()  # the materials' own sources
         assert first.locator("ul li").count() >= 2  # materials rendered as a list
 
         page.reload()
         assert page.locator("#log .msg.user").count() == 1
-        assert "浦人社提复" in wait_answers(page, 1).locator(".sources").inner_text()
+        assert "english.shanghai.gov.cn" in wait_answers(page, 1).locator(".sources").inner_text()
 
         say(page, "那需要多久？")
         follow = wait_answers(page, 2)
@@ -222,6 +222,18 @@ def test_chat_in_chinese_survives_a_reload_and_keeps_context(browser, web: str) 
         shot(page, "chat-phone")
 
 
+def test_chat_shows_the_planned_sub_measure_warning_with_its_sources(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "zh-CN") as page:
+        page.goto(f"{web}/")
+        assert "工作许可" in page.inner_text("#welcome-text")  # topic list from the catalogue
+        say(page, "科技人才居留许可需要什么材料？")
+        answer = wait_answers(page, 1)
+        assert answer.get_attribute("data-topic") == "residence_permit"
+        assert "计划中的措施" in answer.locator(".warning").first.inner_text()
+        assert answer.locator("ul.materials li").count() >= 5
+        assert "浦人社提复〔2023〕30号" in answer.locator(".sources").inner_text()
+
+
 def test_chat_in_english_and_buttons_for_a_vague_question(browser, web: str) -> None:
     with open_page(browser, DESKTOP, "en-US") as page:
         page.goto(f"{web}/")
@@ -230,6 +242,8 @@ def test_chat_in_english_and_buttons_for_a_vague_question(browser, web: str) -> 
         english = wait_answers(page, 1)
         assert english.get_attribute("data-topic") == "work_permit" and english.get_attribute("data-lang") == "en"
         assert english.locator(".sources").inner_text().startswith("Source")
+        titles = " ".join(english.locator(".sources .source-title").all_inner_texts())
+        assert titles and not re.search(r"[\u3400-\u9fff]", titles)  # English titles in an English reply
 
         say(page, "我想问签证的事")
         clarify = wait_answers(page, 2)
@@ -314,7 +328,7 @@ def test_staff_console_answer_alternatives_and_feedback(browser, web: str, stack
         assert card.get_attribute("data-topic") == "port_visa"
         assert re.search(r"\d+%", card.locator(".badge.confidence").inner_text())
         sources = card.locator(".sources-part").inner_text()
-        assert "浦人社提复〔2023〕30号" in sources and "2023-05-09" in sources
+        assert "english.shanghai.gov.cn" in sources and "2024-02-27" in sources
         assert card.locator(".checklist li").count() >= 2 and card.locator(".steps li").count() >= 1
         card.locator("button.copy").click()
         page.wait_for_function("() => document.querySelector('.copy-status').textContent.length > 0")
@@ -518,7 +532,7 @@ def test_widget_on_a_listed_site(browser, web: str, host: str, stranger: str) ->
         page.keyboard.press("Enter")
         first = frame_answers(page, web, 1)
         assert first.get_attribute("data-topic") == "port_visa" and first.get_attribute("data-lang") == "zh"
-        assert "浦人社提复〔2023〕30号" in first.locator(".sources").inner_text()
+        assert "english.shanghai.gov.cn" in first.locator(".sources").inner_text()  # the materials' own sources
         page.keyboard.type("How long is the talent visa valid?")
         page.keyboard.press("Enter")
         second = frame_answers(page, web, 2)

@@ -67,7 +67,8 @@ def test_server_routes(tmp_path) -> None:
         staff = httpx.get(f"{base}/staff")
         assert staff.text == "<p>staff</p>" and staff.headers["x-frame-options"] == "DENY"
         config = httpx.get(f"{base}/config.js", headers={"Host": "desk.local:8080"})
-        assert config.text == 'window.DESK_CONFIG = {"rasaUrl": "http://desk.local:5005"};\n'
+        assert config.text.startswith('window.DESK_CONFIG = {"rasaUrl": "http://desk.local:5005", "texts": {')
+        assert "12345" in config.text and "Pudong Talent Desk" in config.text  # labels from data/texts.yml
         assert config.headers["content-type"].startswith("text/javascript")
         assert httpx.get(f"{base}/missing.js").status_code == 404
         assert httpx.post(f"{base}/").status_code == 501

@@ -1,5 +1,6 @@
 """What every public channel does to a user's message before it reaches the dialogue, and
-the few phrases a channel says on its own (when the bot cannot answer at all).
+the few phrases a channel says on its own (when the bot cannot answer at all; their words are
+in data/texts.yml, ``channels``).
 
 - Control characters are dropped (they cannot be typed, and some databases refuse NUL).
 - A message starting with "/" is, to Rasa, an intent with entities (``/restart``,
@@ -17,6 +18,7 @@ import re
 from typing import Any, Dict, Optional
 
 from desk import settings
+from desk.dialogue import texts
 from desk.language import detect
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -24,24 +26,6 @@ BUTTON_PAYLOAD = re.compile(r'^/ask_[a-z][a-z0-9_]{0,63}(\{"aspect": ?"[a-z_]{1,
 COMMAND_PREFIX = "/"
 # Deepest JSON a request body may have (ours are 2 levels; Python's parser recurses).
 MAX_JSON_DEPTH = 20
-
-PHRASES: Dict[str, Dict[str, str]] = {
-    "unavailable": {
-        "zh": "抱歉，服务台暂时无法回答，请稍后再试，或拨打上海市民服务热线12345。",
-        "en": "Sorry, the desk is temporarily unavailable. Please try again in a moment, or call the "
-              "Shanghai citizen service hotline 12345.",
-    },
-    "too_long": {
-        "zh": f"您的消息太长了（最多{settings.MAX_MESSAGE_CHARS}字），请缩短后再发。",
-        "en": f"Your message is too long (at most {settings.MAX_MESSAGE_CHARS:,} characters); "
-              "please send a shorter one.",
-    },
-    "command": {
-        "zh": "请直接用文字提问。",
-        "en": "Please type your question as text.",
-    },
-}
-
 
 class BadInput(ValueError):
     """A request refused before the dialogue, with the HTTP status to answer."""
@@ -52,11 +36,12 @@ class BadInput(ValueError):
 
 
 def phrase(key: str, text: Optional[str] = None) -> str:
-    """A channel phrase in the language of ``text`` (both languages when it has none)."""
+    """A channel phrase (data/texts.yml ``channels``) in the language of ``text``, both
+    languages when it has none."""
     language = detect(text or "") if text else None
-    if language in ("zh", "en"):
-        return PHRASES[key][language]
-    return f"{PHRASES[key]['zh']}\n{PHRASES[key]['en']}"
+    languages = [language] if language in texts.LANGUAGES else list(texts.LANGUAGES)
+    values = {"hotline": texts.hotline(), "limit": f"{settings.MAX_MESSAGE_CHARS:,}"}
+    return "\n".join(texts.text("channels", key, lang, **values) for lang in languages)
 
 
 def clean_text(text: str) -> str:

@@ -18,10 +18,11 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 from desk import settings
+from desk.dialogue.texts import page_texts
 from desk.web.origins import parse_origins, widget_origins
 
 WEB_DIR = settings.PROJECT_ROOT / "web"
@@ -108,6 +109,17 @@ def content_security_policy(origin: str, frame_ancestors: str) -> str:
     )
 
 
+def catalogue_titles() -> List[Dict[str, str]]:
+    """Topic titles for the pages' welcome text; none when the database cannot be read
+    (the page then shows the welcome without a topic list)."""
+    try:
+        from desk.policies.repository import shared_repository
+
+        return [t.title for t in shared_repository().all() if t.id != "contact"]
+    except Exception:  # noqa: BLE001 - the pages must load even without a policy database
+        return []
+
+
 class Handler(SimpleHTTPRequestHandler):
     """Files from web/ with security headers; ``/config.js`` is generated per request."""
 
@@ -181,7 +193,8 @@ class Handler(SimpleHTTPRequestHandler):
         return True
 
     def _send_config(self) -> None:
-        body = f"window.DESK_CONFIG = {json.dumps({'rasaUrl': self._origin()})};\n".encode()
+        config = {"rasaUrl": self._origin(), "texts": page_texts(catalogue_titles())}
+        body = f"window.DESK_CONFIG = {json.dumps(config, ensure_ascii=False)};\n".encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/javascript; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
