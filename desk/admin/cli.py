@@ -14,7 +14,7 @@ from typing import List, Optional
 import yaml
 
 from desk import settings
-from desk.admin import database
+from desk.admin import database, roles
 from desk.admin import generate as gen
 from desk.admin.priority import become_background
 from desk.policies.db import new_session
@@ -399,6 +399,7 @@ def parser() -> argparse.ArgumentParser:
     dr.set_defaults(func=cmd_draft)
 
     database.add_parser(sub)
+    roles.add_parser(sub)
 
     tr = sub.add_parser("train", help="generate data and train (skips when nothing changed)")
     tr.add_argument("--out", default=None, help="model directory (default: DESK_MODELS_DIR or models/)")

@@ -142,14 +142,20 @@ class Server:
             self.process.wait(timeout=5)
 
 
+def desk_serve(role: str) -> List[str]:
+    """The role command a container runs for this server (desk.admin.roles): tests and
+    `make run` start servers the same way a deployment does."""
+    return [venv_bin("python"), "-m", "desk.admin.roles", role]
+
+
 def action_server(port: int, env: Dict[str, str], log_dir: Path) -> Server:
     """The action server on loopback only (rasa_sdk reads its interface from SANIC_HOST):
     whoever reaches it can run any action with a forged tracker."""
     return Server(
         "action server",
-        [venv_bin("python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [*desk_serve("actions"), "--port", str(port)],
         f"http://{settings.LOOPBACK}:{port}/health",
-        {**env, "SANIC_HOST": settings.LOOPBACK},
+        env,
         log_dir / "action-server.log",
     )
 
@@ -210,8 +216,7 @@ def web_server(port: int, rasa_port: int, env: Dict[str, str], log_dir: Path) ->
         return None
     return Server(
         "web pages",
-        [venv_bin("python"), "-m", "desk.web.serve", "--port", str(port), "--rasa-port", str(rasa_port),
-         "--host", settings.public_host()],
+        [*desk_serve("web"), "--port", str(port), "--rasa-port", str(rasa_port)],
         f"http://127.0.0.1:{port}/",
         env,
         log_dir / "web.log",
@@ -224,7 +229,7 @@ def gateway_server(port: int, model: str, endpoints: str, env: Dict[str, str], l
     its admin side on loopback ``admin_port``."""
     return Server(
         "gateway",
-        [venv_bin("python"), "-m", "desk.gateway.server", "--port", str(port), "--admin-port", str(admin_port),
+        [*desk_serve("rasa"), "--port", str(port), "--admin-port", str(admin_port),
          "--model", model, "--endpoints", endpoints, "--log-dir", str(log_dir)],
         f"http://{settings.LOOPBACK}:{port}/health",
         env,
