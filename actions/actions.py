@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from desk.dialogue.answers import compose, contact_line, handoff_contacts
 from desk.dialogue.turns import desk_payload, reply_language, requested_language, response_text
-from desk.dialogue.understanding import Turn, understand
+from desk.dialogue.understanding import Turn, follows_up, understand
 from desk.policies.repository import ContactView, shared_repository
 
 FAILURES_BEFORE_HANDOFF = 2
@@ -57,6 +57,7 @@ class ActionAnswer(Action):
             previous_topic=tracker.get_slot("topic"),
             previous_aspect=tracker.get_slot("aspect"),
             aspect_guess=message.get("aspect"),
+            options=tracker.get_slot("clarify_options") or (),
         )
         if turn.kind == "answer" and turn.topic and repo.get(turn.topic):
             return self._answer(dispatcher, tracker, turn, lang)
@@ -87,6 +88,7 @@ class ActionAnswer(Action):
             SlotSet("aspect", turn.aspect),
             SlotSet("language", lang),
             SlotSet("failed_turns", 0.0),
+            SlotSet("clarify_options", None),
         ]
 
     def _clarify(
@@ -111,7 +113,11 @@ class ActionAnswer(Action):
                 language=lang, intent=_intent(tracker), alternatives=turn.alternatives
             ),
         )
-        return [SlotSet("language", lang), SlotSet("aspect", turn.aspect)]
+        return [
+            SlotSet("language", lang),
+            SlotSet("aspect", turn.aspect),
+            SlotSet("clarify_options", [t for t in turn.candidates if repo.get(t)]),
+        ]
 
 
 class ActionSmallTalk(Action):
@@ -126,6 +132,15 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
+        if name == "out_of_scope" and follows_up(
+            float(intent.get("confidence") or 0.0),
+            tracker.latest_message.get("entities") or [],
+            tracker.latest_message.get("text") or "",
+            shared_repository().ids(),
+            tracker.get_slot("topic"),
+            tracker.latest_message.get("aspect"),
+        ):
+            return ActionAnswer().run(dispatcher, tracker, domain)  # "要怎么参加" after an answer
         if name == "out_of_scope":
             return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
         dispatcher.utter_message(
