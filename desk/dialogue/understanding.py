@@ -194,8 +194,9 @@ def _says_something(text: str, keyword_topics: Sequence[str], aspect: Optional[s
 
 
 LATIN_WORDS = re.compile(r"[A-Za-z]+")
-# A not-understood turn whose best real intent is one of these is not read as a follow-up.
-NOT_A_QUESTION = {"greet", "goodbye", "thank", "bot_challenge", "capabilities", "human_handoff", "out_of_scope", "switch_language"}
+# A not-understood turn whose best real intent is small talk ("好的，感恩") is not read as a
+# follow-up; one whose best is out of scope only when it asks about an aspect or a topic.
+SMALL_TALK_INTENTS = {"greet", "goodbye", "thank", "bot_challenge"}
 
 
 def _runner_up_intent(ranking: Sequence[Dict[str, Any]]) -> Optional[str]:
@@ -268,9 +269,11 @@ def understand(
 
     if near_miss(text) and intent not in (FOLLOW_UP_INTENT,) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
+    runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and (
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
-        or _runner_up_intent(ranking) in NOT_A_QUESTION
+        or runner_up in SMALL_TALK_INTENTS
+        or (runner_up == "out_of_scope" and not (keyword_topics or aspect or follow_up or RETURN.search(text)))
     ):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
