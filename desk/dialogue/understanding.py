@@ -117,6 +117,13 @@ NEGATION = re.compile(
     r"scratch(?: that)?|other than)\s*$",
     re.IGNORECASE,
 )
+# The user's own status, said in passing ("I'm on a work permit", "我持 R visa"): when the
+# message names another topic too, that other one is what is asked about.
+STATUS = re.compile(
+    r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bhave (a|an)|\bwith (a|an|my)|\bhas (a|an)|"
+    r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?)\s*$",
+    re.IGNORECASE,
+)
 CORRECTION = re.compile(
     r"(\bi meant\b|\bi mean\b|\bsorry\b|\bactually\b|\bwait\b|scratch that|\bno[,.!]|\bnot the\b|"
     r"我是说|我指的是|我问的是|我想问的是|说错了|打错了|不对|不是.{1,12}[，,]?是|其实)",
@@ -155,6 +162,7 @@ def keyword_topics_of(
     known = set(known_topics)
     named: List[str] = []
     negated: List[str] = []
+    background: List[str] = []
     for entity in entities:
         if entity.get("entity") != "topic" or entity.get("value") not in known:
             continue
@@ -164,7 +172,11 @@ def keyword_topics_of(
         start = entity.get("start")
         before = text[max(0, int(start) - 16) : int(start)] if isinstance(start, int) else ""
         (negated if before and NEGATION.search(before) else named).append(value)
+        if before and STATUS.search(before):
+            background.append(value)
     kept = [t for t in dict.fromkeys(named) if t not in negated]
+    if len(set(kept) - set(background)) >= 1:
+        kept = [t for t in kept if t not in background]  # "I'm on a work permit, can my kids …"
     return kept, [t for t in dict.fromkeys(negated) if t not in kept]
 
 

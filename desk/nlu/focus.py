@@ -15,7 +15,7 @@ from typing import List
 # Messages up to this many characters are read whole.
 FOCUS_MIN_CHARS = 400
 # The excerpt the NLU reads from a longer message: at most this many characters.
-FOCUS_MAX_CHARS = 600
+FOCUS_MAX_CHARS = 800
 # At most this many question sentences, the last ones first (the ask usually closes a mail).
 FOCUS_MAX_SENTENCES = 3
 
@@ -46,17 +46,25 @@ def _sentences(text: str) -> List[str]:
 
 
 def focus(text: str) -> str:
-    """The question of a long message (unchanged when the message is short)."""
+    """The question of a long message (unchanged when the message is short): the subject
+    line, the opening sentence and the last asking sentences, each with the sentence before it
+    ("...to extend it" names its "it" there), in the message's order, within the budget."""
     if len(text) <= FOCUS_MIN_CHARS:
         return text
-    sentences = _sentences(text)
-    short = [s for s in sentences if len(s) <= FOCUS_MAX_CHARS]
-    asking = [s for s in short if ASKS.search(s)] or [s for s in short if QUESTION.search(s)]
-    chosen = asking[-FOCUS_MAX_SENTENCES:] or sentences[-FOCUS_MAX_SENTENCES:]
+    sentences = [s for s in _sentences(text) if len(s) <= FOCUS_MAX_CHARS]
+    if not sentences:
+        return text[-FOCUS_MAX_CHARS:]
+    asking = [i for i, s in enumerate(sentences) if ASKS.search(s)] or [
+        i for i, s in enumerate(sentences) if QUESTION.search(s)
+    ]
+    questions = asking[-FOCUS_MAX_SENTENCES:] or list(range(len(sentences)))[-FOCUS_MAX_SENTENCES:]
+    wanted = questions[::-1] + [i - 1 for i in questions[::-1] if i > 0] + [0]
+    chosen: List[int] = []
     subject = _SUBJECT.search(text)
-    parts = ([subject.group(2).strip()] if subject else []) + chosen
-    excerpt = " ".join(parts)
-    while len(excerpt) > FOCUS_MAX_CHARS and len(parts) > 1:
-        parts = parts[1:]
-        excerpt = " ".join(parts)
-    return excerpt[-FOCUS_MAX_CHARS:]
+    budget = FOCUS_MAX_CHARS - (len(subject.group(2)) + 1 if subject else 0)
+    for index in dict.fromkeys(wanted):
+        if len(sentences[index]) + 1 <= budget:
+            chosen.append(index)
+            budget -= len(sentences[index]) + 1
+    parts = ([subject.group(2).strip()] if subject else []) + [sentences[i] for i in sorted(chosen)]
+    return " ".join(parts)[:FOCUS_MAX_CHARS]
