@@ -13,6 +13,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 RASA_DATA := data/nlu data/rules.yml build/data
 TEST_MODEL := build/test-models/desk-test.tar.gz
+# test-only (npm, package-lock.json): the accessibility check tests/test_web.py runs in every page
+AXE := node_modules/axe-core/axe.min.js
 
 help:
 	@echo "make run      set up, load policies, train if needed, start everything"
@@ -31,6 +33,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 venv: $(STAMP)
 
 db: venv
+	$(BIN)/desk db upgrade
 	$(BIN)/desk policy import data/policies
 
 data: db
@@ -51,7 +54,11 @@ run: train
 $(TEST_MODEL): data config.yml
 	$(BIN)/desk train --out build/test-models --fixed-model-name desk-test
 
-test: lint validate $(TEST_MODEL)
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(AXE)
+
+test: lint validate $(TEST_MODEL) $(AXE)
 	$(BIN)/rasa test core --model $(TEST_MODEL) --stories tests/stories \
 	  --fail-on-prediction-errors --out build/test-results/core
 	DESK_TEST_MODEL=$(TEST_MODEL) $(BIN)/python -m pytest -q
@@ -64,6 +71,7 @@ bench: train
 	$(BIN)/python -m eval.bench --direct --skip-training      # Rasa server alone
 	$(BIN)/python -m eval.wechat_latency                      # WeChat callback, plaintext and AES
 	$(BIN)/python -m eval.publish_stall                       # callers' latency during desk publish
+	$(BIN)/python -m eval.bench_replicas                      # 1 vs 2 Rasa servers on PostgreSQL + Redis, sizing
 
 clean:
 	rm -rf build models results .rasa

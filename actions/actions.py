@@ -3,16 +3,17 @@ and desk.policies for the facts, and send the composed reply with its structured
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from desk.dialogue.answers import compose, contact_line, handoff_contacts
-from desk.dialogue.turns import desk_payload, reply_language, requested_language, response_text
+from desk.dialogue.answer import compose_answer, planned_named
+from desk.dialogue.render import render_text
+from desk.dialogue.turns import desk_payload, reply_language, requested_language
 from desk.dialogue.understanding import Turn, follows_up, understand
-from desk.policies.repository import ContactView, shared_repository
+from desk.policies.repository import shared_repository
 
 FAILURES_BEFORE_HANDOFF = 2
 
@@ -32,8 +33,14 @@ def _intent(tracker: Tracker) -> Dict[str, Any]:
     return tracker.latest_message.get("intent") or {}
 
 
-def _handoff_contacts() -> List[ContactView]:
-    return handoff_contacts(shared_repository())
+def send(dispatcher: CollectingDispatcher, payload: Dict[str, Any],
+         buttons: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """Compose the turn's answer object once from its decision, send it rendered as text
+    with the decision as the custom payload (channels re-compose from the decision with the
+    same function, desk.dialogue.answer.compose_answer), and return the object."""
+    answer = compose_answer(payload["desk"], shared_repository())
+    dispatcher.utter_message(text=render_text(answer), buttons=buttons or [], json_message=payload)
+    return answer
 
 
 class ActionAnswer(Action):
@@ -70,19 +77,15 @@ class ActionAnswer(Action):
     ) -> List[EventType]:
         topic = shared_repository().get(turn.topic)  # type: ignore[arg-type]
         assert topic is not None
-        composed = compose(topic, turn.aspect, lang, _handoff_contacts())
-        aspect = turn.aspect if turn.aspect != "overview" or composed.has_facts else None
-        dispatcher.utter_message(
-            text=composed.text,
-            json_message=desk_payload(
-                language=lang,
-                intent=_intent(tracker),
-                topic=topic.id,
-                aspect=aspect,
-                alternatives=turn.alternatives,
-                confidence=turn.confidence,
-            ),
-        )
+        send(dispatcher, desk_payload(
+            language=lang,
+            intent=_intent(tracker),
+            topic=topic.id,
+            aspect=turn.aspect,
+            alternatives=turn.alternatives,
+            confidence=turn.confidence,
+            planned=planned_named(topic, tracker.latest_message.get("text") or ""),
+        ))
         return [
             SlotSet("topic", topic.id),
             SlotSet("aspect", turn.aspect),
@@ -106,13 +109,9 @@ class ActionAnswer(Action):
             for t in turn.candidates
             if repo.get(t)
         ]
-        dispatcher.utter_message(
-            text=response_text(domain, "utter_clarify_topic", lang),
-            buttons=buttons,
-            json_message=desk_payload(
-                language=lang, intent=_intent(tracker), alternatives=turn.alternatives
-            ),
-        )
+        send(dispatcher, desk_payload(
+            language=lang, intent=_intent(tracker), alternatives=turn.alternatives, say=["clarify_topic"]
+        ), buttons)
         return [
             SlotSet("language", lang),
             SlotSet("aspect", turn.aspect),
@@ -143,10 +142,7 @@ class ActionSmallTalk(Action):
             return ActionAnswer().run(dispatcher, tracker, domain)  # "要怎么参加" after an answer
         if name == "out_of_scope":
             return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
-        dispatcher.utter_message(
-            text=response_text(domain, f"utter_{name}", lang),
-            json_message=desk_payload(language=lang, intent=intent),
-        )
+        send(dispatcher, desk_payload(language=lang, intent=intent, say=[name]))
         return [SlotSet("language", lang)]
 
 
@@ -167,29 +163,12 @@ class ActionSwitchLanguage(Action):
         topic_id = tracker.get_slot("topic")
         topic = shared_repository().get(topic_id) if topic_id else None
         if topic is None:
-            dispatcher.utter_message(
-                text=response_text(domain, "utter_language_switched", lang),
-                json_message=desk_payload(language=lang, intent=_intent(tracker)),
-            )
+            send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["language_switched"]))
             return events
-        aspect = tracker.get_slot("aspect")
-        composed = compose(topic, aspect, lang, _handoff_contacts())
-        dispatcher.utter_message(
-            text=composed.text,
-            json_message=desk_payload(
-                language=lang,
-                intent=_intent(tracker),
-                topic=topic.id,
-                aspect=aspect,
-            ),
-        )
+        send(dispatcher, desk_payload(
+            language=lang, intent=_intent(tracker), topic=topic.id, aspect=tracker.get_slot("aspect")
+        ))
         return events
-
-
-def _handoff_message(domain: Dict[str, Any], lang: str, template: str) -> str:
-    lines = [response_text(domain, template, lang)]
-    lines.extend(f"• {contact_line(c, lang)}" for c in _handoff_contacts())
-    return "\n".join(lines)
 
 
 class ActionHandoff(Action):
@@ -202,10 +181,7 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         lang = _language(tracker)
-        dispatcher.utter_message(
-            text=_handoff_message(domain, lang, "utter_handoff"),
-            json_message=desk_payload(language=lang, intent=_intent(tracker), handoff=True),
-        )
+        send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), handoff=True, say=["handoff"]))
         return [SlotSet("language", lang), SlotSet("failed_turns", 0.0)]
 
 
@@ -220,16 +196,14 @@ def not_helped(
     second such turn in a row also gives the user a person to contact."""
     failures = int(tracker.get_slot("failed_turns") or 0) + 1
     handoff = failures >= FAILURES_BEFORE_HANDOFF
+    key = template[len("utter_"):]
     if not handoff:
-        text = response_text(domain, template, lang)
-    elif template == "utter_fallback":
-        text = _handoff_message(domain, lang, "utter_handoff_after_failures")
+        say = [key]
+    elif key == "fallback":
+        say = ["handoff_after_failures"]
     else:
-        text = response_text(domain, template, lang) + "\n" + _handoff_message(domain, lang, "utter_handoff_offer")
-    dispatcher.utter_message(
-        text=text,
-        json_message=desk_payload(language=lang, intent=_intent(tracker), handoff=handoff),
-    )
+        say = [key, "handoff_offer"]
+    send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), handoff=handoff, say=say))
     return [SlotSet("language", lang), SlotSet("failed_turns", 0.0 if handoff else float(failures))]
 
 

@@ -68,6 +68,21 @@ def redis_url() -> str | None:
     return os.environ.get("REDIS_URL") or None
 
 
+MAX_RASA_REPLICAS = 16
+
+
+def rasa_replicas() -> int:
+    """How many Rasa servers the gateway runs behind the public port (DESK_RASA_REPLICAS)."""
+    raw = os.environ.get("DESK_RASA_REPLICAS") or "1"
+    try:
+        count = int(raw)
+    except ValueError:
+        raise SystemExit(f"DESK_RASA_REPLICAS must be a whole number, not {raw!r}") from None
+    if not 1 <= count <= MAX_RASA_REPLICAS:
+        raise SystemExit(f"DESK_RASA_REPLICAS must be between 1 and {MAX_RASA_REPLICAS}, not {count}")
+    return count
+
+
 def build_dir() -> Path:
     """Where generated training data, domain part, config and jieba dictionary go."""
     return Path(os.environ.get("DESK_BUILD_DIR") or PROJECT_ROOT / "build")

@@ -50,10 +50,10 @@ def test_answer_in_chinese_with_materials_and_source(domain) -> None:
         acts.ActionAnswer(), tracker("口岸签证需要什么材料", "ask_port_visa", aspect="materials"), domain
     )
     assert payload["topic"] == "port_visa" and payload["aspect"] == "materials"
-    assert payload["language"] == "zh" and "来源：浦人社提复〔2023〕30号" in texts[0]
+    assert payload["language"] == "zh" and "来源：english.shanghai.gov.cn《什么是口岸签证？" in texts[0]
     # the stored turn keeps only the decision; channels add the structured answer
     assert "answer" not in payload and "sources" not in payload
-    assert slots == {"topic": "port_visa", "aspect": "materials", "language": "zh", "failed_turns": 0.0}
+    assert slots == {"topic": "port_visa", "aspect": "materials", "language": "zh", "failed_turns": 0.0, "clarify_options": None}
 
 
 def test_follow_up_in_context_and_english(domain) -> None:
@@ -64,7 +64,7 @@ def test_follow_up_in_context_and_english(domain) -> None:
         domain,
     )
     assert payload["topic"] == "talent_visa" and payload["aspect"] == "duration"
-    assert payload["language"] == "en" and "Source:" in texts[0]
+    assert payload["language"] == "en" and "Sources:" in texts[0]
 
 
 def test_follow_up_without_context_asks_with_buttons(domain) -> None:
@@ -86,7 +86,7 @@ def test_language_preference_wins(domain) -> None:
         tracker("工作许可要多久", "ask_work_permit", aspect="duration", slots={"language_preference": "en"}),
         domain,
     )
-    assert payload["language"] == "en" and "Source:" in texts[0]
+    assert payload["language"] == "en" and "Sources:" in texts[0]
 
 
 def test_switch_language_repeats_last_answer(domain) -> None:
@@ -96,7 +96,7 @@ def test_switch_language_repeats_last_answer(domain) -> None:
         domain,
     )
     assert slots["language_preference"] == "en" and payload["topic"] == "permanent_residence"
-    assert "Source:" in texts[0]
+    assert "Sources:" in texts[0]
 
 
 def test_small_talk_and_out_of_scope(domain) -> None:

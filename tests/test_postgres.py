@@ -9,6 +9,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine
 
 from desk.channels.stores import WINDOW_EVENTS, EnvSQLTrackerStore
 from desk.policies.db import session_factory
@@ -41,6 +42,38 @@ def test_policy_database_on_postgres(pg_url: str, tmp_path: Path) -> None:
     with sessions() as session, pytest.raises(ImportError_):
         import_paths(session, [str(broken)])
     assert repository.get("port_visa").title["zh"] != "x"
+
+
+def test_per_fact_sources_and_migration_on_postgres(tmp_path: Path) -> None:
+    """A PostgreSQL policy database at revision 0001 (DATE sources.date with data in it, no
+    per-fact columns) is migrated to the head; per-fact citations then round-trip."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from desk.migrations import DATABASES, current_revision, head, pending_changes, upgrade
+    from desk.policies.importer import all_records
+
+    with running_postgres() as url:
+        database = DATABASES["policies"]
+        command.upgrade(database.config(url), "0001")
+        engine = create_engine(url, future=True)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO topics (id, title_zh, title_en, status, summary_zh, summary_en, version, updated_at) "
+                                    "VALUES ('old', 'a', 'b', 'in_force', 'a', 'b', 1, now())"))
+            connection.execute(text("INSERT INTO sources (topic_id, position, ref, title, date) VALUES ('old', 0, 'r', 't', '2023-05-09')"))
+        engine.dispose()
+        upgrade(database, url)
+        assert current_revision(database, url) == head(database) and pending_changes(database, url) == []
+        sessions = session_factory(url)
+        with sessions() as session:
+            import_paths(session, [str(POLICIES)], author="ci")
+        with sessions() as session:
+            records = {r.id: r for r in all_records(session)}
+        assert records["old"].sources[0].date == "2023-05-09"
+        assert records["work_permit"].steps[3].sources == ["wp_card", "kpmg", "cas_qa", "h12333"]
+        assert next(s for s in records["work_permit"].sources if s.id == "kpmg").date == "2024-12"
+        with sessions() as session:
+            assert import_paths(session, [str(POLICIES)], author="ci").changed == []
 
 
 def test_tracker_store_on_postgres(pg_url: str) -> None:

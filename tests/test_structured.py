@@ -44,10 +44,13 @@ def test_stored_payload_is_small_and_expands_to_the_contract_fields(repository, 
     reply = build_reply("c", expand_messages([message], with_other_language=True, repo=repository))
     assert reply["topic"] == "port_visa" and reply["aspect"] == "materials" and reply["language"] == "zh"
     assert reply["answer"]["materials"] and reply["answer"]["title"].startswith("口岸签证")
-    assert reply["sources"][0]["ref"] == "浦人社提复〔2023〕30号"
+    # exactly the sources of the materials shown, not the record's first three
+    assert [s["id"] for s in reply["sources"]] == ["faq", "shine0520"]
+    assert reply["answer_object"]["materials"] and reply["answer_object"]["sources"] == [
+        {**s, "line": reply["answer_object"]["sources"][i]["line"]} for i, s in enumerate(reply["sources"])]
     other = reply["answer_other"]
     assert other["language"] == "en" and other["text"].startswith("Port visa")
-    assert "Source:" in other["text"] and "documents required" in other["text"]
+    assert "Sources:" in other["text"] and "documents required" in other["text"]
 
 
 def test_expanding_leaves_the_stored_turn_untouched(repository, domain) -> None:
@@ -68,7 +71,8 @@ def test_only_staff_get_the_other_language(repository, domain) -> None:
 def test_turns_without_a_known_topic_expand_to_nothing(repository) -> None:
     for stored in ({"topic": None, "language": "zh"}, {"topic": "no_such_topic", "language": "en"},
                    {"topic": "port_visa", "language": "fr"}):
-        assert expand(stored, True, repository) | {} == {**stored, "answer": None, "sources": [], "answer_other": None}
+        expanded = expand(stored, True, repository)
+        assert expanded["answer"] is None and expanded["sources"] == [] and expanded["answer_other"] is None
     plain = [{"text": "hi"}, {"custom": {"other": 1}}]
     assert expand_messages(plain, True, repository) == plain
     assert build_reply("c", [{"text": "hi"}])["answer_other"] is None

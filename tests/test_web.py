@@ -1,13 +1,18 @@
-"""The web chat page and the staff console in a real headless Chromium (Debian's, driven by
-Playwright; no browser is downloaded) against the real Rasa and action servers and the
-static server. Screenshots go to screenshots/ (git-ignored) for a person to look at."""
+"""The web chat page, the widget on other sites' pages and the staff console in a real
+headless Chromium (Debian's, driven by Playwright; no browser is downloaded) against the real
+Rasa and action servers and the static server; every page is checked with axe-core (from npm,
+node_modules/axe-core; `make test` installs it). Screenshots go to screenshots/ (git-ignored)
+for a person to look at."""
 
 from __future__ import annotations
 
 import re
+import threading
 from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator, List
+from typing import Dict, Iterator, List
 
 import httpx
 import pytest
@@ -34,18 +39,28 @@ LAUNCH_ARGS = [
 ]
 ANSWER_TIMEOUT_MS = 30_000
 ANSWERS = "#log .msg.bot[data-lang]"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    running = build_stack(tmp_path_factory.mktemp("web-stack")).start()
+def ports() -> Dict[str, int]:
+    """The desk's pages, a host site listed in DESK_WIDGET_ORIGINS, and one that is not."""
+    return {"web": free_port(), "host": free_port(), "stranger": free_port()}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, ports: Dict[str, int]) -> Iterator[Stack]:
+    running = build_stack(tmp_path_factory.mktemp("web-stack"))
+    running.env["DESK_WEB_ORIGIN"] = f"http://127.0.0.1:{ports['web']}"
+    running.env["DESK_WIDGET_ORIGINS"] = f"http://127.0.0.1:{ports['host']}"
+    running.start()
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="module")
-def web(stack: Stack) -> Iterator[str]:
-    port = free_port()
+def web(stack: Stack, ports: Dict[str, int]) -> Iterator[str]:
+    port = ports["web"]
     server = web_server(port, stack.rasa_port, stack.env, stack.workdir / "logs")
     assert server is not None, "web/index.html is missing"
     server.start()
@@ -58,6 +73,7 @@ def web(stack: Stack) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator["sync_api.Browser"]:
+    assert AXE_JS.exists(), f"axe-core is missing ({AXE_JS}): run `npm ci` in the repository (make test does)"
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
         yield chromium
@@ -69,6 +85,7 @@ def open_page(browser, viewport=DESKTOP, locale: str = "en-US", expected_error: 
     """A fresh profile (own localStorage) whose page must not log errors or CSP refusals
     (but for ``expected_error``, e.g. the 401 of a wrong token)."""
     context = browser.new_context(viewport=viewport, locale=locale)
+    context.add_init_script(path=str(AXE_JS))  # in every frame, before the page's scripts, past its CSP
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     problems: List[str] = []
@@ -83,6 +100,24 @@ def open_page(browser, viewport=DESKTOP, locale: str = "en-US", expected_error: 
         assert problems == [], problems
     finally:
         context.close()
+
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {iframes: false, resultTypes: ["violations"]});
+  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}\\n    ` +
+    v.nodes.slice(0, 4).map(n => `${n.target.join(" ")}: ${n.failureSummary}`).join("\\n    "));
+}"""
+
+
+def assert_accessible(page, label: str) -> None:
+    """axe-core (every rule it runs by default: WCAG 2.x A/AA and best practices) in every
+    frame of the page as it is now; the widget's panel is a frame of another origin, so each
+    frame is checked on its own. Apply it to every page and state a test shows."""
+    found: List[str] = []
+    for frame in page.frames:
+        if frame.url.startswith("http"):
+            found += [f"{label} [{frame.url}] {v}" for v in frame.evaluate(AXE_RUN)]
+    assert not found, "axe-core violations:\n" + "\n".join(found)
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
@@ -108,23 +143,56 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
+DEEP_FOCUS_MATCHES = """s => { let a = document.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return !!a && a.matches(s); }"""
+
+
+def tab_to(page, selector: str, limit: int = 12) -> None:
+    """Tab from the top of the page until ``selector`` (looked up inside shadow roots too,
+    e.g. ".launcher" of the widget) has the focus."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(DEEP_FOCUS_MATCHES, selector):
+            return
+    raise AssertionError(f"{selector} not reached by Tab")
+
+
+def assert_log_scrolls_by_keyboard(page) -> None:
+    """The message log is a labelled role=log in the Tab order, and the arrow keys scroll it."""
+    log = page.locator("#log")
+    assert log.get_attribute("role") == "log" and log.get_attribute("aria-label")
+    assert page.evaluate("(l => l.scrollHeight > l.clientHeight)(document.getElementById('log'))"), "log does not overflow"
+    tab_to(page, "#log")
+    bottom = page.evaluate("document.getElementById('log').scrollTop")
+    for _ in range(3):
+        page.keyboard.press("ArrowUp")
+    page.wait_for_function("top => document.getElementById('log').scrollTop < top", arg=bottom)
+
+
 # ---------------------------------------------------------------- static server
 
 
-def test_static_server_config_and_headers(web: str, stack: Stack) -> None:
+def test_static_server_config_and_headers(web: str, stack: Stack, ports: Dict[str, int]) -> None:
     page = httpx.get(f"{web}/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert page.headers["x-content-type-options"] == "nosniff"
     csp = page.headers["content-security-policy"]
     assert "script-src 'self'" in csp and f"http://127.0.0.1:{stack.rasa_port}" in csp
+    assert csp.endswith(f"frame-ancestors 'self' http://127.0.0.1:{ports['host']}")
     assert f"ws://127.0.0.1:{stack.rasa_port}" in csp
     config = httpx.get(f"{web}/config.js")
-    assert config.text.strip() == f'window.DESK_CONFIG = {{"rasaUrl": "http://127.0.0.1:{stack.rasa_port}"}};'
+    assert config.text.startswith(f'window.DESK_CONFIG = {{"rasaUrl": "http://127.0.0.1:{stack.rasa_port}", "texts": ')
     staff = httpx.get(f"{web}/staff")
     assert staff.status_code == 200 and "frame-ancestors 'none'" in staff.headers["content-security-policy"]
     assert httpx.get(f"{web}/vendor/").status_code == 404
     assert httpx.get(f"{web}/../pyproject.toml").status_code == 404
     assert "cdn" not in page.text.lower()
+    widget = httpx.get(f"{web}/widget.js")
+    assert widget.status_code == 200 and widget.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert f'var CONFIG = {{"origins": ["http://127.0.0.1:{ports["host"]}"]}};' in widget.text
+    assert "cdn" not in widget.text.lower()
 
 
 # ---------------------------------------------------------------- web chat
@@ -136,12 +204,12 @@ def test_chat_in_chinese_survives_a_reload_and_keeps_context(browser, web: str) 
         say(page, "口岸签证需要什么材料？")
         first = wait_answers(page, 1)
         assert first.get_attribute("data-topic") == "port_visa" and first.get_attribute("data-lang") == "zh"
-        assert "浦人社提复〔2023〕30号" in first.locator(".sources").inner_text()
+        assert "english.shanghai.gov.cn" in first.locator(".sources").inner_text()  # the materials' own sources
         assert first.locator("ul li").count() >= 2  # materials rendered as a list
 
         page.reload()
         assert page.locator("#log .msg.user").count() == 1
-        assert "浦人社提复" in wait_answers(page, 1).locator(".sources").inner_text()
+        assert "english.shanghai.gov.cn" in wait_answers(page, 1).locator(".sources").inner_text()
 
         say(page, "那需要多久？")
         follow = wait_answers(page, 2)
@@ -149,7 +217,21 @@ def test_chat_in_chinese_survives_a_reload_and_keeps_context(browser, web: str) 
         assert follow.get_attribute("data-aspect") == "duration"
         assert "口岸签证" in follow.inner_text() and follow.locator(".sources").count() == 1
         assert no_horizontal_scroll(page)
+        assert_log_scrolls_by_keyboard(page)
+        assert_accessible(page, "chat page, phone")
         shot(page, "chat-phone")
+
+
+def test_chat_shows_the_planned_sub_measure_warning_with_its_sources(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "zh-CN") as page:
+        page.goto(f"{web}/")
+        assert "工作许可" in page.inner_text("#welcome-text")  # topic list from the catalogue
+        say(page, "科技人才居留许可需要什么材料？")
+        answer = wait_answers(page, 1)
+        assert answer.get_attribute("data-topic") == "residence_permit"
+        assert "计划中的措施" in answer.locator(".warning").first.inner_text()
+        assert answer.locator("ul.materials li").count() >= 5
+        assert "浦人社提复〔2023〕30号" in answer.locator(".sources").inner_text()
 
 
 def test_chat_in_english_and_buttons_for_a_vague_question(browser, web: str) -> None:
@@ -160,6 +242,8 @@ def test_chat_in_english_and_buttons_for_a_vague_question(browser, web: str) -> 
         english = wait_answers(page, 1)
         assert english.get_attribute("data-topic") == "work_permit" and english.get_attribute("data-lang") == "en"
         assert english.locator(".sources").inner_text().startswith("Source")
+        titles = " ".join(english.locator(".sources .source-title").all_inner_texts())
+        assert titles and not re.search(r"[\u3400-\u9fff]", titles)  # English titles in an English reply
 
         say(page, "我想问签证的事")
         clarify = wait_answers(page, 2)
@@ -172,6 +256,7 @@ def test_chat_in_english_and_buttons_for_a_vague_question(browser, web: str) -> 
         assert chosen.get_attribute("data-topic") and title.split("（")[0] in chosen.inner_text()
         assert clarify.locator(".quick-replies button").first.is_disabled()
         assert page.evaluate("document.activeElement.id") == "message"
+        assert_accessible(page, "chat page, desktop")
         shot(page, "chat-desktop")
 
 
@@ -223,6 +308,9 @@ def test_staff_console_refuses_a_wrong_token(browser, web: str) -> None:
         assert "wrong token" in page.inner_text("#signin-error")
         assert page.locator("#console").is_hidden()
         assert page.evaluate("sessionStorage.getItem('desk.staff.token')") is None
+        assert_accessible(page, "staff sign-in with an error, desktop")
+        page.set_viewport_size(PHONE)
+        assert_accessible(page, "staff sign-in with an error, phone")
         shot(page, "staff-signin-wrong-token")
 
 
@@ -240,7 +328,7 @@ def test_staff_console_answer_alternatives_and_feedback(browser, web: str, stack
         assert card.get_attribute("data-topic") == "port_visa"
         assert re.search(r"\d+%", card.locator(".badge.confidence").inner_text())
         sources = card.locator(".sources-part").inner_text()
-        assert "浦人社提复〔2023〕30号" in sources and "2023-05-09" in sources
+        assert "english.shanghai.gov.cn" in sources and "2024-02-27" in sources
         assert card.locator(".checklist li").count() >= 2 and card.locator(".steps li").count() >= 1
         card.locator("button.copy").click()
         page.wait_for_function("() => document.querySelector('.copy-status').textContent.length > 0")
@@ -252,6 +340,7 @@ def test_staff_console_answer_alternatives_and_feedback(browser, web: str, stack
         assert other.is_visible() and other.get_attribute("lang") == "en"
         assert "Hide English" in card.locator("button.other-toggle").inner_text()
         assert "Source" in other.inner_text() and "port visa" in other.inner_text().lower()
+        assert_accessible(page, "staff console with an answer, desktop")
         shot(page, "staff-desktop", full_page=True)
 
         alternative = card.locator(".alternatives button.alt").first
@@ -283,5 +372,302 @@ def test_staff_console_answer_alternatives_and_feedback(browser, web: str, stack
         page.set_viewport_size(PHONE)
         page.evaluate("window.scrollTo(0, 0)")
         assert no_horizontal_scroll(page)
+        assert_accessible(page, "staff console with feedback, phone")
         shot(page, "staff-phone")
         shot(page, "staff-phone-full", full_page=True)
+
+
+# ---------------------------------------------------------------- the widget on other sites
+
+HOST_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Example employer</title></head>
+<body>
+<header><p>Example employer · international hires</p></header>
+<main><h1>{title}</h1><p>Relocating to Pudong? Our HR team and the desk below can help.</p>
+<nav aria-label="Site pages"><a id="next" href="{next}">{next_label}</a></nav></main>
+<script src="{desk}/widget.js" defer {options}></script>
+</body>
+</html>
+"""
+
+
+def host_pages(desk: str, options: str = "") -> Dict[str, str]:
+    """Two pages of a host site, each with the one script tag (and nothing of its own)."""
+    return {
+        "/": HOST_PAGE.format(title="Working in Pudong", next="/visas.html", next_label="Visas",
+                              desk=desk, options=options),
+        "/visas.html": HOST_PAGE.format(title="Visas", next="/", next_label="Working in Pudong",
+                                        desk=desk, options=options),
+        "/phone.html": HOST_PAGE.format(
+            title="Phone page", next="/", next_label="Home", desk=desk,
+            options='data-lang="zh" data-position="left" data-accent="#ffd24d" data-open="true" '
+                    'data-title="浦东人才服务 测试"'),
+        "/frames.html": "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Frames</title></head>"
+                        "<body><main><h1>Frames</h1></main></body></html>",
+    }
+
+
+class HostHandler(SimpleHTTPRequestHandler):
+    """A host site's static pages under a strict CSP that names the desk only for scripts and
+    frames (what the README tells host sites to add)."""
+
+    pages: Dict[str, str] = {}
+    csp = ""
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = self.pages.get(self.path.split("?")[0])
+        if body is None:
+            self.send_error(404)
+            return
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def host_site(port: int, desk: str) -> Iterator[str]:
+    csp = f"default-src 'none'; script-src {desk}; frame-src {desk}; base-uri 'none'; form-action 'none'"
+    handler = type("Host", (HostHandler,), {"pages": host_pages(desk), "csp": csp})
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def host(web: str, ports: Dict[str, int]) -> Iterator[str]:
+    with host_site(ports["host"], web) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def stranger(web: str, ports: Dict[str, int]) -> Iterator[str]:
+    with host_site(ports["stranger"], web) as url:
+        yield url
+
+
+WIDGET = "pudong-desk-widget"
+LAUNCHER = f"{WIDGET} .launcher"
+PANEL = f"{WIDGET} .panel"
+
+
+def chat_frame(page):
+    """The chat page in the widget's panel (a frame of the desk's origin)."""
+    page.wait_for_function(
+        "() => { const w = document.querySelector('pudong-desk-widget');"
+        " return !!(w && w.shadowRoot.querySelector('iframe')); }")
+    return page.frame_locator(f"{WIDGET} iframe")
+
+
+def frame_of(page, web: str):
+    """The panel's frame once it shows the chat page (it starts as about:blank)."""
+    frame = page.locator(f"{WIDGET} iframe").element_handle().content_frame()
+    for _ in range(200):
+        if frame.url.startswith(f"{web}/?embed=1"):
+            frame.wait_for_load_state("load")
+            return frame
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the panel's frame did not load the chat page: {frame.url}")
+
+
+def focused_in_widget(page) -> str:
+    """What has the focus inside the widget's shadow root ("" when nothing there)."""
+    return page.evaluate(
+        "() => { const w = document.querySelector('pudong-desk-widget');"
+        " const a = w && w.shadowRoot.activeElement; return a ? (a.className || a.tagName) : ''; }")
+
+
+def frame_answers(page, web: str, count: int):
+    frame = frame_of(page, web)
+    frame.wait_for_function(
+        "([selector, n]) => document.querySelectorAll(selector).length >= n",
+        arg=[ANSWERS, count], timeout=ANSWER_TIMEOUT_MS,
+    )
+    return frame.locator(ANSWERS).nth(count - 1)
+
+
+def test_widget_on_a_listed_site(browser, web: str, host: str, stranger: str) -> None:
+    with open_page(browser, DESKTOP, "en-US") as page:
+        page.goto(f"{host}/")
+        launcher = page.locator(LAUNCHER)
+        launcher.wait_for(state="visible")
+        # one element, one global, the chat not loaded until asked for
+        assert page.evaluate("document.querySelectorAll('pudong-desk-widget').length") == 1
+        assert page.evaluate("document.body.lastElementChild.tagName") == "PUDONG-DESK-WIDGET"
+        globals_here = set(page.evaluate("Object.keys(window)"))
+        assert page.locator(f"{WIDGET} iframe").count() == 0
+        assert launcher.get_attribute("aria-expanded") == "false"
+        name = launcher.inner_text()
+        assert "Ask us" in name and "在线咨询" in name
+        box = launcher.bounding_box()
+        assert box["x"] > DESKTOP["width"] / 2 and box["y"] > DESKTOP["height"] / 2  # bottom right
+        assert_accessible(page, "host page with the launcher, desktop")
+
+        # open by keyboard: focus goes into the chat's message box
+        tab_to(page, ".launcher")
+        page.keyboard.press("Enter")
+        panel = page.locator(PANEL)
+        panel.wait_for(state="visible")
+        assert launcher.get_attribute("aria-expanded") == "true"
+        chat_frame(page)
+        frame_of(page, web).wait_for_function("document.activeElement && document.activeElement.id === 'message'")
+        panel_box = panel.bounding_box()
+        assert panel_box["width"] <= 420 and panel_box["x"] > DESKTOP["width"] / 2  # a corner panel
+
+        # a Chinese and an English question, answered by the real stack
+        page.keyboard.type("口岸签证需要什么材料？")
+        page.keyboard.press("Enter")
+        first = frame_answers(page, web, 1)
+        assert first.get_attribute("data-topic") == "port_visa" and first.get_attribute("data-lang") == "zh"
+        assert "english.shanghai.gov.cn" in first.locator(".sources").inner_text()  # the materials' own sources
+        page.keyboard.type("How long is the talent visa valid?")
+        page.keyboard.press("Enter")
+        second = frame_answers(page, web, 2)
+        assert second.get_attribute("data-topic") == "talent_visa" and second.get_attribute("data-lang") == "en"
+        assert_accessible(page, "host page with the panel open, desktop")
+        shot(page, "widget-desktop-open")
+
+        # Escape (inside the chat frame) closes, and the focus is back on the launcher
+        page.keyboard.press("Escape")
+        panel.wait_for(state="hidden")
+        assert focused_in_widget(page) == "launcher"
+        assert launcher.get_attribute("aria-expanded") == "false"
+
+        # a reply while closed: badge on the launcher, named in its label
+        frame = frame_of(page, web)
+        frame.evaluate("q => { document.getElementById('message').value = q;"
+                       " document.getElementById('composer').requestSubmit(); }", "那需要多久？")
+        badge = page.locator(f"{WIDGET} .badge")
+        badge.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
+        assert badge.inner_text() == "1" and "1 new reply" in launcher.inner_text()
+        assert_accessible(page, "host page with an unread badge, desktop")
+        shot(page, "widget-desktop-badge")
+
+        # reopen by keyboard: the whole conversation is there, the badge gone
+        launcher.focus()
+        page.keyboard.press("Enter")
+        panel.wait_for(state="visible")
+        assert badge.is_hidden()
+        frame = frame_of(page, web)
+        assert frame.locator("#log .msg.user").count() == 3
+        follow = frame_answers(page, web, 3)
+        assert follow.get_attribute("data-topic") == "talent_visa" and follow.get_attribute("data-aspect") == "duration"
+
+        # close button, then to the host's second page: the conversation goes on there
+        page.locator(f"{WIDGET} .close").click()
+        panel.wait_for(state="hidden")
+        assert focused_in_widget(page) == "launcher"
+        page.click("#next")
+        page.wait_for_url(f"{host}/visas.html")
+        page.locator(LAUNCHER).click()
+        page.locator(PANEL).wait_for(state="visible")
+        frame_answers(page, web, 3)
+        frame = frame_of(page, web)
+        assert frame.locator("#log .msg.user").count() == 3
+        frame.locator("#message").fill("What documents do I need for a work permit?")
+        frame.locator("#message").press("Enter")
+        fourth = frame_answers(page, web, 4)
+        assert fourth.get_attribute("data-topic") == "work_permit"
+
+        # the panel stays open across the host's pages (and nothing new appeared in window)
+        page.click("#next")
+        page.wait_for_url(f"{host}/")
+        page.locator(PANEL).wait_for(state="visible")
+        assert frame_answers(page, web, 4).get_attribute("data-topic") == "work_permit"
+
+    with open_page(browser, DESKTOP, "en-US") as page:  # the same page on an unlisted site
+        page.goto(f"{stranger}/")
+        page.wait_for_load_state("load")
+        assert page.locator(WIDGET).count() == 0
+        assert set(page.evaluate("Object.keys(window)")) == globals_here - {"PudongDesk"}
+
+
+def test_widget_on_a_phone_opens_full_screen_with_options(browser, web: str, host: str) -> None:
+    with open_page(browser, PHONE, "zh-CN") as page:
+        page.goto(f"{host}/phone.html")
+        panel = page.locator(PANEL)
+        panel.wait_for(state="visible")  # data-open
+        assert focused_in_widget(page) == ""  # opening on load does not take the focus
+        assert panel.bounding_box() == {"x": 0, "y": 0, "width": PHONE["width"], "height": PHONE["height"]}
+        assert page.locator(LAUNCHER).is_hidden()  # under the panel: out of the Tab order
+        assert page.locator(f"{WIDGET} .title").inner_text() == "浦东人才服务 测试"
+        chat_frame(page)
+        frame = frame_of(page, web)
+        frame.wait_for_selector("#send")
+        assert frame.locator("#send").inner_text() == "发送"  # data-lang
+        assert frame.evaluate("document.body.classList.contains('embedded')")
+        frame.locator("#message").fill("永久居留怎么申请？")
+        frame.locator("#message").press("Enter")
+        answer = frame_answers(page, web, 1)
+        assert answer.get_attribute("data-lang") == "zh" and answer.get_attribute("data-topic")
+        assert no_horizontal_scroll(page)
+        assert_accessible(page, "host page with the panel full screen, phone")
+        shot(page, "widget-phone-open")
+
+        page.locator(f"{WIDGET} .close").click()
+        panel.wait_for(state="hidden")
+        launcher = page.locator(LAUNCHER)
+        assert focused_in_widget(page) == "launcher"
+        assert launcher.inner_text().startswith("在线咨询")
+        box = launcher.bounding_box()
+        assert box["x"] < PHONE["width"] / 2 and box["x"] + box["width"] <= PHONE["width"]  # data-position=left
+        # a light accent gets dark text (axe checks the contrast)
+        assert page.evaluate(
+            "getComputedStyle(document.querySelector('pudong-desk-widget').shadowRoot"
+            ".querySelector('.launcher')).color") == "rgb(29, 39, 51)"
+        assert_accessible(page, "host page with the launcher, phone")
+        shot(page, "widget-phone-closed")
+
+
+def test_unlisted_sites_get_no_widget_and_cannot_frame_the_chat(browser, web: str, host: str, stranger: str) -> None:
+    with open_page(browser, DESKTOP, "en-US", expected_error="frame-ancestors") as page:
+        page.goto(f"{stranger}/")
+        page.wait_for_load_state("load")
+        assert page.locator(WIDGET).count() == 0 and page.evaluate("typeof window.PudongDesk") == "undefined"
+        assert_accessible(page, "unlisted host page")
+
+        def framed(site: str, path: str) -> bool:
+            """Whether a page of ``site`` can show the desk's ``path`` in a frame."""
+            page.goto(f"{site}/frames.html")
+            page.evaluate("src => new Promise(done => { const f = document.createElement('iframe');"
+                          " f.title = 'test'; f.onload = done; f.src = src; document.body.appendChild(f); })",
+                          f"{web}{path}")
+            frame = next(f for f in page.frames if f != page.main_frame)
+            return frame.url.startswith(web) and frame.evaluate("!!document.querySelector('main')")
+
+        assert not framed(stranger, "/")
+        assert not framed(stranger, "/staff")
+        assert framed(host, "/?embed=1")
+        assert not framed(host, "/staff")
+
+
+def test_socketio_accepts_the_desks_pages_and_listed_hosts_only(stack: Stack, ports: Dict[str, int]) -> None:
+    def connects(origin: str) -> bool:
+        """Engine.IO polling handshake, then a socket.io CONNECT, as a browser page would."""
+        base = f"{stack.url}/socket.io/?EIO=4&transport=polling"
+        with httpx.Client(headers={"Origin": origin}, timeout=10) as client:
+            opened = client.get(base)
+            assert opened.status_code == 200 and opened.text.startswith("0"), opened.text
+            sid = re.search(r'"sid":"([^"]+)"', opened.text).group(1)
+            assert client.post(f"{base}&sid={sid}", content="40").status_code == 200
+            answer = client.get(f"{base}&sid={sid}").text
+        assert answer.startswith(("40", "44")), answer
+        return answer.startswith("40")
+
+    assert connects(f"http://127.0.0.1:{ports['web']}")
+    assert connects(f"http://127.0.0.1:{ports['host']}")
+    assert not connects(f"http://127.0.0.1:{ports['stranger']}")
+    assert not connects("https://evil.example")

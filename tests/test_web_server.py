@@ -3,13 +3,31 @@ channel's input check, without starting anything."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 
-from desk.channels.webchat import MAX_MESSAGE_CHARS, message_fields
-from desk.web.serve import content_security_policy, make_server, rasa_origin, request_hostname
+from desk.channels.webchat import MAX_MESSAGE_CHARS, message_fields, origin_checked
+from desk.web.origins import (
+    DEFAULT_WEB_ORIGINS,
+    normalise_origin,
+    origin_allowed,
+    parse_origins,
+    socket_origins,
+    widget_origins,
+)
+from desk.web.serve import (
+    WIDGET_CONFIG_PLACEHOLDER,
+    content_security_policy,
+    frame_ancestors,
+    make_server,
+    rasa_origin,
+    request_hostname,
+    widget_script,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +67,8 @@ def test_server_routes(tmp_path) -> None:
         staff = httpx.get(f"{base}/staff")
         assert staff.text == "<p>staff</p>" and staff.headers["x-frame-options"] == "DENY"
         config = httpx.get(f"{base}/config.js", headers={"Host": "desk.local:8080"})
-        assert config.text == 'window.DESK_CONFIG = {"rasaUrl": "http://desk.local:5005"};\n'
+        assert config.text.startswith('window.DESK_CONFIG = {"rasaUrl": "http://desk.local:5005", "texts": {')
+        assert "12345" in config.text and "Pudong Talent Desk" in config.text  # labels from data/texts.yml
         assert config.headers["content-type"].startswith("text/javascript")
         assert httpx.get(f"{base}/missing.js").status_code == 404
         assert httpx.post(f"{base}/").status_code == 501
@@ -65,3 +84,109 @@ def test_webchat_message_fields() -> None:
                 {"session_id": "s1", "message": 3}, {"session_id": "x" * 129, "message": "hi"},
                 {"session_id": "s1", "message": "x" * (MAX_MESSAGE_CHARS + 1)}):
         assert message_fields(bad) is None
+
+
+# ---------------------------------------------------------------- widget: origins and framing
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("https://gov.example.cn", "https://gov.example.cn"),
+        (" HTTPS://Gov.Example.CN:443/ ", "https://gov.example.cn"),
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081"),
+        ("http://localhost:80", "http://localhost"),
+        ("http://[::1]:9000", "http://[::1]:9000"),
+    ],
+)
+def test_normalise_origin(text, expected) -> None:
+    assert normalise_origin(text) == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["gov.example.cn", "ftp://gov.example.cn", "https://gov.example.cn/page", "https://*.example.cn",
+            "https://user@gov.example.cn", "https://gov.example.cn:99999", "https://gov.example.cn?x=1", "*", "null"],
+)
+def test_malformed_origins_are_refused_by_name(bad) -> None:
+    with pytest.raises(ValueError, match="origin"):
+        parse_origins(f"https://ok.example.org,{bad}")
+
+
+def test_origin_lists_from_the_environment() -> None:
+    assert widget_origins({}) == [] and parse_origins("") == []
+    env = {"DESK_WIDGET_ORIGINS": "https://a.example.cn, https://b.example.cn,https://a.example.cn"}
+    assert widget_origins(env) == ["https://a.example.cn", "https://b.example.cn"]
+    assert socket_origins(env) == [*DEFAULT_WEB_ORIGINS, "https://a.example.cn", "https://b.example.cn"]
+    own = {"DESK_WEB_ORIGIN": "https://desk.example.cn"}
+    assert socket_origins(own) == ["https://desk.example.cn"]
+    assert origin_allowed(None, []) and origin_allowed("https://a.example.cn", ["https://a.example.cn"])
+    assert not origin_allowed("https://evil.example", ["https://a.example.cn"])
+    assert not origin_allowed("null", ["https://a.example.cn"])
+
+
+def test_only_the_chat_page_may_be_framed_and_only_by_listed_hosts() -> None:
+    hosts = ["https://a.example.cn", "https://b.example.cn"]
+    assert frame_ancestors("/", hosts) == "'self' https://a.example.cn https://b.example.cn"
+    assert frame_ancestors("/index.html", []) == "'self'"
+    for path in ("/staff", "/staff.html", "/admin", "/admin.html", "/widget.js", "/anything"):
+        assert frame_ancestors(path, hosts) == "'none'"
+
+
+def test_widget_script_gets_the_allowed_origins() -> None:
+    source = f"var CONFIG = {WIDGET_CONFIG_PLACEHOLDER};"
+    assert widget_script(source, ["https://a.example.cn"]) == 'var CONFIG = {"origins": ["https://a.example.cn"]};'
+    assert widget_script(source, []) == 'var CONFIG = {"origins": []};'
+    with pytest.raises(ValueError, match="placeholder"):
+        widget_script("var CONFIG = {};", [])
+    real = (Path(__file__).resolve().parent.parent / "web" / "widget.js").read_text(encoding="utf-8")
+    assert real.count(WIDGET_CONFIG_PLACEHOLDER) == 1
+
+
+def test_server_framing_headers_and_widget_route(tmp_path) -> None:
+    (tmp_path / "index.html").write_text("<p>chat</p>", encoding="utf-8")
+    (tmp_path / "staff.html").write_text("<p>staff</p>", encoding="utf-8")
+    (tmp_path / "widget.js").write_text(f"var CONFIG = {WIDGET_CONFIG_PLACEHOLDER};", encoding="utf-8")
+    server = make_server(0, 5005, host="127.0.0.1", web_dir=tmp_path, embedders=["https://Gov.Example.cn/"])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        chat = httpx.get(f"{base}/?embed=1")
+        assert chat.headers["content-security-policy"].endswith("frame-ancestors 'self' https://gov.example.cn")
+        assert "x-frame-options" not in chat.headers
+        for path in ("/staff", "/config.js", "/widget.js"):
+            response = httpx.get(f"{base}{path}")
+            assert response.headers["content-security-policy"].endswith("frame-ancestors 'none'"), path
+            assert response.headers["x-frame-options"] == "DENY", path
+        widget = httpx.get(f"{base}/widget.js")
+        assert widget.status_code == 200 and widget.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert widget.text == 'var CONFIG = {"origins": ["https://gov.example.cn"]};'
+        head = httpx.head(f"{base}/widget.js")
+        assert head.status_code == 200 and head.headers["content-length"] == str(len(widget.content))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_socketio_connect_refuses_other_origins(monkeypatch) -> None:
+    """The connect handler in front of Rasa's (a stand-in server object: unit test)."""
+    monkeypatch.setenv("DESK_WEB_ORIGIN", "https://desk.example.cn")
+    monkeypatch.setenv("DESK_WIDGET_ORIGINS", "https://gov.example.cn")
+    calls = []
+
+    async def stock(sid, environ, auth):  # Rasa's handler (JWT check when configured)
+        calls.append(sid)
+        return True
+
+    class FakeServer:
+        handlers = {"/": {"connect": stock}}
+
+    connect = origin_checked(FakeServer(), None)
+
+    def run(origin):
+        environ = {"HTTP_ORIGIN": origin} if origin else {}
+        return asyncio.run(connect("sid-1", environ, None))
+
+    assert run("https://desk.example.cn") and run("https://gov.example.cn") and run(None)
+    assert not run("https://evil.example") and not run("http://desk.example.cn")
+    assert len(calls) == 3

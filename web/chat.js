@@ -9,58 +9,9 @@
   var MAX_KEPT = 200;
   var REPLY_TIMEOUT_MS = 30000;
 
-  var TEXT = {
-    zh: {
-      htmlLang: "zh-CN",
-      title: "浦东国际人才服务",
-      subtitle: "签证、工作许可、居留等问题，中英文均可提问",
-      switchTo: "English",
-      switchLang: "en",
-      switchLabel: "Switch to English",
-      switchMessage: "请用中文",
-      newChat: "新对话",
-      newChatLabel: "开始新对话（清除本页记录）",
-      log: "对话记录",
-      you: "您：",
-      bot: "助手：",
-      inputLabel: "您的问题",
-      placeholder: "请输入您的问题",
-      send: "发送",
-      typing: "正在回复…",
-      connecting: "正在连接…",
-      offline: "连接中断，正在重连…（消息会在连接后发送）",
-      noServer: "无法连接服务，请稍后再试或拨打 12345。",
-      noReply: "暂未收到回复，请稍后再试。",
-      sources: "来源",
-      welcome: "您好！我可以回答来浦东工作、生活的外籍人才的常见问题：人才签证、口岸签证、工作许可、居留许可、永久居留、家属和家政人员证件、国际人才驿站与人才港、联系方式。",
-      hint: "例如：“口岸签证需要什么材料？”"
-    },
-    en: {
-      htmlLang: "en",
-      title: "Pudong Talent Desk",
-      subtitle: "Visas, work permits, residence: ask in English or Chinese",
-      switchTo: "中文",
-      switchLang: "zh-CN",
-      switchLabel: "切换到中文",
-      switchMessage: "in English please",
-      newChat: "New chat",
-      newChatLabel: "Start a new chat (clears this page's history)",
-      log: "Conversation",
-      you: "You: ",
-      bot: "Desk: ",
-      inputLabel: "Your question",
-      placeholder: "Type your question",
-      send: "Send",
-      typing: "Replying…",
-      connecting: "Connecting…",
-      offline: "Connection lost, reconnecting… (messages are sent once connected)",
-      noServer: "The service cannot be reached. Please try again later or call 12345.",
-      noReply: "No reply yet. Please try again in a moment.",
-      sources: "Source",
-      welcome: "Hello! I answer common questions of foreign talent working and living in Pudong: talent (R) visas, port visas, work permits, residence permits, permanent residence, permits for family and domestic helpers, the International Talent Station and Talent Port, and whom to contact.",
-      hint: "For example: “What documents do I need for a port visa?”"
-    }
-  };
+  /* Every label comes from the desk's one texts file (data/texts.yml), served in /config.js
+   * with the catalogue's topic list filled in. */
+  var TEXT = (window.DESK_CONFIG && window.DESK_CONFIG.texts) || { zh: {}, en: {} };
 
   var R = window.DeskRender;
   var el = R.el;
@@ -99,6 +50,8 @@
   }
 
   function defaultLang() {
+    var asked = /[?&]lang=(zh|en)(?:&|$)/.exec(window.location.search); // set by the widget (widget.js)
+    if (asked) return asked[1];
     var nav = (navigator.language || "zh").toLowerCase();
     return nav.indexOf("zh") === 0 ? "zh" : "en";
   }
@@ -110,16 +63,6 @@
   if (!TEXT[state.lang]) state.lang = "zh";
 
   /* ---------- rendering ---------- */
-
-  function renderSources(container, sources, lang) {
-    if (!sources || !sources.length) return;
-    var box = el("div", "sources");
-    box.appendChild(el("span", "sources-label", TEXT[lang].sources + (lang === "zh" ? "：" : ": ")));
-    var list = el("ul");
-    sources.slice(0, 3).forEach(function (source) { list.appendChild(R.sourceItem(source, lang)); });
-    box.appendChild(list);
-    container.appendChild(box);
-  }
 
   function renderMessage(message, index) {
     var isBot = message.who === "bot";
@@ -138,11 +81,8 @@
     var body = el("div", "body");
     if (isBot) {
       var desk = message.desk;
-      R.renderText(body, message.text, {
-        heading: !!(desk && desk.topic && desk.answer),
-        dropSourceLine: !!(desk && desk.sources && desk.sources.length)
-      });
-      if (desk) renderSources(body, desk.sources, lang);
+      if (desk && desk.answer_object) R.renderAnswer(body, desk.answer_object);
+      else R.renderText(body, message.text, {});
     } else {
       body.appendChild(el("p", null, message.text));
     }
@@ -242,6 +182,7 @@
     els.log.appendChild(renderMessage(message, state.messages.length - 1));
     writeStore();
     scrollToEnd();
+    if (message.who === "bot") document.dispatchEvent(new CustomEvent("desk:reply")); // embed.js: unread badge
   }
 
   function emitMessage(payload) {
@@ -263,7 +204,8 @@
       topic: desk.topic || null,
       aspect: desk.aspect || null,
       answer: desk.answer ? { title: desk.answer.title || null } : null,
-      sources: Array.isArray(desk.sources) ? desk.sources.slice(0, 5) : [],
+      answer_object: desk.answer_object && typeof desk.answer_object === "object" ? desk.answer_object : null,
+      sources: Array.isArray(desk.sources) ? desk.sources : [],
       handoff: !!desk.handoff
     };
   }
@@ -373,6 +315,8 @@
   applyLabels();
   renderAll();
   connect();
-  // focus the input where there is a keyboard anyway; on phones it would pop the keyboard up
-  if (window.matchMedia && window.matchMedia("(pointer: fine)").matches) els.input.focus();
+  // focus the input where there is a keyboard anyway; on phones it would pop the keyboard up.
+  // In the widget's panel (?embed=1) the widget says when (embed.js): never on the host's page load.
+  var embedded = /[?&]embed=1(?:&|$)/.test(window.location.search);
+  if (!embedded && window.matchMedia && window.matchMedia("(pointer: fine)").matches) els.input.focus();
 })();

@@ -305,18 +305,12 @@
 
   function renderSources(card, reply) {
     if (!reply.sources || !reply.sources.length) return;
+    // exactly the sources of what the suggested answer says, titled in its language
     var box = section(card, "来源", "Source", "sources-part");
     var list = el("ul", "source-list");
-    reply.sources.slice(0, 3).forEach(function (s) { list.appendChild(R.sourceItem(s, "zh")); });
+    var lang = reply.language === "en" ? "en" : "zh";
+    reply.sources.forEach(function (s) { list.appendChild(R.sourceItem(s, lang)); });
     box.appendChild(list);
-    if (reply.sources.length > 3) {
-      var more = el("details", "more-sources");
-      more.appendChild(bi("其余 " + (reply.sources.length - 3) + " 个来源", "more sources", "summary"));
-      var rest = el("ul", "source-list");
-      reply.sources.slice(3).forEach(function (s) { rest.appendChild(R.sourceItem(s, "zh")); });
-      more.appendChild(rest);
-      box.appendChild(more);
-    }
   }
 
   function renderAlternatives(card, reply, ctx) {
@@ -365,7 +359,8 @@
     panel.id = "other-" + cardCount;
     panel.setAttribute("lang", english ? "en" : "zh-CN");
     toggle.setAttribute("aria-controls", panel.id);
-    R.renderText(panel, other.text, { heading: true });
+    if (other.answer_object) R.renderAnswer(panel, other.answer_object);
+    else R.renderText(panel, other.text, { heading: true });
     toggle.addEventListener("click", function () {
       panel.hidden = !panel.hidden;
       toggle.setAttribute("aria-expanded", String(!panel.hidden));
@@ -484,9 +479,11 @@
     suggested.appendChild(bi("建议答复", "Suggested answer", "h3"));
     var text = el("div", "reply");
     text.setAttribute("lang", reply.language === "en" ? "en" : "zh-CN");
-    (reply.replies || []).forEach(function (r) {
-      R.renderText(text, r, { heading: !!reply.topic, dropSourceLine: !!(reply.sources && reply.sources.length) });
-    });
+    if (reply.answer_object) {
+      R.renderAnswer(text, reply.answer_object, { sources: false }); // sources: their own part
+    } else {
+      (reply.replies || []).forEach(function (r) { R.renderText(text, r, {}); });
+    }
     suggested.appendChild(text);
     main.appendChild(suggested);
     renderOther(main, reply);

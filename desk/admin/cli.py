@@ -14,9 +14,11 @@ from typing import List, Optional
 import yaml
 
 from desk import settings
+from desk.admin import database
 from desk.admin import generate as gen
 from desk.admin.priority import become_background
 from desk.policies.db import new_session
+from desk.policies.freshness import ENDING_WITHIN_DAYS, STALE_AFTER_MONTHS, stale_facts
 from desk.policies.importer import all_records, default_author, history, import_paths, revert
 from desk.policies.schema import ImportError_
 
@@ -74,6 +76,23 @@ def cmd_policy_export(args: argparse.Namespace) -> int:
         )
         path.write_text(body, encoding="utf-8")
     print(f"exported {len(records)} topics to {out}")
+    return 0
+
+
+def cmd_policy_stale(args: argparse.Namespace) -> int:
+    if args.months < 0:
+        print("--months must be 0 or more", file=sys.stderr)
+        return 2
+    with new_session() as session:
+        records = all_records(session)
+    found = stale_facts(records, months=args.months)
+    if args.json:
+        print(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=2))
+        return 0
+    for fact in found:
+        print(fact.line())
+    print(f"{len(found)} fact(s) to check (not checked for {args.months} months, or ending within "
+          f"{ENDING_WITHIN_DAYS} days / ended)")
     return 0
 
 
@@ -327,6 +346,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("dir", nargs="?", default="export")
     export.set_defaults(func=cmd_policy_export)
 
+    stale = policy.add_parser("stale", help="facts not checked for N months, or ending within 60 days")
+    stale.add_argument("--months", type=int, default=STALE_AFTER_MONTHS)
+    stale.add_argument("--json", action="store_true", help="machine-readable list")
+    stale.set_defaults(func=cmd_policy_stale)
     hist = policy.add_parser("history", help="every change of a topic: version, time, who, source")
     hist.add_argument("topic")
     hist.set_defaults(func=cmd_policy_history)
@@ -364,6 +387,8 @@ def parser() -> argparse.ArgumentParser:
     dr.add_argument("file")
     dr.add_argument("--out", default=None, help="write to this file instead of stdout")
     dr.set_defaults(func=cmd_draft)
+
+    database.add_parser(sub)
 
     tr = sub.add_parser("train", help="generate data and train (skips when nothing changed)")
     tr.add_argument("--out", default=None, help="model directory (default: DESK_MODELS_DIR or models/)")

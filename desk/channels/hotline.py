@@ -166,6 +166,8 @@ def build_reply(sender: str, messages: List[Dict[str, Any]]) -> Dict[str, Any]:
         "sources": desk.get("sources") or [],
         "handoff": bool(desk.get("handoff", False)),
         "answer_other": desk.get("answer_other"),
+        # the turn's answer object (desk.dialogue.answer): what the console renders
+        "answer_object": desk.get("answer_object"),
     }
 
 

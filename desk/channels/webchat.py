@@ -11,6 +11,11 @@
 - A message is checked before it reaches the dialogue (string, length, session id), so a
   bad client event is dropped with a log line instead of an exception in the server.
 
+And one policy: a browser page may connect only from the desk's own pages (``DESK_WEB_ORIGIN``)
+or a listed widget host (``DESK_WIDGET_ORIGINS``), checked on the ``Origin`` header at connect
+(desk/web/origins.py). Rasa builds its server with CORS handling off (``--cors`` adds the
+headers), so the check is a connect handler in front of Rasa's own.
+
 Same credentials as Rasa's ``socketio`` channel (credentials.yml), same ``/socket.io`` path.
 """
 
@@ -25,6 +30,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from desk.dialogue.structured import expand
+from desk.web.origins import origin_allowed, socket_origins
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +61,24 @@ def message_fields(data: Any) -> Optional[tuple[str, str, Dict[str, Any]]]:
         return None
     metadata = data.get("metadata")
     return session_id.strip(), text.strip(), metadata if isinstance(metadata, dict) else {}
+
+
+def origin_checked(sio: Any, namespace: Optional[str]) -> Callable[..., Awaitable[bool]]:
+    """A connect handler that refuses browser pages from other origins, then runs the one
+    Rasa registered (its JWT check, when configured). The allowed list is read once, at start;
+    a malformed entry stops the start with a message naming it."""
+    allowed = socket_origins()
+    stock = sio.handlers.get(namespace or "/", {}).get("connect")
+
+    async def connect(sid: str, environ: Dict[str, Any], auth: Optional[Dict[str, Any]] = None) -> bool:
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin_allowed(origin, allowed):
+            logger.warning("socket.io connection from origin %r refused: not the desk's pages "
+                           "(DESK_WEB_ORIGIN) nor a widget host (DESK_WIDGET_ORIGINS)", origin)
+            return False
+        return bool(await stock(sid, environ, auth)) if stock else True
+
+    return connect
 
 
 class WebChatInput(SocketIOInput):
@@ -100,6 +124,7 @@ class WebChatInput(SocketIOInput):
             )
 
         # replace the stock handlers registered by super().blueprint for the same events
+        sio.on("connect", namespace=self.namespace)(origin_checked(sio, self.namespace))
         sio.on("session_request", namespace=self.namespace)(session_request)
         sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
         return webhook

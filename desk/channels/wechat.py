@@ -39,6 +39,11 @@ from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
 from desk import settings
+from desk.channels.shared_replies import RedisReplyCache
+from desk.dialogue import texts
+from desk.dialogue.answer import compose_answer
+from desk.dialogue.render import render_wechat
+from desk.policies.repository import PolicyRepository, shared_repository
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 logger = logging.getLogger(__name__)
@@ -50,34 +55,20 @@ REPLY_TIMEOUT = 4.5  # seconds; WeChat gives up (and retries) after 5
 DEDUPE_TTL = 300.0  # WeChat's retries come within ~15 s; keep answers a while longer
 DEDUPE_MAX = 4096
 SUCCESS = "success"  # WeChat's "received, no reply" body
-SOURCE_PREFIXES = ("来源：", "来源:", "Source:", "Sources:")
 ELLIPSIS = "…"
 MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link"})
 SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
 USER_ID = re.compile(r"^[A-Za-z0-9_\-@.]{1,128}$")  # OpenIDs and gh_ account ids
 
-WELCOME = (
-    "您好，欢迎关注浦东外籍人才服务台！"
-    "我可以用中文或英文解答外籍人才来浦东工作和生活的政策问题："
-    "口岸签证、人才签证（R字）、外国人工作许可、居留许可、永久居留、"
-    "家属和家政人员办证、国际人才驿站、浦东国际人才港和联系方式。"
-    "直接发文字提问即可，例如：“工作许可需要什么材料？”"
-    "\n\n"
-    "Welcome to the Pudong foreign talent service desk! I answer policy questions, in English or "
-    "Chinese, for foreign talent working and living in Pudong: port visas, talent (R) visas, work "
-    "permits, residence permits, permanent residence, permits for family and domestic helpers, the "
-    "International Talent Station, the Pudong International Talent Port and whom to contact. Just "
-    "type your question, e.g. “What documents do I need for a work permit?”"
-)
-TEXT_ONLY = (
-    "目前只能处理文字消息，请用文字提问。\n"
-    "I can only read text messages for now; please type your question."
-)
-UNAVAILABLE = (
-    "抱歉，服务台暂时无法回答，请稍后再试，或拨打上海市民服务热线12345。\n"
-    "Sorry, the desk can't answer right now. Please try again later or call the Shanghai "
-    "citizen service hotline 12345."
-)
+def welcome() -> str:
+    """The subscribe greeting in both languages, topics from the catalogue."""
+    titles = [t.title for t in shared_repository().all() if t.id != "contact"]
+    return "\n\n".join(texts.text("wechat", "welcome", lang, topics=texts.topic_list(titles, lang))
+                       for lang in ("zh", "en"))
+
+
+def bilingual(key: str) -> str:
+    return "\n".join(texts.text("wechat", key, lang, hotline=texts.hotline()) for lang in ("zh", "en"))
 
 
 class Rejected(ValueError):
@@ -209,45 +200,52 @@ def _cut(text: str, limit: int) -> str:
     return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
-def _is_source(line: str) -> bool:
-    return line.lstrip().startswith(SOURCE_PREFIXES)
-
-
 def fit_reply(text: str, limit: int = REPLY_LIMIT_BYTES) -> str:
-    """Shorten a reply to WeChat's byte limit: the body is cut at a line boundary and marked
-    with "…", and the source line is kept whole at the end, because an answer without its
-    source is one the user cannot check."""
+    """A plain text (no answer object) within WeChat's byte limit, cut at a line boundary."""
     text = text.strip()
     if _size(text) <= limit:
         return text
-    lines = text.split("\n")
-    source_at = max((i for i, line in enumerate(lines) if _is_source(line)), default=None)
-    source = lines.pop(source_at) if source_at is not None else ""
-    tail = f"\n{ELLIPSIS}" + (f"\n{source}" if source else "")
-    if _size(tail) > limit:  # a source line longer than the whole reply: nothing else fits
-        return _cut(source, limit - _size(ELLIPSIS)) + ELLIPSIS
-    budget = limit - _size(tail)
+    budget = limit - _size("\n" + ELLIPSIS)
     kept: List[str] = []
-    for line in lines:
+    for line in text.split("\n"):
         if _size("\n".join([*kept, line])) > budget:
             break
         kept.append(line)
-    body = "\n".join(kept).rstrip() or _cut(lines[0] if lines else "", budget)
-    return "\n".join(part for part in (body, ELLIPSIS, source) if part)
+    return ("\n".join(kept) or _cut(text, budget)) + "\n" + ELLIPSIS
 
 
-def reply_text(messages: List[Dict[str, Any]]) -> Optional[str]:
-    """The bot's turn as one WeChat text: its texts joined by blank lines, button titles as
-    bullet lines (WeChat text replies have no buttons)."""
+def reply_text(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] = None) -> Optional[str]:
+    """The bot's turn as one WeChat text. A message with a ``desk`` decision is rendered from
+    its answer object (composed by the one composition function), fitted to 2048 bytes by
+    dropping items, never the warnings or the sources line; other messages as their text.
+    Button titles become bullet lines (WeChat text replies have no buttons)."""
     parts: List[str] = []
+    pending: Optional[Dict[str, Any]] = None  # a text message waiting for its desk payload
     for message in messages:
-        lines = [message["text"]] if message.get("text") else []
-        lines += [f"• {b['title']}" for b in message.get("buttons") or [] if b.get("title")]
-        if lines:
-            parts.append("\n".join(lines))
+        custom = message.get("custom")
+        desk = custom.get("desk") if isinstance(custom, dict) else None
+        if isinstance(desk, dict) and desk.get("language") in ("zh", "en"):
+            buttons = (pending or {}).get("buttons") or message.get("buttons") or []
+            answer = compose_answer(desk, repo or shared_repository())
+            budget = REPLY_LIMIT_BYTES - _size("\n\n".join(parts)) - (2 if parts else 0)
+            parts.append(render_wechat(answer, buttons, limit=max(budget, 0)))
+            pending = None
+            continue
+        if pending is not None:
+            parts.append(_plain(pending))
+        pending = message if (message.get("text") or message.get("buttons")) else None
+    if pending is not None:
+        parts.append(_plain(pending))
+    parts = [p for p in parts if p]
     if not parts:
         return None
-    return fit_reply("\n\n".join(parts).replace("]]>", "]] >"))  # wechatpy writes it into CDATA
+    return fit_reply("\n\n".join(parts)).replace("]]>", "]] >")  # wechatpy writes it into CDATA
+
+
+def _plain(message: Dict[str, Any]) -> str:
+    lines = [message["text"]] if message.get("text") else []
+    lines += [f"• {b['title']}" for b in message.get("buttons") or [] if b.get("title")]
+    return "\n".join(lines)
 
 
 def dedupe_key(message: BaseMessage) -> str:
@@ -298,8 +296,20 @@ class ReplyCache:
             logger.exception("WeChat reply for %s failed", key)
             return None
 
+    def has(self, key: str) -> bool:
+        entry = self._entries.get(key)
+        return bool(entry) and time.monotonic() - entry[0] <= self.ttl
+
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def reply_cache() -> "ReplyCache | RedisReplyCache":
+    """Per process by default; shared through Redis when REDIS_URL is set, so that WeChat's
+    retries of one message reaching different Rasa servers run the dialogue once."""
+    local = ReplyCache()
+    url = settings.redis_url()
+    return RedisReplyCache(url, local, DEDUPE_TTL) if url else local
 
 
 # --- the channel -------------------------------------------------------------------------
@@ -315,7 +325,7 @@ class WeChatInput(InputChannel):
     def __init__(self, config: Optional[WeChatConfig] = None, reply_timeout: float = REPLY_TIMEOUT) -> None:
         self.config = config or WeChatConfig.from_env()
         self.reply_timeout = reply_timeout
-        self.replies = ReplyCache()
+        self.replies = reply_cache()
 
     @classmethod
     def name(cls) -> str:
@@ -335,17 +345,17 @@ class WeChatInput(InputChannel):
             await on_new_message(UserMessage(text, collector, message.source, input_channel=self.name()))
         except Exception:  # noqa: BLE001 - the user gets an apology, details go to the log
             logger.exception("WeChat message %s from %s failed", message._data.get("MsgId"), message.source)
-            return UNAVAILABLE
-        return reply_text(collector.messages) or UNAVAILABLE
+            return bilingual("unavailable")
+        return reply_text(collector.messages) or bilingual("unavailable")
 
     async def _reply_xml(self, message: BaseMessage, on_new_message: OnNewMessage) -> str:
         """The rendered passive reply for a message, or "" for "success"."""
         if message.type == "text":
             content = await self._dialogue(message, on_new_message)
         elif message.type == "event":
-            content = WELCOME if message.event in SUBSCRIBE_EVENTS else None
+            content = welcome() if message.event in SUBSCRIBE_EVENTS else None
         elif message.type in MEDIA_TYPES:
-            content = TEXT_ONLY
+            content = bilingual("text_only")
         else:
             content = None
         return create_reply(content, message, render=True) if content else ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from desk.dialogue import texts
 from desk.language import detect
 
 LANGUAGES = ("zh", "en")
@@ -50,7 +51,15 @@ def reply_language(text: str, preference: Optional[str], previous: Optional[str]
 
 
 def response_text(domain: Dict[str, Any], name: str, lang: str, **values: Any) -> str:
-    """Pick the variation of a domain response whose ``language`` condition matches."""
+    """A bot phrase: from the one texts file (desk.dialogue.texts; ``utter_greet`` is
+    ``replies.greet``), else the variation of a domain response whose ``language``
+    condition matches (responses a later change may add to domain.yml)."""
+    key = name[len("utter_"):] if name.startswith("utter_") else name
+    if texts.has_reply(key):
+        from desk.policies.repository import shared_repository
+
+        titles = [t.title for t in shared_repository().all() if t.id != "contact"]
+        return texts.reply(key, lang, titles, **values)
     variations: List[Dict[str, Any]] = (domain.get("responses") or {}).get(name) or []
     chosen = None
     for variation in variations:
@@ -73,6 +82,8 @@ def desk_payload(
     alternatives: Sequence[Tuple[str, float]] = (),
     handoff: bool = False,
     confidence: Optional[float] = None,
+    say: Sequence[str] = (),
+    planned: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """The structured part of a bot turn (custom payload key ``desk``): what the bot decided,
     nothing more, because it is stored with every turn. Channels that show the structured
@@ -94,5 +105,10 @@ def desk_payload(
                 if t != topic
             ][:3],
             "handoff": handoff,
+            # phrases (data/texts.yml replies) of a turn without policy facts, and the
+            # planned sub-measures the question named: the rest of the decision the answer
+            # object is composed from (desk.dialogue.answer.compose_answer)
+            "say": list(say),
+            "planned": list(planned),
         }
     }

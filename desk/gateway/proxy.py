@@ -1,11 +1,18 @@
-"""Reverse proxy (HTTP and WebSocket) with a switchable backend and per-backend in-flight
-counts, so an old backend is stopped only after its last request has been answered."""
+"""Reverse proxy (HTTP and WebSocket) over a switchable set of backends (the Rasa servers,
+``DESK_RASA_REPLICAS`` of them) with per-backend in-flight counts, so an old backend is
+stopped only after its last request has been answered.
+
+Requests go round-robin: conversations live in the shared tracker store, so any backend can
+serve any turn. socket.io is the exception: its long-polling session exists only in the
+process that opened it, so its requests stay on one backend per client address."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import zlib
 from collections import Counter
-from typing import Optional
+from typing import List, Optional, Sequence
 
 import aiohttp
 from aiohttp import web
@@ -21,8 +28,10 @@ def _forward_headers(headers: "aiohttp.typedefs.LooseHeaders") -> dict:
 
 
 class Proxy:
-    def __init__(self, backend: Optional[str] = None, timeout: float = 120.0) -> None:
-        self.backend = backend
+    def __init__(self, backends: Sequence[str] = (), timeout: float = 120.0) -> None:
+        self.backends: List[str] = list(backends)
+        self._turn = itertools.count()
+        self.served: Counter = Counter()
         self.inflight: Counter = Counter()
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: Optional[aiohttp.ClientSession] = None
@@ -47,10 +56,20 @@ class Proxy:
             await asyncio.sleep(0.05)
         return self.inflight[backend] == 0
 
+    def pick(self, request: web.Request) -> Optional[str]:
+        """The backend for a request: round-robin, but one per client for socket.io."""
+        backends = self.backends
+        if not backends:
+            return None
+        if request.path.startswith("/socket.io"):
+            return backends[zlib.crc32((request.remote or "").encode()) % len(backends)]
+        return backends[next(self._turn) % len(backends)]
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        backend = self.backend
+        backend = self.pick(request)
         if backend is None:
             return web.json_response({"error": "no model is loaded yet"}, status=503)
+        self.served[backend] += 1
         self.inflight[backend] += 1
         try:
             if request.headers.get("Upgrade", "").lower() == "websocket":

@@ -1,10 +1,11 @@
-"""`python -m desk.gateway.server --port 5005 --model M`: serve the public port, run a Rasa
-server for the model on a private port, and swap models on request.
+"""`python -m desk.gateway.server --port 5005 --model M`: serve the public port, run
+``DESK_RASA_REPLICAS`` Rasa servers for the model on private ports, and swap models on request.
 
-POST /_gateway/swap {"model": path} (Bearer RASA_AUTH_TOKEN): start a Rasa process with the
-new model, wait until its model is loaded, switch traffic, wait for the old process's
-in-flight requests to finish, then stop it. Requests keep flowing to the old process while
-the new one loads, so nobody waits for a model load. GET /_gateway/status says what is live.
+POST /_gateway/swap {"model": path} (Bearer RASA_AUTH_TOKEN): start as many Rasa processes
+with the new model, wait until their model is loaded, switch traffic to all of them at once,
+wait for the old processes' in-flight requests to finish, then stop them. Requests keep
+flowing to the old processes while the new ones load, so nobody waits for a model load.
+GET /_gateway/status says what is live.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hmac
 import logging
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import httpx
 from aiohttp import web
@@ -54,7 +55,8 @@ class Gateway:
         self.endpoints = endpoints
         self.log_dir = log_dir
         self.env = env
-        self.current: Optional[Server] = None
+        self.replicas = settings.rasa_replicas()
+        self.current: List[Server] = []
         self.model: Optional[str] = None
         self._lock = asyncio.Lock()
 
@@ -63,7 +65,7 @@ class Gateway:
         background CPU class, so the live process keeps answering at full speed on a small
         machine, and gets normal priority back before it takes traffic."""
         port = free_port()
-        background = self.current is not None
+        background = bool(self.current)
         server = rasa_server(port, model, self.endpoints, self.env, self.log_dir, background=background).start()
         try:
             server.wait_ready()
@@ -76,24 +78,39 @@ class Gateway:
             raise
         return server, port
 
+    def _start_replicas(self, model: str) -> List[tuple[Server, int]]:
+        """All replicas for ``model``, loaded one after another (on a small machine a second
+        concurrent load only slows the live servers down); none if any fails to start."""
+        started: List[tuple[Server, int]] = []
+        try:
+            for _ in range(self.replicas):
+                started.append(self._start_rasa(model))
+        except Exception:
+            for server, _port in started:
+                server.stop()
+            raise
+        return started
+
     async def swap(self, model: str) -> Dict[str, Any]:
         async with self._lock:
             started = time.monotonic()
-            server, port = await asyncio.to_thread(self._start_rasa, model)
+            new = await asyncio.to_thread(self._start_replicas, model)
             loaded = time.monotonic() - started
-            old, old_backend = self.current, self.proxy.backend
-            self.proxy.backend = f"http://127.0.0.1:{port}"
-            self.current, self.model = server, model
+            old, old_backends = self.current, list(self.proxy.backends)
+            self.proxy.backends = [f"http://127.0.0.1:{port}" for _server, port in new]
+            self.current, self.model = [server for server, _port in new], model
             drained = True
-            if old is not None and old_backend:
-                drained = await self.proxy.drained(old_backend, DRAIN_SECONDS)
-                await asyncio.to_thread(old.stop)
-            logger.info("model %s live after %.1fs", model, loaded)
-            return {"model": model, "load_seconds": round(loaded, 1), "drained": drained}
+            for backend in old_backends:
+                drained = await self.proxy.drained(backend, DRAIN_SECONDS) and drained
+            for server in old:
+                await asyncio.to_thread(server.stop)
+            logger.info("model %s live on %d Rasa server(s) after %.1fs", model, len(new), loaded)
+            return {"model": model, "load_seconds": round(loaded, 1), "drained": drained,
+                    "replicas": len(new)}
 
     def stop(self) -> None:
-        if self.current:
-            self.current.stop()
+        for server in self.current:
+            server.stop()
 
 
 def authorised(request: web.Request) -> bool:
@@ -108,7 +125,10 @@ def build_app(gateway: Gateway) -> web.Application:
     async def status(request: web.Request) -> web.Response:
         if not authorised(request):
             return web.json_response({"error": "missing or wrong bearer token"}, status=401)
-        return web.json_response({"model": gateway.model, "backend": gateway.proxy.backend})
+        return web.json_response({
+            "model": gateway.model,
+            "backends": [{"url": b, "served": gateway.proxy.served[b]} for b in gateway.proxy.backends],
+        })
 
     async def swap(request: web.Request) -> web.Response:
         if not authorised(request):

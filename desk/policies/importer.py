@@ -86,31 +86,52 @@ def expand_paths(args: Sequence[str]) -> List[Path]:
     return paths
 
 
+FACT_META = ("sources", "checked", "valid_until")
+TEXT_FIELDS = ("summary", "eligibility", "where", "duration")
+
+
+def fact_meta(fact: Any) -> Dict[str, Any] | None:
+    """The citation/freshness part of a fact as stored in a ``meta`` JSON column."""
+    meta = {k: getattr(fact, k) for k in FACT_META if getattr(fact, k, None) is not None}
+    return json.loads(json.dumps(meta, default=str)) or None
+
+
 def record_from_row(topic: models.Topic) -> TopicRecord:
     """The import-format record of a stored topic (used by export, history and diffing)."""
 
     def pair(zh: str | None, en: str | None) -> Dict[str, str] | None:
         return {"zh": zh, "en": en} if zh and en else None
 
+    def fact(zh: str | None, en: str | None, meta: Dict[str, Any] | None) -> Dict[str, Any] | None:
+        text = pair(zh, en)
+        return {**text, **(meta or {})} if text else None
+
+    meta: Dict[str, Any] = topic.meta or {}
+    fields: Dict[str, Any] = meta.get("fields") or {}
     data: Dict[str, Any] = {
         "id": topic.id,
         "title": pair(topic.title_zh, topic.title_en),
         "status": topic.status,
         "effective_from": topic.effective_from,
-        "summary": pair(topic.summary_zh, topic.summary_en),
-        "eligibility": pair(topic.eligibility_zh, topic.eligibility_en),
-        "where": pair(topic.where_zh, topic.where_en),
-        "duration": pair(topic.duration_zh, topic.duration_en),
-        "steps": [pair(s.text_zh, s.text_en) for s in topic.steps],
+        "checked": meta.get("checked"),
+        "valid_until": meta.get("valid_until"),
+        **{
+            name: fact(getattr(topic, f"{name}_zh"), getattr(topic, f"{name}_en"), fields.get(name))
+            for name in TEXT_FIELDS
+        },
+        "steps": [fact(s.text_zh, s.text_en, s.meta) for s in topic.steps],
         "materials": [
             {
                 "zh": m.name_zh,
                 "en": m.name_en,
                 "required": m.required,
                 "note": pair(m.note_zh, m.note_en),
+                **(m.meta or {}),
             }
             for m in topic.materials
         ],
+        "notes": meta.get("notes") or [],
+        "planned": meta.get("planned") or [],
         "contacts": [
             {
                 "name": pair(c.name_zh, c.name_en),
@@ -122,7 +143,14 @@ def record_from_row(topic: models.Topic) -> TopicRecord:
             for c in topic.contacts
         ],
         "sources": [
-            {"ref": s.ref, "title": s.title, "date": s.date, "url": s.url} for s in topic.sources
+            {
+                "id": s.key,
+                "ref": s.ref,
+                "title": {"zh": s.title, "en": s.title_en or s.title},
+                "date": s.date,
+                "url": s.url,
+            }
+            for s in topic.sources
         ],
         "examples": {
             lang: [e.text for e in topic.examples if e.lang == lang] for lang in ("zh", "en")
@@ -143,8 +171,12 @@ def _fill_row(topic: models.Topic, record: TopicRecord) -> None:
         put(name, getattr(record, name))
     topic.status = record.status
     topic.effective_from = record.effective_from
+    plain = json.loads(record.json(include={"checked", "valid_until", "notes", "planned"}, exclude_none=True))
+    fields = {name: fact_meta(getattr(record, name)) for name in TEXT_FIELDS if getattr(record, name)}
+    topic.meta = {**plain, "fields": {k: v for k, v in fields.items() if v}}
     topic.steps = [
-        models.Step(position=i, text_zh=s.zh, text_en=s.en) for i, s in enumerate(record.steps)
+        models.Step(position=i, text_zh=s.zh, text_en=s.en, meta=fact_meta(s))
+        for i, s in enumerate(record.steps)
     ]
     topic.materials = [
         models.Material(
@@ -154,6 +186,7 @@ def _fill_row(topic: models.Topic, record: TopicRecord) -> None:
             required=m.required,
             note_zh=m.note.zh if m.note else None,
             note_en=m.note.en if m.note else None,
+            meta=fact_meta(m),
         )
         for i, m in enumerate(record.materials)
     ]
@@ -172,7 +205,9 @@ def _fill_row(topic: models.Topic, record: TopicRecord) -> None:
         for i, c in enumerate(record.contacts)
     ]
     topic.sources = [
-        models.Source(position=i, ref=s.ref, title=s.title, date=s.date, url=s.url)
+        models.Source(
+            position=i, key=s.id, ref=s.ref, title=s.title.zh, title_en=s.title.en, date=s.date, url=s.url
+        )
         for i, s in enumerate(record.sources)
     ]
     topic.examples = [

@@ -54,6 +54,10 @@ class Topic(Base):
     duration_en = Column(Text)
     version = Column(Integer, nullable=False, default=1)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
+    # per-fact citations and freshness of summary/eligibility/where/duration, record-level
+    # checked/valid_until, notes and planned sub-measures (import format; JSON because
+    # they are read and written whole with the record)
+    meta = Column(JSON)
 
     steps = _children("Step")
     materials = _children("Material")
@@ -71,6 +75,7 @@ class Step(Base):
     position = Column(Integer, nullable=False)
     text_zh = Column(Text, nullable=False)
     text_en = Column(Text, nullable=False)
+    meta = Column(JSON)  # {"sources": [ids], "checked": date, "valid_until": date}
 
 
 class Material(Base):
@@ -84,6 +89,7 @@ class Material(Base):
     required = Column(Boolean, nullable=False, default=True)
     note_zh = Column(Text)
     note_en = Column(Text)
+    meta = Column(JSON)  # as Step.meta
 
 
 class Source(Base):
@@ -92,9 +98,11 @@ class Source(Base):
     id = Column(Integer, primary_key=True)
     topic_id = Column(String(48), ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
     position = Column(Integer, nullable=False)
+    key = Column(String(32))  # the short id facts cite it by
     ref = Column(Text, nullable=False)
-    title = Column(Text, nullable=False)
-    date = Column(Date)
+    title = Column(Text, nullable=False)  # Chinese title
+    title_en = Column(Text)
+    date = Column(String(10))  # YYYY-MM-DD, or YYYY-MM / YYYY when the day is unknown
     url = Column(Text)
 
 

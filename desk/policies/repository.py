@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -42,10 +42,36 @@ class ContactView:
 
 @dataclass(frozen=True)
 class SourceView:
+    id: str
     ref: str
-    title: str
+    title: Text  # {"zh", "en"}
     date: Optional[str]
     url: Optional[str]
+
+
+@dataclass(frozen=True)
+class FactMeta:
+    """Where a fact comes from and how fresh it is (record-level values already applied)."""
+
+    sources: Tuple[str, ...]  # source ids; empty = the record names none for this fact
+    checked: Optional[str]
+    valid_until: Optional[str]
+
+
+@dataclass(frozen=True)
+class NoteView:
+    text: Text
+    aspect: str
+    meta: FactMeta
+
+
+@dataclass(frozen=True)
+class PlannedView:
+    id: str
+    name: Text
+    note: Text
+    keywords: Dict[str, Tuple[str, ...]]
+    sources: Tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -63,9 +89,30 @@ class TopicView:
     contacts: Tuple[ContactView, ...]
     sources: Tuple[SourceView, ...]
     keywords: Dict[str, Tuple[str, ...]]
+    # "summary", "eligibility", "where", "duration", "steps[i]", "materials[i]" -> meta
+    meta: Dict[str, FactMeta] = field(default_factory=dict)
+    notes: Tuple[NoteView, ...] = ()
+    planned: Tuple[PlannedView, ...] = ()
+
+    def fact_meta(self, key: str) -> FactMeta:
+        return self.meta.get(key) or FactMeta((), None, None)
+
+
+def _fact_meta(raw: Optional[Dict[str, Any]], record: Dict[str, Any]) -> FactMeta:
+    raw = raw or {}
+    return FactMeta(
+        sources=tuple(raw.get("sources") or ()),
+        checked=raw.get("checked") or record.get("checked"),
+        valid_until=raw.get("valid_until") or record.get("valid_until"),
+    )
 
 
 def _view(topic: models.Topic) -> TopicView:
+    record = topic.meta or {}
+    fields = record.get("fields") or {}
+    meta = {name: _fact_meta(fields.get(name), record) for name in ("summary", "eligibility", "where", "duration")}
+    meta.update({f"steps[{i}]": _fact_meta(s.meta, record) for i, s in enumerate(topic.steps)})
+    meta.update({f"materials[{i}]": _fact_meta(m.meta, record) for i, m in enumerate(topic.materials)})
     return TopicView(
         id=topic.id,
         title=_pair(topic.title_zh, topic.title_en) or {"zh": topic.id, "en": topic.id},
@@ -96,13 +143,36 @@ def _view(topic: models.Topic) -> TopicView:
         ),
         sources=tuple(
             SourceView(
-                ref=s.ref, title=s.title, date=s.date.isoformat() if s.date else None, url=s.url
+                id=s.key or f"s{i}",
+                ref=s.ref,
+                title={"zh": s.title, "en": s.title_en or s.title},
+                date=str(s.date) if s.date else None,
+                url=s.url,
             )
-            for s in topic.sources
+            for i, s in enumerate(topic.sources, 1)
         ),
         keywords={
             lang: tuple(k.term for k in topic.keywords if k.lang == lang) for lang in ("zh", "en")
         },
+        meta=meta,
+        notes=tuple(
+            NoteView(
+                text={"zh": n["zh"], "en": n["en"]},
+                aspect=n.get("aspect", "overview"),
+                meta=_fact_meta(n, record),
+            )
+            for n in record.get("notes") or ()
+        ),
+        planned=tuple(
+            PlannedView(
+                id=p["id"],
+                name=p["name"],
+                note=p["note"],
+                keywords={lang: tuple((p.get("keywords") or {}).get(lang) or ()) for lang in ("zh", "en")},
+                sources=tuple(p.get("sources") or ()),
+            )
+            for p in record.get("planned") or ()
+        ),
     )
 
 

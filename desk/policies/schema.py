@@ -10,12 +10,15 @@ import datetime as dt
 import re
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 RESERVED_IDS = {"aspect", "general", "none", "null"}
 STATUSES = ("in_force", "planned", "superseded")
 MAX_TEXT = 4000
+SOURCE_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+ASPECTS = ("overview", "eligibility", "where", "duration", "procedure", "materials")
 
 
 class Strict(BaseModel):
@@ -35,10 +38,43 @@ class Bilingual(Strict):
         return value
 
 
-class Material(Bilingual):
+class Fact(Bilingual):
+    """A text that states something: it may name the record's sources it comes from (by
+    their ``id``) and when it was last checked / until when it holds; record-level
+    ``checked`` and ``valid_until`` are the defaults."""
+
+    sources: Optional[List[str]] = None
+    checked: Optional[dt.date] = None
+    valid_until: Optional[dt.date] = None
+
+
+class Material(Fact):
     required: bool = True
     note: Optional[Bilingual] = None
 
+
+class Note(Fact):
+    """A further fact shown with one aspect of the answer (e.g. a time-limited measure that
+    needs its own end date)."""
+
+    aspect: str = "overview"
+
+    @validator("aspect")
+    def known_aspect(cls, value: str) -> str:  # noqa: N805
+        if value not in ASPECTS:
+            raise ValueError(f"must be one of {', '.join(ASPECTS)}")
+        return value
+
+
+class PlannedMeasure(Strict):
+    """A measure an in-force record mentions that is only planned (e.g. the science-talent
+    residence permit): wherever a question names it, the answer carries its own warning."""
+
+    id: str = Field(..., regex=r"^[a-z][a-z0-9_]{0,47}$")
+    name: Bilingual
+    note: Bilingual
+    keywords: "LangLists"
+    sources: Optional[List[str]] = None
 
 class Contact(Strict):
     name: Bilingual
@@ -49,10 +85,44 @@ class Contact(Strict):
 
 
 class Source(Strict):
+    """A document a record's facts come from. ``title`` is bilingual (a plain string is
+    still accepted and used for both languages); ``date`` may be partial (2015, 2024-12)
+    when the document gives no day; ``id`` is short and unique within the record (s1, s2,
+    ... by position when not given)."""
+
+    id: Optional[str] = None
     ref: str = Field(..., min_length=1, max_length=300)
-    title: str = Field(..., min_length=1, max_length=500)
-    date: Optional[dt.date] = None
+    title: Bilingual
+    date: Optional[str] = None
     url: Optional[str] = Field(None, max_length=500)
+
+    @validator("id")
+    def valid_id(cls, value: Optional[str]) -> Optional[str]:  # noqa: N805
+        if value is not None and not SOURCE_ID.match(value):
+            raise ValueError("must be short: a-z, 0-9, _ or -, starting with a letter (e.g. s1)")
+        return value
+
+    @validator("title", pre=True)
+    def plain_title(cls, value: Any) -> Any:  # noqa: N805
+        if isinstance(value, str):  # the old format: one title for both languages
+            return {"zh": value, "en": value}
+        return value
+
+    @validator("date", pre=True)
+    def valid_date(cls, value: Any) -> Optional[str]:  # noqa: N805
+        if value is None:
+            return None
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        text = str(value).strip()
+        if not PARTIAL_DATE.match(text):
+            raise ValueError("must be a date: YYYY-MM-DD, or YYYY-MM / YYYY when the day is not known")
+        parts = [int(p) for p in text.split("-")] + [1, 1]
+        try:
+            dt.date(parts[0], parts[1], parts[2])
+        except ValueError:
+            raise ValueError("is not a valid date") from None
+        return text
 
 
 class LangLists(Strict):
@@ -75,12 +145,16 @@ class TopicRecord(Strict):
     title: Bilingual
     status: str = "in_force"
     effective_from: Optional[dt.date] = None
-    summary: Bilingual
-    eligibility: Optional[Bilingual] = None
-    where: Optional[Bilingual] = None
-    duration: Optional[Bilingual] = None
-    steps: List[Bilingual] = Field(default_factory=list)
+    checked: Optional[dt.date] = None  # default for every fact of the record
+    valid_until: Optional[dt.date] = None
+    summary: Fact
+    eligibility: Optional[Fact] = None
+    where: Optional[Fact] = None
+    duration: Optional[Fact] = None
+    steps: List[Fact] = Field(default_factory=list)
     materials: List[Material] = Field(default_factory=list)
+    notes: List[Note] = Field(default_factory=list)
+    planned: List[PlannedMeasure] = Field(default_factory=list)
     contacts: List[Contact] = Field(default_factory=list)
     sources: List[Source] = Field(..., min_items=1)
     examples: LangLists = Field(default_factory=LangLists)
@@ -100,9 +174,43 @@ class TopicRecord(Strict):
             raise ValueError(f"must be one of {', '.join(STATUSES)}")
         return value
 
+    @root_validator(skip_on_failure=True)
+    def cited_sources_exist(cls, values: Dict[str, Any]) -> Dict[str, Any]:  # noqa: N805
+        """Give unnamed sources their positional id, then check every cited id exists."""
+        sources: List[Source] = values.get("sources") or []
+        for index, source in enumerate(sources, 1):
+            if source.id is None:
+                source.id = f"s{index}"
+        ids = [s.id for s in sources]
+        duplicate = next((i for i in ids if ids.count(i) > 1), None)
+        if duplicate:
+            raise ValueError(f"sources: id '{duplicate}' is used twice")
+        for name, item in _cited(values):
+            unknown = [i for i in (item.sources or []) if i not in ids]
+            if unknown:
+                raise ValueError(f"{name}: cites unknown source id(s) {', '.join(unknown)}")
+        return values
+
+    def facts(self) -> List[tuple[str, "Fact | PlannedMeasure"]]:
+        """Every fact of the record with its field path (for reports)."""
+        return _cited(self.__dict__)
+
     def canonical(self) -> Dict[str, Any]:
         """A plain dict that compares equal exactly when two records say the same thing."""
         return self.dict(exclude_none=True)
+
+
+def _cited(values: Dict[str, Any]) -> List[tuple[str, Any]]:
+    items: List[tuple[str, Any]] = []
+    for name in ("summary", "eligibility", "where", "duration"):
+        if values.get(name) is not None:
+            items.append((name, values[name]))
+    for name in ("steps", "materials", "notes", "planned"):
+        items.extend((f"{name}[{i}]", item) for i, item in enumerate(values.get(name) or []))
+    return items
+
+
+PlannedMeasure.update_forward_refs(LangLists=LangLists)
 
 
 class PolicyFile(Strict):

@@ -1,5 +1,6 @@
-"""Static server for web/: the chat page at ``/``, the staff console at ``/staff`` and a
-``/config.js`` telling the pages where the Rasa server is.
+"""Static server for web/: the chat page at ``/``, the staff console at ``/staff``, a
+``/config.js`` telling the pages where the Rasa server is, and ``/widget.js`` (the widget other
+sites embed, with the list of sites allowed to, ``DESK_WIDGET_ORIGINS``, put in).
 
 Standard library only (``http.server.ThreadingHTTPServer``): the pages are a few small
 files, so no framework or extra dependency. It serves files from web/ only (no directory
@@ -16,10 +17,12 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from desk import settings
+from desk.dialogue.texts import page_texts
+from desk.web.origins import parse_origins, widget_origins
 
 WEB_DIR = settings.PROJECT_ROOT / "web"
 ROUTES = {"/": "/index.html", "/staff": "/staff.html", "/staff/": "/staff.html"}
@@ -54,6 +57,36 @@ def rasa_origin(host_header: Optional[str], rasa_port: int, rasa_url: Optional[s
     return f"http://{request_hostname(host_header)}:{rasa_port}"
 
 
+# ---------------------------------------------------------------- framing and the widget
+
+CHAT_PAGES = {"/", "/index.html"}  # the only page other sites may frame (the widget's panel)
+WIDGET_SCRIPT = "widget.js"
+WIDGET_CONFIG_PLACEHOLDER = "/*@desk-widget-config*/{}"
+
+
+def frame_ancestors(path: str, widget_origins: Sequence[str]) -> str:
+    """Who may frame ``path``: the chat page itself and the listed widget hosts; every other
+    page (staff console, admin console, anything added later) nobody."""
+    if path in CHAT_PAGES:
+        return " ".join(["'self'", *widget_origins])
+    return "'none'"
+
+
+def framing_headers(path: str) -> List[Tuple[str, str]]:
+    """X-Frame-Options for browsers without CSP frame-ancestors: DENY except on the chat page
+    (whose host list only CSP can express)."""
+    return [] if path in CHAT_PAGES else [("X-Frame-Options", "DENY")]
+
+
+def widget_script(source: str, widget_origins: Sequence[str]) -> str:
+    """web/widget.js with the allowed host origins put in; an unchanged file (placeholder
+    missing) would show the widget nowhere, so that is an error."""
+    if WIDGET_CONFIG_PLACEHOLDER not in source:
+        raise ValueError(f"{WIDGET_SCRIPT} lacks its config placeholder {WIDGET_CONFIG_PLACEHOLDER}")
+    config = json.dumps({"origins": list(widget_origins)}).replace("<", "\\u003c")
+    return source.replace(WIDGET_CONFIG_PLACEHOLDER, config, 1)
+
+
 def content_security_policy(origin: str, frame_ancestors: str) -> str:
     parts = urlsplit(origin)
     ws = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
@@ -64,11 +97,23 @@ def content_security_policy(origin: str, frame_ancestors: str) -> str:
     )
 
 
+def catalogue_titles() -> List[Dict[str, str]]:
+    """Topic titles for the pages' welcome text; none when the database cannot be read
+    (the page then shows the welcome without a topic list)."""
+    try:
+        from desk.policies.repository import shared_repository
+
+        return [t.title for t in shared_repository().all() if t.id != "contact"]
+    except Exception:  # noqa: BLE001 - the pages must load even without a policy database
+        return []
+
+
 class Handler(SimpleHTTPRequestHandler):
     """Files from web/ with security headers; ``/config.js`` is generated per request."""
 
     rasa_port = 5005
     rasa_url: Optional[str] = None
+    widget_origins: Tuple[str, ...] = ()
     server_version = "desk-web"
     sys_version = ""
 
@@ -77,13 +122,13 @@ class Handler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         path = urlsplit(self.path).path
-        staff = path.startswith("/staff")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        # the chat page is meant to be embedded by other sites; the staff console is not
-        self.send_header("Content-Security-Policy", content_security_policy(self._origin(), "'none'" if staff else "*"))
-        if staff:
-            self.send_header("X-Frame-Options", "DENY")
+        # only the chat page may be framed, and only by itself and the listed widget hosts
+        ancestors = frame_ancestors(path, self.widget_origins)
+        self.send_header("Content-Security-Policy", content_security_policy(self._origin(), ancestors))
+        for name, value in framing_headers(path):
+            self.send_header(name, value)
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
@@ -92,18 +137,40 @@ class Handler(SimpleHTTPRequestHandler):
         if path == "/config.js":
             self._send_config()
             return
+        if path == "/" + WIDGET_SCRIPT:
+            self._send_widget()
+            return
         if path in ROUTES:
             self.path = ROUTES[path]
         super().do_GET()
 
     def do_HEAD(self) -> None:  # noqa: N802
         path = urlsplit(self.path).path
+        if path == "/" + WIDGET_SCRIPT:
+            self._send_widget(head_only=True)
+            return
         if path in ROUTES:
             self.path = ROUTES[path]
         super().do_HEAD()
 
+    def _send_widget(self, head_only: bool = False) -> None:
+        """widget.js with the allowed host origins put in (see widget_script)."""
+        try:
+            source = (Path(self.directory) / WIDGET_SCRIPT).read_text(encoding="utf-8")
+        except OSError:
+            self.send_error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        body = widget_script(source, self.widget_origins).encode()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/javascript; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(body)
+
     def _send_config(self) -> None:
-        body = f"window.DESK_CONFIG = {json.dumps({'rasaUrl': self._origin()})};\n".encode()
+        config = {"rasaUrl": self._origin(), "texts": page_texts(catalogue_titles())}
+        body = f"window.DESK_CONFIG = {json.dumps(config, ensure_ascii=False)};\n".encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/javascript; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -119,8 +186,11 @@ class Handler(SimpleHTTPRequestHandler):
 
 
 def make_server(port: int, rasa_port: int, rasa_url: Optional[str] = None, host: str = "0.0.0.0",
-                web_dir: Path = WEB_DIR) -> ThreadingHTTPServer:
-    handler = type("DeskHandler", (Handler,), {"rasa_port": rasa_port, "rasa_url": rasa_url})
+                web_dir: Path = WEB_DIR, embedders: Optional[Sequence[str]] = None) -> ThreadingHTTPServer:
+    """``embedders``: origins allowed to embed the widget (default: ``DESK_WIDGET_ORIGINS``)."""
+    allowed = tuple(widget_origins() if embedders is None else parse_origins(",".join(embedders)))
+    handler = type("DeskHandler", (Handler,), {"rasa_port": rasa_port, "rasa_url": rasa_url,
+                                               "widget_origins": allowed})
     return ThreadingHTTPServer((host, port), partial(handler, directory=str(web_dir)))
 
 
@@ -132,9 +202,13 @@ def main(argv: Optional[list[str]] = None) -> None:
                         "instead of http://<page host>:<rasa-port>")
     parser.add_argument("--host", default="0.0.0.0", help="interface to listen on")
     args = parser.parse_args(argv)
-    server = make_server(args.port, args.rasa_port, args.rasa_url, args.host)
-    print(f"serving web/ on http://{args.host}:{args.port}/ (Rasa: {args.rasa_url or f'port {args.rasa_port}'})",
-          flush=True)
+    try:
+        embedders = widget_origins()
+    except ValueError as exc:  # a malformed entry: refuse to start rather than guess
+        parser.exit(2, f"DESK_WIDGET_ORIGINS: {exc}\n")
+    server = make_server(args.port, args.rasa_port, args.rasa_url, args.host, embedders=embedders)
+    print(f"serving web/ on http://{args.host}:{args.port}/ (Rasa: {args.rasa_url or f'port {args.rasa_port}'}; "
+          f"widget hosts: {', '.join(embedders) or 'none'})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

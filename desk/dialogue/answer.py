@@ -1,0 +1,246 @@
+"""The answer object: what the desk says in one turn, composed once from the turn's stored
+decision (topic, aspect, language, planned measures named, hand-off, phrases) and the
+policy repository, then rendered per channel (desk.dialogue.render) without re-composing
+or parsing text.
+
+Why from the decision and not stored whole: the ``desk`` payload of a bot turn is kept in
+the tracker, which Rasa re-reads every turn (see desk.dialogue.structured), so it holds only
+the decision; every channel calls ``compose_answer`` on it, the one composition function.
+
+Shape (JSON, every key always present)::
+
+    {"kind": "answer" | "message", "language": "zh" | "en", "topic": id | null,
+     "aspect": id | null, "heading": str | null, "status": "in_force" | ... | null,
+     "warnings": [str], "paragraphs": [str],
+     "items": [Fact], "steps": [Fact], "materials": [Fact + {"required", "flag", "note"}],
+     "missing": str | null, "contacts_intro": str | null,
+     "contacts": [{"name", "phone", "address", "hours", "url", "line"}],
+     "sources": [{"id", "ref", "title", "date", "url", "line"}],
+     "labels": {"source", "contacts", "required", "optional"}}
+
+    Fact = {"text", "sources": [source ids], "until": date | null, "ended": bool,
+            "ended_warning": str | null}
+
+``sources`` are exactly the sources of the facts shown (and of the planned-measure
+warnings), in the record's order, titled in the reply language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from desk.dialogue import texts
+from desk.policies.repository import ContactView, PolicyRepository, SourceView, TopicView
+
+ASPECT_FIELDS = ("eligibility", "where", "duration")
+CONTACT_TOPIC = "contact"
+MAX_HANDOFF_CONTACTS = 4
+TODAY_ENV = "DESK_TODAY"  # tests and spot checks pin "today" (ISO date); unset: the real date
+
+DEFAULT_CONTACTS = (
+    ContactView(name={"zh": "上海市民服务热线", "en": "Shanghai citizen service hotline"},
+                phone="12345", address=None, hours=None, url=None),
+    ContactView(name={"zh": "国家移民管理机构服务平台", "en": "National Immigration Administration service platform"},
+                phone="12367", address=None, hours=None, url=None),
+    ContactView(name={"zh": "人力资源和社会保障服务热线", "en": "Human resources and social security hotline"},
+                phone="12333", address=None, hours=None, url=None),
+)
+
+
+def today() -> dt.date:
+    pinned = os.environ.get(TODAY_ENV, "").strip()
+    if pinned:
+        try:
+            return dt.date.fromisoformat(pinned)
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+def handoff_contacts(repo: PolicyRepository) -> List[ContactView]:
+    """Whom a user is sent to: the contact topic's numbers in its order (12345, 12367,
+    12333 first), or the three public hotlines when the database has none."""
+    topic = repo.get(CONTACT_TOPIC)
+    contacts = [c for c in (topic.contacts if topic else ()) if c.phone]
+    return contacts or list(DEFAULT_CONTACTS)
+
+
+def contact_line(contact: ContactView, lang: str) -> str:
+    parts = [contact.name[lang]]
+    if contact.phone:
+        parts.append(texts.label("tel", lang) + contact.phone)
+    if contact.address:
+        parts.append(contact.address[lang])
+    if contact.hours:
+        parts.append(contact.hours[lang])
+    if contact.url:
+        parts.append(contact.url)
+    return texts.label("comma", lang).join(parts)
+
+
+def contact_object(contact: ContactView, lang: str) -> Dict[str, Any]:
+    return {
+        "name": contact.name[lang],
+        "phone": contact.phone,
+        "address": contact.address[lang] if contact.address else None,
+        "hours": contact.hours[lang] if contact.hours else None,
+        "url": contact.url,
+        "line": contact_line(contact, lang),
+    }
+
+
+def _office(contact: ContactView, lang: str) -> str:
+    """A contact's name, with its number unless the name already says it."""
+    name = contact.name[lang]
+    if contact.phone and contact.phone not in name:
+        return f"{name} ({contact.phone})" if lang == "en" else f"{name}（{contact.phone}）"
+    return name
+
+
+def source_line(source: SourceView, lang: str) -> str:
+    """zh: ref《中文标题》（日期）; en: “English title” (ref), date — the Chinese document
+    number or publisher only in brackets after the English title."""
+    title = source.title[lang]
+    if lang == "zh":
+        date = f"（{source.date}）" if source.date else ""
+        quoted = title if title.startswith("《") else f"《{title}》"
+        return f"{source.ref}{quoted}{date}" if title != source.ref else f"{source.ref}{date}"
+    date = f", {source.date}" if source.date else ""
+    return f"“{title}” ({source.ref}){date}" if title != source.ref else f"{source.ref}{date}"
+
+
+def source_object(source: SourceView, lang: str) -> Dict[str, Any]:
+    return {"id": source.id, "ref": source.ref, "title": source.title[lang], "date": source.date,
+            "url": source.url, "line": source_line(source, lang)}
+
+
+def planned_named(topic: TopicView, question: str) -> List[str]:
+    """Ids of the topic's planned sub-measures the question names (by their keywords)."""
+    lowered = (question or "").lower()
+    return [p.id for p in topic.planned
+            if any(k and k.lower() in lowered for lang in ("zh", "en") for k in p.keywords.get(lang, ()))]
+
+
+class _Composer:
+    def __init__(self, topic: TopicView, lang: str, day: dt.date, office: str) -> None:
+        self.topic, self.lang, self.day, self.office = topic, lang, day, office
+        self.cited: List[str] = []
+        self.uncited = False  # a shown fact names no source: cite the whole record
+
+    def cite(self, ids: Iterable[str]) -> List[str]:
+        ids = list(ids)
+        if not ids:
+            self.uncited = True
+        for i in ids:
+            if i not in self.cited:
+                self.cited.append(i)
+        return ids
+
+    def fact(self, text: str, key_or_meta: Any) -> Dict[str, Any]:
+        meta = self.topic.fact_meta(key_or_meta) if isinstance(key_or_meta, str) else key_or_meta
+        until = meta.valid_until
+        ended = bool(until) and dt.date.fromisoformat(until) < self.day
+        shown = text
+        if until and not ended:
+            shown = text + texts.label("until", self.lang, date=until)
+        return {
+            "text": shown,
+            "sources": self.cite(meta.sources),
+            "until": until,
+            "ended": ended,
+            "ended_warning": texts.label("ended", self.lang, date=until, office=self.office) if ended else None,
+        }
+
+    def sources(self) -> List[Dict[str, Any]]:
+        shown = self.topic.sources if self.uncited else [s for s in self.topic.sources if s.id in self.cited]
+        order = {s.id: i for i, s in enumerate(self.topic.sources)}
+        return [source_object(s, self.lang) for s in sorted(shown, key=lambda s: order[s.id])]
+
+
+def _empty(kind: str, lang: str) -> Dict[str, Any]:
+    return {
+        "kind": kind, "language": lang, "topic": None, "aspect": None, "heading": None,
+        "status": None, "warnings": [], "paragraphs": [], "items": [], "steps": [],
+        "materials": [], "missing": None, "contacts_intro": None, "contacts": [], "sources": [],
+        "labels": {key: texts.label(key, lang) for key in ("source", "contacts", "required", "optional")},
+    }
+
+
+def compose_topic(
+    topic: TopicView,
+    aspect: Optional[str],
+    lang: str,
+    *,
+    planned: Sequence[str] = (),
+    fallback_contacts: Sequence[ContactView] = DEFAULT_CONTACTS,
+    day: Optional[dt.date] = None,
+) -> Dict[str, Any]:
+    """The answer object for one aspect of a topic."""
+    aspect = aspect or "overview"
+    if aspect not in ("overview", "materials", "procedure", *ASPECT_FIELDS):
+        aspect = "overview"
+    reachable = [c for c in topic.contacts if c.phone or c.url] or list(fallback_contacts)
+    office = _office(reachable[0], lang) if reachable else texts.hotline()
+    c = _Composer(topic, lang, day or today(), office)
+    answer = _empty("answer", lang)
+    answer.update(topic=topic.id, aspect=aspect, status=topic.status)
+    label = texts.label(aspect, lang)
+    answer["heading"] = f"【{topic.title[lang]}】{label}" if lang == "zh" else f"{topic.title[lang]} — {label}"
+    if topic.status in ("planned", "superseded"):
+        answer["warnings"].append(texts.label(topic.status, lang))
+    for measure in topic.planned:
+        if aspect == "overview" or measure.id in planned:
+            answer["warnings"].append(texts.label("planned_measure", lang, note=measure.note[lang]))
+            c.cite(measure.sources or ())
+    notes = [n for n in topic.notes if n.aspect == aspect]
+    if aspect == "overview":
+        answer["items"].append(c.fact(topic.summary[lang], "summary"))
+        if topic.effective_from and topic.status == "in_force":
+            answer["paragraphs"].append(texts.label("effective", lang, date=topic.effective_from))
+    elif aspect in ASPECT_FIELDS and getattr(topic, aspect):
+        answer["items"].append(c.fact(getattr(topic, aspect)[lang], aspect))
+    elif aspect == "procedure":
+        answer["steps"] = [c.fact(s[lang], f"steps[{i}]") for i, s in enumerate(topic.steps)]
+    elif aspect == "materials":
+        for i, m in enumerate(topic.materials):
+            item = c.fact(m.name[lang], f"materials[{i}]")
+            item.update(required=m.required, flag=texts.label("required" if m.required else "optional", lang),
+                        note=m.note[lang] if m.note else None)
+            answer["materials"].append(item)
+    answer["items"].extend(c.fact(n.text[lang], n.meta) for n in notes)
+    has_facts = bool(answer["items"] or answer["steps"] or answer["materials"])
+    if aspect == "where" and has_facts and topic.contacts:
+        answer["contacts"] = [contact_object(x, lang) for x in topic.contacts]
+    if not has_facts:
+        answer["missing"] = texts.label("missing", lang, title=topic.title[lang], aspect=label)
+        answer["contacts_intro"] = texts.label("ask_official", lang)
+        answer["contacts"] = [contact_object(x, lang) for x in reachable[:3]]
+    answer["sources"] = c.sources() if has_facts or c.cited else []
+    return answer
+
+
+def compose_message(keys: Sequence[str], lang: str, repo: PolicyRepository, handoff: bool) -> Dict[str, Any]:
+    """The answer object of a turn without policy facts: the phrases (topic lists from the
+    catalogue) and, on a hand-off, whom to contact."""
+    answer = _empty("message", lang)
+    titles = [t.title for t in repo.all() if t.id != CONTACT_TOPIC]
+    answer["paragraphs"] = [texts.reply(k, lang, titles) for k in keys if texts.has_reply(k)]
+    if handoff:
+        answer["contacts"] = [contact_object(x, lang) for x in handoff_contacts(repo)[:MAX_HANDOFF_CONTACTS]]
+    return answer
+
+
+def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optional[str] = None,
+                   day: Optional[dt.date] = None) -> Dict[str, Any]:
+    """The one composition function: the answer object of a stored ``desk`` decision, in
+    its language (or ``lang``, for the staff's other-language copy)."""
+    lang = lang or decision.get("language") or "zh"
+    lang = lang if lang in ("zh", "en") else "zh"
+    topic_id = decision.get("topic")
+    topic = repo.get(topic_id) if isinstance(topic_id, str) else None
+    if topic is not None:
+        return compose_topic(topic, decision.get("aspect"), lang, planned=decision.get("planned") or (),
+                             fallback_contacts=handoff_contacts(repo), day=day)
+    return compose_message(decision.get("say") or (), lang, repo, bool(decision.get("handoff")))

@@ -1,0 +1,250 @@
+"""Knowledge current to 2026-12, cited fact by fact: per-fact sources survive import and
+export, freshness (stale report, time limits), planned sub-measure warnings, English source
+titles, hand-offs to public lines, and one answer object rendered the same way by every
+channel (REST text, WeChat text, hotline JSON)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, inspect
+
+import actions.actions as acts
+import desk.policies.repository as repository_module
+from desk.admin import cli
+from desk.channels.hotline import build_reply
+from desk.channels.wechat import REPLY_LIMIT_BYTES, reply_text
+from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts
+from desk.dialogue.render import render_text, render_wechat
+from desk.dialogue.structured import expand_messages
+from desk.policies.db import session_factory
+from desk.policies.freshness import stale_facts
+from desk.policies.importer import all_records, import_paths, read_policy_file
+from desk.policies.repository import PolicyRepository
+from desk.policies.schema import ImportError_
+from tests.conftest import POLICIES
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef《》“”]")
+BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
+TODAY = dt.date(2026, 12, 3)
+
+
+def cjk_outside_brackets(value: str) -> bool:
+    previous = None
+    while previous != value:
+        previous, value = value, BRACKETED.sub("", value)
+    return bool(re.search(r"[\u3400-\u9fff]", value))
+
+
+@pytest.fixture(autouse=True)
+def use_test_repository(repository, monkeypatch):
+    monkeypatch.setattr(repository_module, "_shared", repository)
+    monkeypatch.setenv("DESK_TODAY", TODAY.isoformat())
+
+
+def turn(text_: str, intent: str, domain, aspect: Optional[str] = None, slots=None):
+    latest: Dict[str, Any] = {"text": text_, "intent": {"name": intent, "confidence": 0.9},
+                              "intent_ranking": [{"name": intent, "confidence": 0.9}], "entities": []}
+    if aspect:
+        latest["aspect"] = {"name": aspect, "confidence": 0.9}
+    tracker = Tracker("t", slots or {}, latest, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    action = acts.ActionSmallTalk() if not intent.startswith("ask_") else acts.ActionAnswer()
+    action.run(dispatcher, tracker, domain)
+    return dispatcher.messages
+
+
+# --- import format ------------------------------------------------------------------------
+
+
+def test_per_fact_sources_round_trip(loaded_sessions, tmp_path: Path, monkeypatch) -> None:
+    with loaded_sessions() as session:
+        records = {r.id: r for r in all_records(session)}
+    work = records["work_permit"]
+    assert work.steps[3].sources == ["wp_card", "kpmg", "cas_qa", "h12333"]
+    assert work.notes[0].valid_until == dt.date(2026, 12, 31) and work.checked == TODAY
+    assert records["residence_permit"].planned[0].id == "science_talent_residence_permit"
+    kpmg = next(s for s in work.sources if s.id == "kpmg")
+    assert kpmg.title.en.startswith("China tax alert") and kpmg.date == "2024-12" and kpmg.url
+    # export through the CLI, re-import: nothing changes, every field came back
+    db = tmp_path / "policies.db"
+    monkeypatch.setenv("DESK_DB_URL", f"sqlite:///{db}")
+    with session_factory(f"sqlite:///{db}")() as session:
+        import_paths(session, [str(POLICIES)], author="test")
+    assert cli.main(["policy", "export", str(tmp_path / "out")]) == 0
+    exported = yaml.safe_load((tmp_path / "out" / "work_permit.yml").read_text(encoding="utf-8"))["topics"][0]
+    assert exported["steps"][3]["sources"] == ["wp_card", "kpmg", "cas_qa", "h12333"]
+    assert exported["sources"][0]["title"] == {"zh": work.sources[0].title.zh, "en": work.sources[0].title.en}
+    with loaded_sessions() as session:
+        report = import_paths(session, [str(tmp_path / "out")], author="test")
+    assert report.changed == [] and len(report.unchanged) == 12
+
+
+def test_old_format_still_imports_and_bad_citations_are_refused(tmp_path: Path, policy_file: Path) -> None:
+    record = read_policy_file(policy_file)[0]  # plain string title, no ids
+    assert record.sources[0].id == "s1" and record.sources[0].title.en == "答复"
+    base = "topics:\n  - id: x9\n    title: {zh: a, en: b}\n    summary: {zh: a, en: b, sources: [%s]}\n    sources: [{id: s1, ref: r, title: t, date: %s}]\n"
+    for cited, date, message in (("nope", "2023-05-09", "unknown source id"), ("s1", "2023-13", "not a valid date"),
+                                 ("s1", "May 2023", "must be a date")):
+        path = tmp_path / "x.yml"
+        path.write_text(base % (cited, date), encoding="utf-8")
+        with pytest.raises(ImportError_) as error:
+            read_policy_file(path)
+        assert message in str(error.value)
+    path.write_text(base % ("s1", "2015"), encoding="utf-8")
+    assert read_policy_file(path)[0].sources[0].date == "2015"
+
+
+def test_database_of_the_previous_revision_is_migrated(tmp_path: Path) -> None:
+    """A policy database at revision 0001 (no per-fact columns, DATE sources.date) is
+    brought to the head by `desk db upgrade` and then imports and serves per-fact sources."""
+    from alembic import command
+
+    from desk.migrations import DATABASES, current_revision, head, pending_changes, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    database = DATABASES["policies"]
+    command.upgrade(database.config(url), "0001")
+    assert "meta" not in {c["name"] for c in inspect(create_engine(url).connect()).get_columns("steps")}
+    upgrade(database, url)
+    assert current_revision(database, url) == head(database) and pending_changes(database, url) == []
+    with session_factory(url)() as session:
+        import_paths(session, [str(POLICIES)], author="test")
+    repo = PolicyRepository(session_factory(url), max_age=0)
+    assert repo.get("work_permit").fact_meta("steps[3]").sources[0] == "wp_card"
+
+
+# --- the data -----------------------------------------------------------------------------
+
+
+def test_every_fact_names_its_sources_and_every_source_is_bilingual(loaded_sessions) -> None:
+    with loaded_sessions() as session:
+        records = all_records(session)
+    for record in records:
+        for field, fact in record.facts():
+            assert fact.sources, (record.id, field)
+        for source in record.sources:
+            assert source.title.zh and source.title.en, (record.id, source.id)
+            assert not cjk_outside_brackets(source.title.en), (record.id, source.id, source.title.en)
+        for contact in record.contacts:
+            assert "58601037" not in (contact.phone or ""), record.id
+    texts = json.dumps([r.canonical() for r in records], ensure_ascii=False, default=str)
+    assert "入境后15日内申领" not in texts and "QR-code" not in texts  # C1: no physical card
+    assert "目前有效" not in texts and "it is in force" not in texts  # C4
+
+
+def test_handoff_leads_with_the_public_lines(repository) -> None:
+    assert [c.phone for c in handoff_contacts(repository)[:3]] == ["12345", "12367", "12333"]
+
+
+def test_stale_report(loaded_sessions, monkeypatch, capsys, db_url) -> None:
+    with loaded_sessions() as session:
+        records = all_records(session)
+    found = {(f.topic, f.field, f.reason) for f in stale_facts(records, today=TODAY)}
+    assert ("talent_policy_system", "duration", "ended") in found
+    assert ("work_permit", "notes[0]", "ends_soon") in found
+    assert not [f for f in found if f[2] in ("not_checked", "never_checked")]
+    later = {(f.topic, f.reason) for f in stale_facts(records, today=dt.date(2027, 7, 1), months=6)}
+    assert ("port_visa", "not_checked") in later
+    monkeypatch.setenv("DESK_DB_URL", db_url)
+    assert cli.main(["policy", "stale", "--json"]) == 0
+    assert any(item["reason"] == "ended" for item in json.loads(capsys.readouterr().out))
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+def test_planned_sub_measure_warning_where_it_is_asked(repository, domain) -> None:
+    messages = turn("科技人才居留许可要什么材料", "ask_residence_permit", domain, aspect="materials")
+    reply = messages[-1]["text"]
+    assert reply.startswith("【外国人居留许可】所需材料") and "⚠ 计划中的措施" in reply and "科技人才居留许可" in reply
+    assert "电子社会保障卡" in reply  # C1 in the materials
+    plain = turn("居留许可要什么材料", "ask_residence_permit", domain, aspect="materials")[-1]["text"]
+    assert "⚠" not in plain
+    port = compose_topic(repository.get("port_visa"), "overview", "en")
+    assert any("port visa for foreign talent" in w for w in port["warnings"])
+
+
+def test_answers_cite_exactly_their_facts_sources(repository) -> None:
+    answer = compose_topic(repository.get("work_permit"), "procedure", "en", day=TODAY)
+    cited = {i for step in answer["steps"] for i in step["sources"]}
+    assert {s["id"] for s in answer["sources"]} == cited
+    assert len(answer["sources"]) < len(repository.get("work_permit").sources)
+
+
+def test_english_answers_have_english_source_titles(repository) -> None:
+    for topic in repository.all():
+        for aspect in ("overview", "materials", "procedure", "eligibility", "where", "duration"):
+            answer = compose_topic(topic, aspect, "en", day=TODAY)
+            for source in answer["sources"]:
+                assert not cjk_outside_brackets(source["line"]), (topic.id, source["line"])
+            sources_line = render_text(answer).split("\n")[-1]
+            assert not answer["sources"] or not cjk_outside_brackets(sources_line), sources_line
+
+
+def test_time_limited_facts_say_until_when_and_then_that_they_may_have_ended(repository) -> None:
+    plan = repository.get("talent_policy_system")
+    before = render_text(compose_topic(plan, "duration", "en", day=dt.date(2025, 6, 1)))
+    assert "(runs until 2025-12-31)" in before and "⚠" not in before
+    after = compose_topic(plan, "duration", "en", day=TODAY)
+    assert after["items"][0]["ended"] and "may have ended; check with" in after["items"][0]["ended_warning"]
+    assert "12345" in after["items"][0]["ended_warning"]
+    visa_free = render_text(compose_topic(repository.get("work_permit"), "eligibility", "zh", day=TODAY))
+    assert "（有效期至2026-12-31）" in visa_free
+
+
+def test_greeting_lists_the_catalogue_including_an_imported_topic(repository, loaded_sessions, policy_file, domain) -> None:
+    assert "Foreigner's Work Permit" in turn("hello", "greet", domain)[-1]["text"]
+    with loaded_sessions() as session:
+        import_paths(session, [str(policy_file)], author="admin")
+    assert "Science talent residence permit" in turn("hello", "greet", domain)[-1]["text"]
+    assert "科技人才居留许可" in turn("你能做什么", "capabilities", domain)[-1]["text"]
+
+
+# --- one answer object, every channel -----------------------------------------------------
+
+
+@pytest.mark.parametrize("question, intent, aspect, lang", [
+    ("科技人才居留许可要什么材料", "ask_residence_permit", "materials", "zh"),
+    ("what documents for a science talent residence permit", "ask_residence_permit", "materials", "en"),
+    ("工作许可需要什么材料", "ask_work_permit", "materials", "zh"),
+    ("talent port visa on arrival?", "ask_port_visa", None, "en"),
+])
+def test_each_channel_renders_the_same_answer_object(repository, domain, question, intent, aspect, lang) -> None:
+    messages = turn(question, intent, domain, aspect=aspect)
+    decision = messages[-1]["custom"]["desk"]
+    assert decision["language"] == lang and len(json.dumps(decision)) < 700
+    answer = compose_answer(decision, repository)
+    rest_text = messages[-1]["text"]
+    assert rest_text == render_text(answer)  # REST: the action's text is the object's rendering
+    hotline = build_reply("call", expand_messages(messages, with_other_language=True, repo=repository))
+    assert hotline["answer_object"] == answer and hotline["replies"] == [rest_text]
+    assert [s["id"] for s in hotline["sources"]] == [s["id"] for s in answer["sources"]]
+    assert hotline["answer_other"]["answer_object"]["language"] != lang
+    wechat = reply_text([{"text": rest_text}, {"custom": {"desk": decision}}], repository)
+    assert len(wechat.encode("utf-8")) <= REPLY_LIMIT_BYTES
+    sources_label = "来源：" if lang == "zh" else "Sources: "
+    assert wechat.split("\n")[-1].startswith(sources_label) and wechat.split("\n")[0] == answer["heading"]
+    for warning in answer["warnings"]:
+        assert warning in rest_text and warning in wechat
+    if "science" in question or "科技" in question or "talent port" in question:
+        assert answer["warnings"], "the planned sub-measure's warning"
+
+
+def test_wechat_drops_items_never_the_sources_or_warnings(repository) -> None:
+    answer = compose_topic(repository.get("residence_permit"), "materials", "zh", planned=["science_talent_residence_permit"])
+    answer["materials"] = answer["materials"] * 20
+    fitted = render_wechat(answer)
+    lines = fitted.split("\n")
+    assert len(fitted.encode("utf-8")) <= REPLY_LIMIT_BYTES and len(render_text(answer).encode()) > REPLY_LIMIT_BYTES
+    assert lines[0] == answer["heading"] and lines[1] == answer["warnings"][0]
+    assert lines[-1].startswith("来源：") and "……" in lines[-2]
+    assert all(line.startswith("• ") for line in lines[2:-2])
