@@ -279,7 +279,7 @@ def understand(
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
-    if near_miss(text) and intent not in (FOLLOW_UP_INTENT,) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8):
+    if near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and (
