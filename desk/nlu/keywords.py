@@ -97,17 +97,27 @@ class KeywordMatcher:
             if kind in LOOKUP_KINDS and value and sources:
                 sources.sort(key=len, reverse=True)
                 self._patterns.append((kind, value, re.compile("|".join(sources))))
+        self._build_fuzzy()
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        """Unpickled with a model (the classifier's featurizer): build what an older version
+        did not store now, at model load, not on a user's first message."""
+        self.__dict__.update(state)
+        if "_fuzzy" not in self.__dict__:
+            self._build_fuzzy()
+
+    def _build_fuzzy(self) -> None:
+        """Compiling the one-wrong-character patterns takes seconds: done once, at load."""
+        self._fuzzy: List[Tuple[str, re.Pattern]] = []
+        for name, terms in self.tables.items():
+            kind, _, value = name.partition(":")
+            sources = [p for p in (fuzzy_cjk_pattern(t) for t in terms) if p]
+            if kind == "topic" and value and sources:
+                self._fuzzy.append((value, re.compile("|".join(sources))))
 
     def _fuzzy_topics(self, normal: str, origin: List[int], text: str) -> List[KeywordHit]:
         """Topic terms with one mistyped Chinese character, tried only when no exact topic
-        term is in the message (built on first use; matchers pickled earlier lack it)."""
-        if "_fuzzy" not in self.__dict__:
-            self._fuzzy: List[Tuple[str, re.Pattern]] = []
-            for name, terms in self.tables.items():
-                kind, _, value = name.partition(":")
-                sources = [p for p in (fuzzy_cjk_pattern(t) for t in terms) if p]
-                if kind == "topic" and value and sources:
-                    self._fuzzy.append((value, re.compile("|".join(sources))))
+        term is in the message."""
         if not CJK.search(normal):
             return []
         hits = []
