@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from desk.dialogue.answer import compose_answer, planned_named
 from desk.dialogue.render import render_text
 from desk.dialogue.turns import desk_payload, reply_language, requested_language
-from desk.dialogue.understanding import Turn, follows_up, understand
+from desk.dialogue.understanding import FALLBACK_INTENT, Turn, follows_up, understand
 from desk.policies.repository import shared_repository
 
 FAILURES_BEFORE_HANDOFF = 2
@@ -53,6 +53,8 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         message = tracker.latest_message
+        if _intent(tracker).get("name") == FALLBACK_INTENT and requested_language(message.get("text") or ""):
+            return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
         lang = _language(tracker)
         repo = shared_repository()
         turn = understand(

@@ -118,3 +118,14 @@ def test_repeated_failure_hands_off(domain) -> None:
         acts.ActionAnswer(), tracker("qwerty", "nlu_fallback", confidence=0.3, slots={"failed_turns": 1.0}), domain
     )
     assert second[1]["handoff"] is True and "12345" in second[0][0]
+
+
+def test_not_understood_request_for_another_language_switches(domain) -> None:
+    _, payload, slots, _ = run(
+        acts.ActionAnswer(),
+        tracker("could you put that in Chinese for my manager?", "nlu_fallback", 0.3,
+                slots={"topic": "port_visa", "aspect": "materials", "language": "en"}),
+        domain,
+    )
+    assert payload["language"] == "zh" and payload["topic"] == "port_visa"
+    assert slots["language_preference"] == "zh"

@@ -172,3 +172,29 @@ def test_near_misses_are_refused() -> None:
             text, TOPICS, previous_topic="port_visa",
         )
         assert turn.kind == "reject", text
+
+
+def test_details_of_the_own_case_continue_the_topic_as_eligibility() -> None:
+    from desk.dialogue.understanding import follows_up, own_case_statement
+
+    assert own_case_statement("she's 67 and Korean") and own_case_statement("公司融资两千万了")
+    assert not own_case_statement("what's the weather like") and not own_case_statement("today is sunny")
+    assert follows_up(0.6, [], "the offer is from a company in Lingang", TOPICS, "work_permit")
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.8), ("ask_aspect", 0.1)), [], "she's 67 and Korean", TOPICS,
+        previous_topic="family_permits", previous_aspect="materials",
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "eligibility")
+
+
+
+def test_a_permit_the_user_holds_yields_to_the_one_asked_about() -> None:
+    text = "I'm on a work permit, can my parents get a family permit?"
+    entities = [
+        {"entity": "topic", "value": "work_permit", "start": text.index("work"), "end": text.index(",")},
+        {"entity": "topic", "value": "family_permits", "start": text.index("family"), "end": text.index("?")},
+    ]
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.5), ("ask_family_permits", 0.4)), entities, text, TOPICS,
+    )
+    assert turn.topic == "family_permits"

@@ -139,6 +139,25 @@ DETOUR = re.compile(
     r"顺便问|顺便说|题外话|跟这个无关|另外问个)",
     re.IGNORECASE,
 )
+# A statement about the user's own case, not a question ("she's 67 and Korean", "公司融资两千万
+# 了", "the offer is from a company in Lingang"): with a topic under discussion it gives the
+# details the desk needs to say whether they qualify.
+OWN_CASE = re.compile(
+    r"\b(i'm|i am|i've|i have|im|my|he's|he is|she's|she is|we're|we are|we've|our|they're|his|her|the offer|the job)\b|"
+    r"我|他|她|我们|公司|孩子|老婆|老公|太太|先生",
+    re.IGNORECASE,
+)
+ASKING = re.compile(
+    r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|多久",
+    re.IGNORECASE,
+)
+
+
+def own_case_statement(text: str) -> bool:
+    """Details of the user's case given as a statement, not a question."""
+    return bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
+
+
 # Near misses: arithmetic, code or markup fragments that happen to contain a domain word.
 NEAR_MISS = re.compile(
     r"((?<![\w+])\d+(?:\.\d+)?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|\d+\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
@@ -232,7 +251,7 @@ def follows_up(
         return False
     if near_miss(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
         return False
-    if RETURN.search(text or "") or asserted_topics(entities, text, known_topics):
+    if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text):
         return True
     keyword_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
     return bool(keyword_aspects) or (
@@ -285,7 +304,8 @@ def understand(
     if intent == FALLBACK_INTENT and (
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
         or runner_up in SMALL_TALK_INTENTS
-        or (runner_up == "out_of_scope" and not (keyword_topics or aspect or follow_up or RETURN.search(text)))
+        or (runner_up == "out_of_scope"
+            and not (keyword_topics or aspect or follow_up or RETURN.search(text) or own_case_statement(text)))
     ):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
@@ -313,6 +333,8 @@ def understand(
     switched = previous_topic is not None and topic != previous_topic
     if aspect == "overview" and (follow_up or correction) and previous_aspect and switched:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
+    if aspect is None and in_context and not correction and own_case_statement(text):
+        aspect = "eligibility"  # "she's 67 and Korean": can she?
     if aspect is None and previous_aspect and (not switched or follow_up or correction):
         aspect = previous_aspect  # "and for my kids?" / "no, I meant …" keep asking the same
     return Turn("answer", topic=topic, aspect=aspect, confidence=confidence, alternatives=alternatives)
