@@ -22,6 +22,7 @@ help:
 	@echo "make test     the whole test suite (what CI runs)"
 	@echo "make eval     accuracy on the held-out questions vs a TF-IDF baseline"
 	@echo "make bench    latency, throughput, memory, training/load time, WeChat, publish stall"
+	@echo "make soak     30-min soak at 20 sessions, kill -9 of each component, fuzz (SOAK_MINUTES=5 for short)"
 	@echo "make db | data | train | validate | lint | clean"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -80,6 +81,11 @@ bench: train
 	$(BIN)/python -m eval.publish_stall                       # callers' latency during desk publish
 	$(BIN)/python -m eval.bench_replicas                      # 1 vs 2 Rasa servers on PostgreSQL + Redis, sizing
 
+# soak (SOAK_MINUTES at 20 sessions), kill -9 of each component under load, fuzz of the public port
+SOAK_MINUTES ?= 30
+soak: train
+	$(BIN)/python -m eval.soak all --minutes $(SOAK_MINUTES)
+
 clean:
 	rm -rf build models results .rasa
-.PHONY: help venv db data train validate lint run test eval bench clean
+.PHONY: help venv db data train validate lint run test eval bench soak clean

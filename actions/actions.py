@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from desk.dialogue.answer import compose_answer, planned_named
 from desk.dialogue.render import render_text
 from desk.dialogue.turns import desk_payload, reply_language, requested_language
-from desk.dialogue.understanding import Turn, understand
+from desk.dialogue.understanding import FALLBACK_INTENT, Turn, follows_up, understand
 from desk.policies.repository import shared_repository
 
 FAILURES_BEFORE_HANDOFF = 2
@@ -53,6 +53,8 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         message = tracker.latest_message
+        if _intent(tracker).get("name") == FALLBACK_INTENT and requested_language(message.get("text") or ""):
+            return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
         lang = _language(tracker)
         repo = shared_repository()
         turn = understand(
@@ -64,6 +66,7 @@ class ActionAnswer(Action):
             previous_topic=tracker.get_slot("topic"),
             previous_aspect=tracker.get_slot("aspect"),
             aspect_guess=message.get("aspect"),
+            options=tracker.get_slot("clarify_options") or (),
         )
         if turn.kind == "answer" and turn.topic and repo.get(turn.topic):
             return self._answer(dispatcher, tracker, turn, lang)
@@ -90,6 +93,7 @@ class ActionAnswer(Action):
             SlotSet("aspect", turn.aspect),
             SlotSet("language", lang),
             SlotSet("failed_turns", 0.0),
+            SlotSet("clarify_options", None),
         ]
 
     def _clarify(
@@ -110,7 +114,11 @@ class ActionAnswer(Action):
         send(dispatcher, desk_payload(
             language=lang, intent=_intent(tracker), alternatives=turn.alternatives, say=["clarify_topic"]
         ), buttons)
-        return [SlotSet("language", lang), SlotSet("aspect", turn.aspect)]
+        return [
+            SlotSet("language", lang),
+            SlotSet("aspect", turn.aspect),
+            SlotSet("clarify_options", [t for t in turn.candidates if repo.get(t)]),
+        ]
 
 
 class ActionSmallTalk(Action):
@@ -125,6 +133,15 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
+        if name == "out_of_scope" and follows_up(
+            float(intent.get("confidence") or 0.0),
+            tracker.latest_message.get("entities") or [],
+            tracker.latest_message.get("text") or "",
+            shared_repository().ids(),
+            tracker.get_slot("topic"),
+            tracker.latest_message.get("aspect"),
+        ):
+            return ActionAnswer().run(dispatcher, tracker, domain)  # "要怎么参加" after an answer
         if name == "out_of_scope":
             return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
         send(dispatcher, desk_payload(language=lang, intent=intent, say=[name]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Optional
 
 import zhconv
@@ -62,20 +62,22 @@ def normalize(text: str) -> str:
     return "".join(_char_normal(c) for c in text)
 
 
+# Longest pinyin word we try to split: a real one is a few syllables; a run of letters
+# ("aaaa…", "hahaha…") longer than this is not Chinese written in pinyin.
+MAX_PINYIN_WORD = 60
+
+
 def _is_pinyin_word(word: str) -> bool:
     word = word.lower()
-    if word in ENGLISH_COMMON:
+    if word in ENGLISH_COMMON or len(word) > MAX_PINYIN_WORD:
         return False
-    # greedy-with-backtracking split into syllables of 1-6 letters
-    @cache
-    def split(rest: str) -> bool:
-        if not rest:
-            return True
-        return any(
-            rest[:n] in PINYIN_SYLLABLES and split(rest[n:]) for n in range(min(6, len(rest)), 0, -1)
+    # can word[:end] be split into syllables of 1-6 letters? (iterative: no recursion depth)
+    splits = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        splits[end] = any(
+            splits[end - n] and word[end - n : end] in PINYIN_SYLLABLES for n in range(1, min(6, end) + 1)
         )
-
-    return split(word)
+    return splits[-1]
 
 
 def detect(text: str) -> Optional[str]:

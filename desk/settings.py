@@ -16,7 +16,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DESK_VAR_DIR", PROJECT_ROOT / "var"))
 LOCAL_SECRETS = VAR_DIR / "local-secrets.env"
 
-GENERATED_SECRETS = ("DESK_STAFF_TOKEN", "RASA_AUTH_TOKEN", "WECHAT_TOKEN", "DESK_ADMIN_TOKEN")
+GENERATED_SECRETS = ("DESK_STAFF_TOKEN", "RASA_AUTH_TOKEN", "WECHAT_TOKEN", "DESK_SESSION_SECRET", "DESK_ADMIN_TOKEN")
+
+# The longest message any channel accepts (CONTRACT.md: up to 10,000 characters get an answer;
+# longer ones get 413 on the APIs and a polite "too long" on the chat channels).
+MAX_MESSAGE_CHARS = 10_000
+# A JSON body may carry the message \u-escaped (6 bytes a character) plus the other fields.
+MAX_JSON_BODY_BYTES = MAX_MESSAGE_CHARS * 6 + 4096
+# Stored conversations older than this (days since their last event) are deleted by
+# `desk tracker cleanup`; DESK_TRACKER_RETENTION_DAYS overrides it.
+TRACKER_RETENTION_DAYS = 180
 
 
 def _read_local_secrets() -> dict[str, str]:
@@ -40,9 +49,22 @@ def ensure_local_secrets() -> dict[str, str]:
             values[name] = secrets.token_urlsafe(24)
         body = "# Local development tokens (generated; not for production).\n"
         body += "".join(f"{k}={v}\n" for k, v in sorted(values.items()))
-        LOCAL_SECRETS.write_text(body, encoding="utf-8")
-        LOCAL_SECRETS.chmod(0o600)
+        _write_private(LOCAL_SECRETS, body)
     return values
+
+
+def _write_private(path: Path, body: str) -> None:
+    """Write ``body`` to a file that is mode 600 from the moment it exists (a new file
+    created with O_EXCL next to it, then renamed over), so no other user can read it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def secret(name: str) -> str:
@@ -68,6 +90,12 @@ def redis_url() -> str | None:
     return os.environ.get("REDIS_URL") or None
 
 
+def tracker_retention_days() -> int:
+    """How many days an inactive conversation is kept (DESK_TRACKER_RETENTION_DAYS)."""
+    value = os.environ.get("DESK_TRACKER_RETENTION_DAYS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else TRACKER_RETENTION_DAYS
+
+
 MAX_RASA_REPLICAS = 16
 
 
@@ -88,9 +116,21 @@ def build_dir() -> Path:
     return Path(os.environ.get("DESK_BUILD_DIR") or PROJECT_ROOT / "build")
 
 
+# Where the processes listen. Only the gateway's public port and the web pages are reachable
+# from outside (CONTRACT.md "Public surface"); everything else binds LOOPBACK.
+LOOPBACK = "127.0.0.1"
+PUBLIC_PORT, ADMIN_PORT, ACTION_PORT, WEB_PORT = 5005, 5006, 5055, 8080
+
+
+def public_host() -> str:
+    """Interface of the public port and the web pages (DESK_PUBLIC_HOST; all by default)."""
+    return os.environ.get("DESK_PUBLIC_HOST") or "0.0.0.0"
+
+
 def gateway_url() -> str:
-    """Where the running desk's gateway (the public Rasa port) is, for `desk publish`."""
-    return os.environ.get("DESK_GATEWAY_URL") or "http://127.0.0.1:5005"
+    """The running desk's gateway admin side (loopback): publish/swap, status, metrics and
+    the Rasa HTTP API, for `desk publish` and the admin console."""
+    return os.environ.get("DESK_GATEWAY_URL") or f"http://{LOOPBACK}:{ADMIN_PORT}"
 
 
 def models_dir() -> Path:

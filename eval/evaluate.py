@@ -1,12 +1,22 @@
-"""`make eval`: accuracy of the trained assistant on the held-out question sets (eval/*.yml,
-never used for training), per language, side by side with a char-n-gram TF-IDF + logistic
-regression baseline trained on the same examples. See desk/admin/evaluation.py."""
+"""`make eval`: the trained assistant and a char-n-gram TF-IDF + logistic regression baseline
+(trained on the same examples), side by side, on question and conversation sets that were
+never used for training (see desk/admin/evaluation.py and eval/conversations.py).
+
+Single questions (eval/dev_single.yml, eval/final_single.yml, and the older
+eval/heldout.yml, test.yml, final.yml): topic accuracy per language and per category, aspect
+accuracy, out-of-scope refused. Conversations (eval/dev_conversations.yml,
+eval/final_conversations.yml): follow-up turns, whole conversations, per category, run
+through the real dialogue logic (in process by default, `--stack` for the real servers).
+Missing files are skipped.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from desk import settings
 from desk.admin.evaluation import (
@@ -19,13 +29,57 @@ from desk.admin.evaluation import (
     print_table,
     score,
 )
+from eval import conversations as conv
+from eval.conversations import quiet_rasa
+
+ROOT = settings.PROJECT_ROOT
+SINGLE_SETS = {"dev_single": ROOT / "eval" / "dev_single.yml", "final_single": ROOT / "eval" / "final_single.yml"}
+CONVERSATION_SETS = {
+    "dev_conversations": ROOT / "eval" / "dev_conversations.yml",
+    "final_conversations": ROOT / "eval" / "final_conversations.yml",
+}
+
+
+def _single(name: str, path: Path, train_texts: set, assistant, baseline, show_errors: bool) -> None:
+    questions = heldout(path)
+    kept = [q for q in questions if q["text"].strip().lower() not in train_texts]
+    print(f"\n===== {name} ({path.relative_to(ROOT)}): {len(kept)} questions "
+          f"({len(questions) - len(kept)} left out because the same text is in the training data)")
+    results = {"assistant": score(kept, assistant), "tfidf+LR": score(kept, baseline)}
+    print(f"in scope: {results['assistant']['all']['n_in']}, out of scope: {results['assistant']['all']['n_oos']}")
+    print_table(results)
+    margin = results["assistant"]["all"]["topic"] - results["tfidf+LR"]["all"]["topic"]
+    print(f"\nmargin over the baseline (topic accuracy): {100 * margin:+.1f} points")
+    if any("category" in q for q in kept):
+        by_category = {
+            n: score([{**q, "lang": q.get("category", "-")} for q in kept], p)
+            for n, p in (("assistant", assistant), ("tfidf+LR", baseline))
+        }
+        print("\nper category: topic accuracy (in scope) / refused (out of scope)")
+        print(f"{'':24}" + "".join(f"{n:>22}" for n in by_category))
+        for category in sorted(k for k in by_category["assistant"] if k != "all"):
+            cells = []
+            for n in by_category:
+                r = by_category[n][category]
+                cells.append(f"{r['topic']:.3f}/{r['oos_rejection']:.3f} ({r['n_in']}+{r['n_oos']})")
+            print(f"  {category:22}" + "".join(f"{c:>22}" for c in cells))
+    if show_errors:
+        print("\nassistant mistakes (gold -> predicted):")
+        for q in kept:
+            topic, aspect, intent = assistant(q["text"])
+            if topic != q["topic"] or (topic and not _same_aspect(q["aspect"], aspect)):
+                print(f"  [{q['lang']}/{q.get('category', '-')}] {q['text'][:100]!r}: "
+                      f"{q['topic']}/{q['aspect']} -> {topic}/{aspect} ({intent})")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default=None, help="model archive (default: newest in models/)")
-    parser.add_argument("--errors", action="store_true", help="list the assistant's mistakes on the dev set")
+    parser.add_argument("--errors", action="store_true", help="list the assistant's mistakes on the dev sets")
+    parser.add_argument("--stack", action="store_true", help="conversations through the real servers (tests/stack.py)")
+    parser.add_argument("--only", choices=("single", "conversations", "old"), help="one part only")
     args = parser.parse_args()
+    quiet_rasa()
 
     from desk.policies.db import new_session
     from desk.policies.importer import all_records
@@ -38,21 +92,38 @@ def main() -> int:
     assistant = assistant_predictor(model, known)
     print(f"model {model} loaded in {time.perf_counter() - started:.1f}s; training examples: {len(train_texts)}")
     baseline = baseline_predictor(known)
-    for name, path in HELDOUT_SETS.items():
-        questions = heldout(path)
-        leaked = [q for q in questions if q["text"].strip().lower() in train_texts]
-        kept = [q for q in questions if q["text"].strip().lower() not in train_texts]
-        print(f"\n===== {name} set ({path.relative_to(path.parents[1])}): {len(kept)} questions "
-              f"({len(leaked)} left out because the same text is in the training data)")
-        results = {"assistant": score(kept, assistant), "tfidf+LR": score(kept, baseline)}
-        print(f"in scope: {results['assistant']['all']['n_in']}, out of scope: {results['assistant']['all']['n_oos']}")
-        print_table(results)
-        if args.errors and name == "dev":
-            print("\nassistant mistakes (gold -> predicted):")
-            for q in kept:
-                topic, aspect, intent = assistant(q["text"])
-                if topic != q["topic"] or (topic and not _same_aspect(q["aspect"], aspect)):
-                    print(f"  [{q['lang']}] {q['text']!r}: {q['topic']}/{q['aspect']} -> {topic}/{aspect} ({intent})")
+
+    if args.only in (None, "single"):
+        for name, path in SINGLE_SETS.items():
+            if path.exists():
+                _single(name, path, train_texts, assistant, baseline, args.errors and name.startswith("dev"))
+    if args.only in (None, "conversations"):
+        sets = {n: conv.load(p) for n, p in CONVERSATION_SETS.items() if p.exists()}
+        if sets:
+            if args.stack:
+                runner = conv.StackRunner(str(Path(model).resolve()), Path(tempfile.mkdtemp(prefix="desk-eval-")))
+                method = "real Rasa + action servers through the hotline endpoint"
+            else:
+                runner = conv.InProcessRunner(model)  # type: ignore[assignment]
+                method = "in process: the model's NLU, the rules, the real action classes"
+            run_baseline = conv.baseline_runner(baseline, known)
+            try:
+                for name, conversations in sets.items():
+                    outcomes = [runner.run([t["user"] for t in c["turns"]]) for c in conversations]
+                    base = [run_baseline([t["user"] for t in c["turns"]]) for c in conversations]
+                    turns = sum(len(c["turns"]) for c in conversations)
+                    print(f"\n===== {name}: {len(conversations)} conversations, {turns} turns ({method})")
+                    conv.print_scores({"assistant": conv.score(conversations, outcomes), "tfidf+LR": conv.score(conversations, base)})
+                    if args.errors and name.startswith("dev"):
+                        print("\nassistant mistakes (gold topic/aspect/expect -> bot):")
+                        print("\n".join(conv.errors(conversations, outcomes)))
+            finally:
+                if isinstance(runner, conv.StackRunner):
+                    runner.stop()
+    if args.only in (None, "old"):
+        for name, path in HELDOUT_SETS.items():
+            if path.exists():
+                _single(f"older {name} set", path, train_texts, assistant, baseline, False)
     return 0
 
 

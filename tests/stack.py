@@ -37,20 +37,35 @@ class Stack:
     model: str
     env: Dict[str, str]
     rasa_port: int = field(default_factory=free_port)
+    admin_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     servers: Dict[str, Server] = field(default_factory=dict)
     gateway: bool = True
 
     @property
     def url(self) -> str:
+        """The public port (channels, socket.io, /health)."""
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def api_url(self) -> str:
+        """Where the Rasa HTTP API is: the gateway's loopback admin port (or, without a
+        gateway, the Rasa server itself)."""
+        return f"http://127.0.0.1:{self.admin_port if self.gateway else self.rasa_port}"
+
+    def events(self, conversation: str) -> list:
+        """Every stored event of a conversation (channel-namespaced id, e.g. "hotline:call-1")."""
+        response = httpx.get(f"{self.api_url}/conversations/{conversation}/tracker", params={"token": RASA_TOKEN})
+        assert response.status_code == 200, response.text
+        return response.json()["events"]
 
     def _front(self) -> Server:
         """What listens on the public port: the gateway supervising a Rasa server, as
         `make run` serves it, or (gateway=False) the Rasa server alone."""
         endpoints, logs = str(self.workdir / "endpoints.yml"), self.workdir / "logs"
         if self.gateway:
-            return gateway_server(self.rasa_port, self.model, endpoints, self.env, logs).start()
+            return gateway_server(self.rasa_port, self.model, endpoints, self.env, logs,
+                                  admin_port=self.admin_port).start()
         return rasa_server(self.rasa_port, self.model, endpoints, self.env, logs).start()
 
     def start(self) -> "Stack":
@@ -59,14 +74,14 @@ class Stack:
         self.servers["rasa"] = self._front()
         for server in self.servers.values():
             server.wait_ready()
-        wait_model_loaded(self.rasa_port, RASA_TOKEN)
+        wait_model_loaded(self.admin_port if self.gateway else self.rasa_port, RASA_TOKEN)
         return self
 
     def restart_rasa(self) -> None:
         self.servers["rasa"].stop()
         self.servers["rasa"] = self._front()
         self.servers["rasa"].wait_ready()
-        wait_model_loaded(self.rasa_port, RASA_TOKEN)
+        wait_model_loaded(self.admin_port if self.gateway else self.rasa_port, RASA_TOKEN)
 
     def stop(self) -> None:
         for server in self.servers.values():
@@ -97,6 +112,7 @@ def build_stack(workdir: Path, model: Optional[str] = None) -> Stack:
             "DESK_STAFF_TOKEN": STAFF_TOKEN,
             "RASA_AUTH_TOKEN": RASA_TOKEN,
             "WECHAT_TOKEN": "test-wechat-token",
+            "DESK_SESSION_SECRET": "test-session-secret",
             "DESK_VAR_DIR": str(workdir / "var"),
         }
     )

@@ -53,7 +53,7 @@ def test_answer_in_chinese_with_materials_and_source(domain) -> None:
     assert payload["language"] == "zh" and "来源：english.shanghai.gov.cn《什么是口岸签证？" in texts[0]
     # the stored turn keeps only the decision; channels add the structured answer
     assert "answer" not in payload and "sources" not in payload
-    assert slots == {"topic": "port_visa", "aspect": "materials", "language": "zh", "failed_turns": 0.0}
+    assert slots == {"topic": "port_visa", "aspect": "materials", "language": "zh", "failed_turns": 0.0, "clarify_options": None}
 
 
 def test_follow_up_in_context_and_english(domain) -> None:
@@ -118,3 +118,14 @@ def test_repeated_failure_hands_off(domain) -> None:
         acts.ActionAnswer(), tracker("qwerty", "nlu_fallback", confidence=0.3, slots={"failed_turns": 1.0}), domain
     )
     assert second[1]["handoff"] is True and "12345" in second[0][0]
+
+
+def test_not_understood_request_for_another_language_switches(domain) -> None:
+    _, payload, slots, _ = run(
+        acts.ActionAnswer(),
+        tracker("could you put that in Chinese for my manager?", "nlu_fallback", 0.3,
+                slots={"topic": "port_visa", "aspect": "materials", "language": "en"}),
+        domain,
+    )
+    assert payload["language"] == "zh" and payload["topic"] == "port_visa"
+    assert slots["language_preference"] == "zh"

@@ -47,7 +47,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "DESK_ADMIN_TOKEN": ADMIN_TOKEN,
         "DESK_BUILD_DIR": str(workdir / "build"),
         "DESK_MODELS_DIR": str(workdir / "models"),
-        "DESK_GATEWAY_URL": running.url,
+        "DESK_GATEWAY_URL": running.api_url,  # the gateway's loopback admin side
     })
     running.start()
     # what `make run` records on its first start: the serving model and the topics it knows

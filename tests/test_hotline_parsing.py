@@ -21,15 +21,29 @@ def body(**data) -> bytes:
         (body(sender="a", message="   "), 400),
         (body(sender="", message="hi"), 400),
         (body(sender="a", message=42), 400),
-        (body(sender="a", message="x" * (MAX_MESSAGE_CHARS + 1)), 400),
+        (body(sender="a", message="x" * (MAX_MESSAGE_CHARS + 1)), 413),
         (b"\xff\xfe", 400),
-        (b"{" + b" " * 20000 + b"}", 413),
+        (b"{" + b" " * 100_000 + b"}", 413),
+        (b'{"sender": "a", "message": "hi", "x": ' + b"[" * 1500 + b"]" * 1500 + b"}", 400),
+        (b"[" * 1500 + b"]" * 1500, 400),
+        (body(sender="a", message="/restart"), 400),
+        (body(sender="a", message='/intent{"topic": "port_visa"}'), 400),
+        (body(sender="a", message='/ask_port_visa{"aspect": "x", "y": 1}'), 400),
+        (body(sender="a\x00b", message="hi"), 400),
     ],
 )
 def test_bad_requests(raw: bytes, status: int) -> None:
     with pytest.raises(BadRequest) as error:
         parse_request(raw)
     assert error.value.status == status
+
+
+def test_ten_thousand_characters_and_button_payloads_are_accepted() -> None:
+    assert parse_request(body(sender="a", message="签" * MAX_MESSAGE_CHARS))[1] == "签" * MAX_MESSAGE_CHARS
+    assert parse_request(body(sender="a", message="/ask_port_visa"))[1] == "/ask_port_visa"
+    payload = '/ask_port_visa{"aspect": "materials"}'
+    assert parse_request(body(sender="a", message=payload))[1] == payload
+    assert parse_request(body(sender="a", message="hi\x00 there\x1b"))[1] == "hi there"
 
 
 def test_good_request_is_trimmed() -> None:

@@ -33,19 +33,20 @@ class Desk:
     def __init__(self, workdir: Path) -> None:
         stack = build_stack(workdir)  # policy DB, env and the test model
         self.workdir, self.model, self.root = workdir, stack.model, ROOT
-        self.port, action_port = free_port(), free_port()
+        self.port, self.admin_port, action_port = free_port(), free_port(), free_port()
         self.env: Dict[str, str] = {
             **stack.env,
             "DESK_BUILD_DIR": str(workdir / "build"),
             "DESK_MODELS_DIR": str(workdir / "models"),
-            "DESK_GATEWAY_URL": f"http://127.0.0.1:{self.port}",
+            "DESK_GATEWAY_URL": f"http://127.0.0.1:{self.admin_port}",
         }
         self.endpoints = write_endpoints(workdir / "endpoints.yml", action_port)
         self.action = action_server(action_port, self.env, workdir / "logs").start()
-        self.gateway = gateway_server(self.port, self.model, str(self.endpoints), self.env, workdir / "logs").start()
+        self.gateway = gateway_server(self.port, self.model, str(self.endpoints), self.env, workdir / "logs",
+                                      admin_port=self.admin_port).start()
         self.action.wait_ready()
         self.gateway.wait_ready()
-        wait_model_loaded(self.port, RASA_TOKEN)
+        wait_model_loaded(self.admin_port, RASA_TOKEN)
 
     def restart(self) -> None:
         """Stop the gateway (and its Rasa process) and start it again on the model a
@@ -54,9 +55,9 @@ class Desk:
         assert published.returncode == 0, published.stderr
         self.gateway.stop()
         self.gateway = gateway_server(self.port, published.stdout.strip(), str(self.endpoints), self.env,
-                                      self.workdir / "logs").start()
+                                      self.workdir / "logs", admin_port=self.admin_port).start()
         self.gateway.wait_ready()
-        wait_model_loaded(self.port, RASA_TOKEN)
+        wait_model_loaded(self.admin_port, RASA_TOKEN)
 
     def desk(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -72,7 +73,7 @@ class Desk:
         )
 
     def live(self) -> str:
-        return httpx.get(f"http://127.0.0.1:{self.port}/_gateway/status",
+        return httpx.get(f"http://127.0.0.1:{self.admin_port}/_gateway/status",
                          headers={"Authorization": f"Bearer {RASA_TOKEN}"}).json()["model"]
 
     def stop(self) -> None:

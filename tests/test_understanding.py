@@ -82,3 +82,119 @@ def test_unsure_classifier_with_one_clear_keyword_answers() -> None:
         [{"entity": "topic", "value": "talent_visa"}], "R visa ??", TOPICS,
     )
     assert (turn.kind, turn.topic) == ("answer", "talent_visa")
+
+
+# --- every turn in context (issue 8) -------------------------------------------------------
+
+def test_elliptic_turn_the_classifier_does_not_call_a_follow_up_keeps_the_topic() -> None:
+    # "大概几天能好" after a family-permit answer: the classifier weakly guesses another topic
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.35), ("ask_family_permits", 0.2), ("ask_aspect", 0.2)),
+        [{"entity": "aspect", "value": "duration"}], "大概几天能好", TOPICS,
+        previous_topic="family_permits", previous_aspect="materials",
+        aspect_guess={"name": "duration", "confidence": 0.8},
+    )
+    assert (turn.kind, turn.topic, turn.aspect) == ("answer", "family_permits", "duration")
+
+
+def test_not_understood_turn_in_context_stays_on_the_topic() -> None:
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.9), ("ask_work_permit", 0.12)), [],
+        "what about my son, he's 12", TOPICS, previous_topic="family_permits", previous_aspect="eligibility",
+    )
+    assert (turn.kind, turn.topic, turn.aspect) == ("answer", "family_permits", "eligibility")
+
+
+def test_gibberish_in_context_is_still_not_understood() -> None:
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.9)), [], "asdfgh", TOPICS, previous_topic="work_permit",
+    )
+    assert turn.kind == "reject"
+
+
+def test_a_clear_switch_beats_the_context() -> None:
+    turn = understand(
+        "ask_aspect", ranking(("ask_aspect", 0.8), ("ask_permanent_residence", 0.1)),
+        [{"entity": "topic", "value": "permanent_residence", "start": 1, "end": 5}],
+        "那永久居留呢，要满足什么条件", TOPICS, previous_topic="family_permits", previous_aspect="materials",
+        aspect_guess={"name": "eligibility", "confidence": 0.9},
+    )
+    assert (turn.topic, turn.aspect) == ("permanent_residence", "eligibility")
+
+
+def test_negated_topic_is_not_the_one_meant() -> None:
+    text = "no, I meant the residence permit, not the work permit"
+    entities = [
+        {"entity": "topic", "value": "residence_permit", "start": text.index("residence"), "end": text.index("residence") + 16},
+        {"entity": "topic", "value": "work_permit", "start": text.index("work"), "end": len(text)},
+    ]
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.6), ("ask_residence_permit", 0.3)), entities, text, TOPICS,
+        previous_topic="work_permit", previous_aspect="duration",
+    )
+    assert (turn.topic, turn.aspect) == ("residence_permit", "duration")
+
+
+def test_clarifying_question_answered_in_words() -> None:
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.7), ("ask_port_visa", 0.25), ("ask_talent_visa", 0.05)), [],
+        "the one you get at the airport when you land", TOPICS,
+        previous_aspect="materials", options=["talent_visa", "port_visa", "residence_permit"],
+    )
+    assert (turn.kind, turn.topic, turn.aspect) == ("answer", "port_visa", "materials")
+
+
+def test_detour_then_return_keeps_the_earlier_topic() -> None:
+    # the out-of-scope turn left the topic slot alone; "back to my earlier question" resumes it
+    turn = understand(
+        "ask_aspect", ranking(("ask_aspect", 0.6), ("ask_contact", 0.2)), [{"entity": "aspect", "value": "materials"}],
+        "ok back to my earlier question - what documents?", TOPICS + ["contact"],
+        previous_topic="family_permits", previous_aspect="duration",
+        aspect_guess={"name": "materials", "confidence": 0.9},
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "materials")
+
+
+def test_out_of_scope_turn_that_asks_about_an_aspect_follows_up() -> None:
+    from desk.dialogue.understanding import follows_up
+
+    aspect = [{"entity": "aspect", "value": "procedure"}]
+    assert follows_up(0.5, aspect, "要怎么参加", TOPICS, "talent_port")
+    assert not follows_up(0.5, aspect, "要怎么参加", TOPICS, None)  # nothing to follow up on
+    assert not follows_up(0.9, aspect, "要怎么参加", TOPICS, "talent_port")  # surely out of scope
+    assert not follows_up(0.5, [{"entity": "aspect", "value": "where"}], "btw where is a good dumpling place", TOPICS, "work_permit")
+
+
+def test_near_misses_are_refused() -> None:
+    for text in ("what is 17% of 450000", "<div>work permit</div>", "print('work permit')", "3 work permits + 5 = ?"):
+        turn = understand(
+            "ask_work_permit", ranking(("ask_work_permit", 0.55)), [{"entity": "topic", "value": "work_permit"}],
+            text, TOPICS, previous_topic="port_visa",
+        )
+        assert turn.kind == "reject", text
+
+
+def test_details_of_the_own_case_continue_the_topic_as_eligibility() -> None:
+    from desk.dialogue.understanding import follows_up, own_case_statement
+
+    assert own_case_statement("she's 67 and Korean") and own_case_statement("公司融资两千万了")
+    assert not own_case_statement("what's the weather like") and not own_case_statement("today is sunny")
+    assert follows_up(0.6, [], "the offer is from a company in Lingang", TOPICS, "work_permit")
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.8), ("ask_aspect", 0.1)), [], "she's 67 and Korean", TOPICS,
+        previous_topic="family_permits", previous_aspect="materials",
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "eligibility")
+
+
+
+def test_a_permit_the_user_holds_yields_to_the_one_asked_about() -> None:
+    text = "I'm on a work permit, can my parents get a family permit?"
+    entities = [
+        {"entity": "topic", "value": "work_permit", "start": text.index("work"), "end": text.index(",")},
+        {"entity": "topic", "value": "family_permits", "start": text.index("family"), "end": text.index("?")},
+    ]
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.5), ("ask_family_permits", 0.4)), entities, text, TOPICS,
+    )
+    assert turn.topic == "family_permits"

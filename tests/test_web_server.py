@@ -72,6 +72,13 @@ def test_server_routes(tmp_path) -> None:
         assert config.headers["content-type"].startswith("text/javascript")
         assert httpx.get(f"{base}/missing.js").status_code == 404
         assert httpx.post(f"{base}/").status_code == 501
+        assert httpx.get(f"{base}/web/%00").status_code == 404
+        assert httpx.get(f"{base}/%00staff.html").status_code == 404
+        for sneaky in ("/%73taff.html", "/%53taff.html", "/x/../staff.html", "//staff.html", "/./staff"):
+            response = httpx.get(f"{base}{sneaky}")
+            if response.status_code == 200:  # whatever serves the console carries its headers
+                assert response.headers["x-frame-options"] == "DENY", sneaky
+                assert "frame-ancestors 'none'" in response.headers["content-security-policy"], sneaky
     finally:
         server.shutdown()
         server.server_close()

@@ -185,7 +185,8 @@ def openid() -> str:
 
 
 def user_turns(stack: Stack, sender: str) -> List[Dict[str, Any]]:
-    response = httpx.get(f"{stack.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=10)
+    response = httpx.get(f"{stack.api_url}/conversations/wechat:{sender}/tracker", params={"token": RASA_TOKEN},
+                         timeout=10)
     assert response.status_code == 200, response.text
     return [e for e in response.json()["events"] if e["event"] == "user"]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, List, Optional
 import yaml
 
 from desk import settings
-from desk.admin import database
+from desk.admin import database, roles
 from desk.admin.priority import become_background
 from desk.policies.db import new_session
 from desk.policies.freshness import ENDING_WITHIN_DAYS, STALE_AFTER_MONTHS, stale_facts
@@ -442,6 +442,16 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tracker_cleanup(args: argparse.Namespace) -> int:
+    """Delete stored conversations inactive for longer than the retention period."""
+    from desk.channels.stores import cleanup
+
+    days = args.days or settings.tracker_retention_days()
+    deleted = cleanup(days=days)
+    print(f"deleted {deleted} conversation(s) inactive for more than {days} days")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="desk", description="Pudong talent desk admin tool")
     sub = p.add_subparsers(dest="command", required=True)
@@ -517,12 +527,19 @@ def parser() -> argparse.ArgumentParser:
     dr.set_defaults(func=cmd_draft)
 
     database.add_parser(sub)
+    roles.add_parser(sub)
 
     tr = sub.add_parser("train", help="generate data and train (skips when nothing changed)")
     tr.add_argument("--out", default=None, help="model directory (default: DESK_MODELS_DIR or models/)")
     tr.add_argument("--fixed-model-name", default=None)
     tr.add_argument("--force", action="store_true")
     tr.set_defaults(func=cmd_train)
+
+    tk = sub.add_parser("tracker", help="the conversation store").add_subparsers(dest="tracker_command", required=True)
+    cl = tk.add_parser("cleanup", help="delete conversations inactive for longer than the retention period")
+    cl.add_argument("--days", type=int, default=None,
+                    help=f"retention in days (default: DESK_TRACKER_RETENTION_DAYS or {settings.TRACKER_RETENTION_DAYS})")
+    cl.set_defaults(func=cmd_tracker_cleanup)
     return p
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 
 from desk import settings
-from desk.migrations import DATABASES, current_revision, head, upgrade
 
 
 def urls() -> dict[str, str]:
@@ -15,6 +14,8 @@ def urls() -> dict[str, str]:
 
 
 def cmd_db_upgrade(_: argparse.Namespace) -> int:
+    from desk.migrations import DATABASES, upgrade
+
     for name, url in urls().items():
         for line in upgrade(DATABASES[name], url):
             print(line)
@@ -22,6 +23,8 @@ def cmd_db_upgrade(_: argparse.Namespace) -> int:
 
 
 def cmd_db_status(_: argparse.Namespace) -> int:
+    from desk.migrations import DATABASES, current_revision, head
+
     behind = 0
     for name, url in urls().items():
         database = DATABASES[name]

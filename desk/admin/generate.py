@@ -26,7 +26,7 @@ from desk.policies.schema import TopicRecord
 
 ROOT = settings.PROJECT_ROOT
 TEMPLATES = ROOT / "data" / "generation" / "templates.yml"
-TEMPLATES_PER_KEYWORD = 2
+TEMPLATES_PER_KEYWORD = 3
 PINYIN_KEYWORDS_PER_TOPIC = 6
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 from dataclasses import asdict, dataclass
@@ -27,14 +26,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk import settings
+from desk.channels.inputs import BadInput, conversation_id, json_object, phrase, public_text, short_error
 from desk.dialogue.structured import expand_messages
+from desk.language import detect
 from desk.policies.db import new_session
 from desk.policies.models import Feedback
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 16 * 1024
-MAX_MESSAGE_CHARS = 2000
+MAX_BODY_BYTES = settings.MAX_JSON_BODY_BYTES
+MAX_MESSAGE_CHARS = settings.MAX_MESSAGE_CHARS
 MAX_SENDER_CHARS = 128
 MAX_TOPIC_CHARS = 100
 MAX_NOTE_CHARS = 1000
@@ -42,10 +43,7 @@ MAX_STAFF_NAME_CHARS = 100
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class BadRequest(ValueError):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+BadRequest = BadInput  # the name the channels and tests know
 
 
 def error(status: int, message: str) -> HTTPResponse:
@@ -66,23 +64,22 @@ def parse_request(body: bytes) -> tuple[str, str]:
         raise BadRequest("'sender' must be a non-empty string")
     if len(sender) > MAX_SENDER_CHARS:
         raise BadRequest(f"'sender' must be at most {MAX_SENDER_CHARS} characters")
-    if not isinstance(message, str) or not message.strip():
+    if CONTROL_CHARS.search(sender):
+        raise BadRequest("'sender' contains control characters")
+    if not isinstance(message, str):
         raise BadRequest("'message' must be a non-empty string")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise BadRequest(f"'message' must be at most {MAX_MESSAGE_CHARS} characters")
-    return sender.strip(), message.strip()
+    return sender.strip(), public_text(message)
 
 
 def _json_object(body: bytes) -> Dict[str, Any]:
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object")
-    return data
+    return json_object(body, MAX_BODY_BYTES)
+
+
+def unavailable_reply(sender: str, text: str) -> Dict[str, Any]:
+    """The response object when the bot could not answer (a component is down): a polite
+    reply in the caller's language, handed to a person."""
+    reply = build_reply(sender, [{"text": phrase("unavailable", text)}])
+    return {**reply, "language": detect(text), "handoff": True, "unavailable": True}
 
 
 def _text(data: Dict[str, Any], key: str, limit: int, required: bool, single_line: bool = True) -> Optional[str]:
@@ -202,13 +199,14 @@ class HotlineInput(InputChannel):
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name())
+                    UserMessage(text, collector, conversation_id(self.name(), sender), input_channel=self.name())
                 )
-            except Exception:  # noqa: BLE001 - the caller gets a clean error, details go to the log
-                logger.exception("hotline message from %s failed", sender)
-                return error(503, "the assistant could not process the message; please retry")
+            except Exception as exc:  # noqa: BLE001 - the caller gets a polite reply, the log one line
+                logger.error("hotline message from %s failed: %s", sender, short_error(exc))
+                return response.json(unavailable_reply(sender, text), status=503)
             if not collector.messages:
-                return error(503, "the assistant gave no answer; is the action server running?")
+                logger.error("hotline message from %s got no answer (is the action server running?)", sender)
+                return response.json(unavailable_reply(sender, text), status=503)
             return response.json(build_reply(sender, expand_messages(collector.messages, with_other_language=True)))
 
         @hotline.route("/auth", methods=["GET"])
@@ -228,8 +226,8 @@ class HotlineInput(InputChannel):
                 return error(exc.status, str(exc))
             try:
                 row_id = await asyncio.get_running_loop().run_in_executor(None, store_feedback, verdict)
-            except Exception:  # noqa: BLE001 - a database problem is the server's, not the caller's
-                logger.exception("storing feedback from %s failed", verdict.staff_name)
+            except Exception as exc:  # noqa: BLE001 - a database problem is the server's, not the caller's
+                logger.error("storing feedback from %s failed: %s", verdict.staff_name, short_error(exc))
                 return error(503, "the feedback could not be stored; please retry")
             return response.json({"id": row_id, "stored": True}, status=201)
 

@@ -1,35 +1,61 @@
-"""Rasa's REST channel (`POST /webhooks/rest/webhook`) with the same request validation as
-the hotline: stock RestInput answers a JSON list body with a 500, runs empty messages, files
-sender-less messages under one shared "default" conversation and spends seconds on a
-megabyte of text. Here such requests get a 4xx with a JSON error and never reach the bot."""
+"""The REST channel (`POST /webhooks/rest/webhook` `{"sender", "message"}`, Rasa's URL and
+reply shape: a JSON list of ``{"recipient_id", "text", ...}``) with the hotline's request
+validation. Stock RestInput answers a JSON list body with a 500, runs empty messages, files
+sender-less messages under one shared "default" conversation, spends seconds on a megabyte
+of text, takes ``input_channel`` and ``metadata`` from the caller and, on any error,
+answers an empty list. Here bad requests get a 4xx with a JSON error and never reach the
+bot, the conversation lives in the REST channel's own id namespace, and a turn the bot
+could not answer gets a polite reply in the user's language.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional
+import logging
+from typing import Any, Awaitable, Callable, Dict, List
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.channels.hotline import BadRequest, error, parse_request
+from desk.channels.inputs import conversation_id, phrase, short_error
+
+logger = logging.getLogger(__name__)
+
+
+def public_messages(sender: str, messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The collected messages addressed to the caller's own sender id."""
+    return [{**message, "recipient_id": sender} for message in messages]
 
 
 class ValidatedRestInput(RestInput):
-    """RestInput (name "rest", same URL and replies) behind request validation."""
+    """Rasa's REST channel (name "rest", same URL and replies) behind request validation."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        rest = Blueprint("custom_webhook_ValidatedRestInput", __name__)
 
-        @blueprint.middleware("request")
-        async def validate(request: Request) -> Optional[HTTPResponse]:
-            if request.method != "POST":
-                return None
+        @rest.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @rest.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
             try:
-                parse_request(request.body or b"")
+                sender, text = parse_request(request.body or b"")
             except BadRequest as exc:
                 return error(exc.status, str(exc))
-            return None
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, conversation_id(self.name(), sender), input_channel=self.name())
+                )
+            except Exception as exc:  # noqa: BLE001 - the user gets a polite reply, the log one line
+                logger.error("REST message from %s failed: %s", sender, short_error(exc))
+                collector.messages = []
+            if not collector.messages:
+                return response.json([{"recipient_id": sender, "text": phrase("unavailable", text)}])
+            return response.json(public_messages(sender, collector.messages))
 
-        return blueprint
+        return rest

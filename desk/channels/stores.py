@@ -3,8 +3,10 @@ endpoints.yml needs no secrets and a fresh checkout works without any variable s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
@@ -28,7 +30,6 @@ logger = logging.getLogger(__name__)
 SELECT_ALL = text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id")
 # The latest session starts at its last session_started event (Rasa's own store's rule).
 SESSION_START = text("SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started")
-COUNT_SESSION = text("SELECT count(*) FROM events WHERE sender_id = :sender AND timestamp >= :start")
 
 # Events a turn works on: about ten turns. Slots still reflect the whole session.
 WINDOW_EVENTS = 120
@@ -49,7 +50,19 @@ SELECT_STATE_BEFORE = text(
     " AND type_name IN ('slot', 'active_loop', 'pause', 'resume') AND timestamp >= :start"
     " AND id > :after AND id < :first GROUP BY type_name, action_name) ORDER BY id"
 )
-_STORED_TAIL = "_desk_stored_tail"
+LAST_STORED = text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id DESC LIMIT 1")
+
+# A busy or unreachable database: each statement waits at most SQLITE_BUSY_SECONDS for a
+# lock, is tried DB_ATTEMPTS times with DB_RETRY_SECONDS between tries, then the turn fails
+# with TrackerStoreError (the user is told; nothing is kept only in memory). The database is
+# always used from a worker thread, so the event loop never waits for it.
+SQLITE_BUSY_SECONDS = 2.0
+DB_ATTEMPTS = 3
+DB_RETRY_SECONDS = 0.3
+
+# Retention: conversations whose latest event is older than the cut-off are deleted whole.
+STALE_SENDERS = text("SELECT sender_id FROM events GROUP BY sender_id HAVING max(timestamp) < :cutoff")
+DELETE_SENDER = text("DELETE FROM events WHERE sender_id = :sender")
 
 
 class EnvSQLTrackerStore(SQLTrackerStore):
@@ -93,7 +106,8 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         """Rasa opens a new SQLite connection per turn; a small pool in WAL mode saves
         that, and synchronous=NORMAL keeps commits safe across process restarts."""
         engine = create_engine(
-            url, poolclass=QueuePool, pool_size=4, connect_args={"check_same_thread": False}
+            url, poolclass=QueuePool, pool_size=4,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
         )
 
         def pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -107,20 +121,38 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine)
 
+    async def _in_thread(self, what: str, function: Any, *args: Any) -> Any:
+        """Run a database function in a worker thread, retrying a failed one; after the
+        last try raise TrackerStoreError (short, without the tracker)."""
+        from desk.rasa_compat import TrackerStoreError
+
+        for attempt in range(1, DB_ATTEMPTS + 1):
+            try:
+                return await asyncio.to_thread(function, *args)
+            except SQLAlchemyError as exc:
+                if attempt == DB_ATTEMPTS:
+                    message = " ".join(str(exc.orig if getattr(exc, "orig", None) else exc).split())[:200]
+                    raise TrackerStoreError(f"{what}: {type(exc).__name__}: {message}") from None
+                logger.warning("tracker store: %s failed (try %d of %d); retrying", what, attempt, DB_ATTEMPTS)
+                await asyncio.sleep(DB_RETRY_SECONDS * attempt)
+        raise AssertionError("unreachable")
+
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        with self.engine.connect() as connection:
-            if fetch_events_from_all_sessions:
-                events = [json.loads(row[0]) for row in connection.execute(SELECT_ALL, {"sender": sender_id})]
-                window = None
-            else:  # Rasa wraps this store and asks for an unbounded history; a turn gets the window
-                events, window = self._window_events(connection, sender_id), self.window
+        events, window = await self._in_thread(
+            f"reading {sender_id}", self._read_events, sender_id, fetch_events_from_all_sessions
+        )
         if not (self.domain and events):
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots, window)
-        setattr(tracker, _STORED_TAIL, tracker.events[-1] if tracker.events else None)
-        return tracker
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots, window)
+
+    def _read_events(self, sender_id: str, all_sessions: bool) -> tuple[List[Dict[str, Any]], Optional[int]]:
+        with self.engine.connect() as connection:
+            if all_sessions:
+                return [json.loads(row[0]) for row in connection.execute(SELECT_ALL, {"sender": sender_id})], None
+            # Rasa wraps this store and asks for an unbounded history; a turn gets the window
+            return self._window_events(connection, sender_id), self.window
 
     @staticmethod
     def _session_params(connection: Any, sender_id: str) -> Dict[str, Any]:
@@ -142,22 +174,14 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         return events
 
     def _unsaved_events(self, tracker: DialogueStateTracker, connection: Any) -> List[Any]:
-        """Events appended since the tracker was loaded or last saved. A windowed tracker
-        has dropped old events, so counting rows cannot tell; the last stored event can."""
-        events = list(tracker.events)
-        tail = getattr(tracker, _STORED_TAIL, False)
-        if tail is False:  # a tracker this store did not load (a new conversation)
-            stored = connection.execute(COUNT_SESSION, self._session_params(connection, tracker.sender_id)).scalar()
-            return events[stored or 0 :]
-        for index in range(len(events) - 1, -1, -1):
-            if events[index] is tail:
-                return events[index + 1 :]
-        if tail is not None:
-            logger.warning("conversation %s: more new events than the window; some not stored", tracker.sender_id)
-        return events
+        """Events not in the database yet: those after the last stored one. A windowed
+        tracker has dropped old events, so counting rows cannot tell; and the tracker may
+        have been rebuilt since it was loaded (so no marker on the object survives): the
+        last stored event itself, found again by its content, can."""
+        stored = connection.execute(LAST_STORED, {"sender": tracker.sender_id}).scalar()
+        return events_after(list(tracker.events), json.loads(stored) if stored else None)
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
+    def _write(self, tracker: DialogueStateTracker) -> int:
         with self.engine.begin() as connection:
             rows: List[Dict[str, Any]] = []
             saved: List[Dict[str, Any]] = []
@@ -177,7 +201,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             if rows:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
         self._log_turns(tracker.sender_id, saved)
-        setattr(tracker, _STORED_TAIL, tracker.events[-1] if tracker.events else None)
+        return len(rows)
 
     def _log_turns(self, sender_id: str, saved: List[Dict[str, Any]]) -> None:
         """One analytics row per completed question (desk.channels.turnlog); a failure there
@@ -190,6 +214,44 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 turnlog.insert(connection, turn_rows)
         except SQLAlchemyError as exc:
             logger.warning("analytics row for %s not stored: %s", sender_id, exc)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        await self._in_thread(f"saving {tracker.sender_id}", self._write, tracker)
+
+
+def events_after(events: List[Any], last_stored: Optional[Dict[str, Any]]) -> List[Any]:
+    """The events that come after ``last_stored`` (the newest stored event's dict): all of
+    them for a new conversation; else those after the newest event equal to it; if the
+    tracker no longer holds it, those newer than it."""
+    if last_stored is None:
+        return events
+    stamp, kind = last_stored.get("timestamp"), last_stored.get("event")
+    for index in range(len(events) - 1, -1, -1):
+        candidate = events[index]
+        if candidate.timestamp == stamp and candidate.type_name == kind and candidate.as_dict() == last_stored:
+            return events[index + 1 :]
+    return [e for e in events if stamp is None or (e.timestamp or 0) > stamp]
+
+
+def cleanup(url: Optional[str] = None, days: Optional[int] = None, now: Optional[float] = None) -> int:
+    """Delete the conversations whose latest event is older than ``days`` (default: the
+    retention setting); returns how many conversations were deleted."""
+    days = days or settings.tracker_retention_days()
+    cutoff = (now or time.time()) - days * 86400
+    engine = create_engine(url or settings.tracker_url(), future=True)
+    try:
+        with engine.begin() as connection:
+            senders = [row[0] for row in connection.execute(STALE_SENDERS, {"cutoff": cutoff})]
+            for sender in senders:
+                connection.execute(DELETE_SENDER, {"sender": sender})
+        return len(senders)
+    except SQLAlchemyError as exc:
+        if "no such table" in str(exc):
+            return 0
+        raise
+    finally:
+        engine.dispose()
 
 
 class EnvLockStore:

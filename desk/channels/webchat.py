@@ -1,5 +1,9 @@
-"""Socket.IO channel for the web chat page: Rasa's stock ``socketio`` channel with three fixes.
+"""Socket.IO channel for the web chat page: Rasa's stock ``socketio`` channel with fixes.
 
+- Session ids are issued by the server (desk.channels.sessions: random + HMAC): a client
+  that asks for a session it was not given gets a new one, and its messages always go to
+  the conversation its socket was confirmed for (never to a ``session_id`` it writes into a
+  message), so no client can join or write into another's conversation.
 - With python-socketio 5.x ``AsyncServer.enter_room`` is a coroutine, and Rasa 3.6 calls it
   without ``await``: the client never joins its session's room, so with
   ``session_persistence`` no reply ever reaches the page. Here it is awaited.
@@ -8,8 +12,11 @@
   'desk'``. The exception escapes after the text was sent and before the tracker is saved,
   so the conversation also loses its context. Here a custom payload goes out as one
   ``bot_uttered`` event ``{"custom": {...}}`` (the shape the page expects).
-- A message is checked before it reaches the dialogue (string, length, session id), so a
-  bad client event is dropped with a log line instead of an exception in the server.
+- A message is checked before it reaches the dialogue (string, length, control characters,
+  no Rasa commands), so a bad client event is dropped with a log line instead of an
+  exception in the server; a too long one gets a polite reply.
+
+Replacing Rasa's handlers is a patch of Rasa internals and goes through desk.rasa_compat.
 
 And one policy: a browser page may connect only from the desk's own pages (``DESK_WEB_ORIGIN``)
 or a listed widget host (``DESK_WIDGET_ORIGINS``), checked on the ``Origin`` header at connect
@@ -21,25 +28,37 @@ Same credentials as Rasa's ``socketio`` channel (credentials.yml), same ``/socke
 
 from __future__ import annotations
 
+import json
 import logging
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from desk import settings
+from desk.channels import sessions
+from desk.channels.inputs import MAX_JSON_DEPTH, chat_text, conversation_id, json_depth, phrase, short_error
 from desk.dialogue.structured import expand
+from desk.rasa_compat import replace_socketio_handler
 from desk.web.origins import origin_allowed, socket_origins
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000
-MAX_SESSION_CHARS = 128
+MAX_MESSAGE_CHARS = settings.MAX_MESSAGE_CHARS
+MAX_SESSION_CHARS = sessions.MAX_SESSION_CHARS
+MAX_METADATA_BYTES = 2048
 
 
 class WebChatOutput(SocketIOOutput):
-    """Sends custom payloads as ``{"custom": payload}`` to the conversation's room."""
+    """Sends custom payloads as ``{"custom": payload}`` to the conversation's room, and
+    counts what it sent, so a turn that produced nothing can be answered politely."""
+
+    sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(socket_id, response)
+        self.sent += 1
 
     async def send_custom_json(
         self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
@@ -60,7 +79,11 @@ def message_fields(data: Any) -> Optional[tuple[str, str, Dict[str, Any]]]:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
         return None
     metadata = data.get("metadata")
-    return session_id.strip(), text.strip(), metadata if isinstance(metadata, dict) else {}
+    if not isinstance(metadata, dict) or json_depth(metadata, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        metadata = {}
+    elif len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+        metadata = {}
+    return session_id.strip(), text.strip(), metadata
 
 
 def origin_checked(sio: Any, namespace: Optional[str]) -> Callable[..., Awaitable[bool]]:
@@ -99,32 +122,53 @@ class WebChatInput(SocketIOInput):
 
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            valid = isinstance(requested, str) and 0 < len(requested.strip()) <= MAX_SESSION_CHARS
-            session_id = requested.strip() if valid else uuid.uuid4().hex  # type: ignore[union-attr]
+            nonce = sessions.verify(requested)
+            session_id = requested if nonce else sessions.issue()
+            conversation = conversation_id(self.name(), nonce or str(sessions.verify(session_id)))
+            await sio.save_session(sid, {"conversation": conversation}, namespace=self.namespace)
             if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
+                await sio.enter_room(sid, conversation, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         async def handle_message(sid: str, data: Any) -> None:
+            if isinstance(data, dict) and isinstance(data.get("message"), str) and (
+                len(data["message"].strip()) > MAX_MESSAGE_CHARS
+            ):
+                await sio.emit(self.bot_message_evt, {"text": phrase("too_long", data["message"][:200])},
+                               room=sid, namespace=self.namespace)
+                return
             fields = message_fields(data)
             if fields is None:
                 logger.warning("socket.io message from %s ignored: needs session_id and message", sid)
                 return
-            session_id, text, metadata = fields
-            if not self.session_persistence:
-                session_id = sid
-            await on_new_message(
-                UserMessage(
-                    text,
-                    WebChatOutput(sio, self.bot_message_evt),
-                    session_id,
-                    input_channel=self.name(),
-                    metadata=metadata,
+            _, text, metadata = fields
+            text = chat_text(text)
+            session = await sio.get_session(sid, namespace=self.namespace)
+            conversation = session.get("conversation") if self.session_persistence else None
+            if self.session_persistence and not conversation:
+                logger.warning("socket.io message from %s ignored: no session_request first", sid)
+                return
+            if not text:
+                return
+            output = WebChatOutput(sio, self.bot_message_evt)
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        conversation or conversation_id(self.name(), sid),
+                        input_channel=self.name(),
+                        metadata=metadata,
+                    )
                 )
-            )
+            except Exception as exc:  # noqa: BLE001 - the user gets a polite reply, the log one line
+                logger.error("web chat message from %s failed: %s", sid, short_error(exc))
+            if not output.sent:
+                await sio.emit(self.bot_message_evt, {"text": phrase("unavailable", text)},
+                               room=sid, namespace=self.namespace)
 
         # replace the stock handlers registered by super().blueprint for the same events
-        sio.on("connect", namespace=self.namespace)(origin_checked(sio, self.namespace))
-        sio.on("session_request", namespace=self.namespace)(session_request)
-        sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
+        replace_socketio_handler(sio, "connect", self.namespace, origin_checked(sio, self.namespace))
+        replace_socketio_handler(sio, "session_request", self.namespace, session_request)
+        replace_socketio_handler(sio, self.user_message_evt, self.namespace, handle_message)
         return webhook

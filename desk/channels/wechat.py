@@ -11,11 +11,19 @@ is answered at most once (a cache of in-flight and finished replies keyed by Msg
 dialogue is bounded well inside that limit. A request that fails the signature check is
 refused before its body is looked at; XML with a DTD or entities is refused before wechatpy
 (whose xmltodict would expand entities) sees it.
+
+Replays: a signature is only accepted with a timestamp within ±5 minutes of the server's
+clock and a nonce not seen before in that window (CONTRACT.md), and it is compared in
+constant time (wechatpy's ``check_signature`` uses ``!=``). An XML declaration naming
+another encoding (WeChat sends UTF-8) is honoured by re-encoding, or refused with a 400.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -36,9 +44,9 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import create_reply
-from wechatpy.utils import check_signature
 
 from desk import settings
+from desk.channels.inputs import chat_text, conversation_id, phrase, short_error
 from desk.channels.shared_replies import RedisReplyCache
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
@@ -48,8 +56,10 @@ from desk.policies.repository import PolicyRepository, shared_repository
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
-MAX_MESSAGE_CHARS = 2000
+MAX_BODY_BYTES = 128 * 1024  # a 10,000-character message, AES-encrypted and base64-encoded
+MAX_MESSAGE_CHARS = settings.MAX_MESSAGE_CHARS
+TIMESTAMP_WINDOW = 300  # seconds either side of the server's clock (CONTRACT.md)
+NONCE_MAX = 100_000
 REPLY_LIMIT_BYTES = 2048  # WeChat's limit for a passive text reply
 REPLY_TIMEOUT = 4.5  # seconds; WeChat gives up (and retries) after 5
 DEDUPE_TTL = 300.0  # WeChat's retries come within ~15 s; keep answers a while longer
@@ -69,6 +79,9 @@ def welcome() -> str:
 
 def bilingual(key: str) -> str:
     return "\n".join(texts.text("wechat", key, lang, hotline=texts.hotline()) for lang in ("zh", "en"))
+
+
+XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"'][^>]*\?>")
 
 
 class Rejected(ValueError):
@@ -115,15 +128,82 @@ class Inbound:
 # --- reading a request -------------------------------------------------------------------
 
 
-def verify_signature(token: str, args: Mapping[str, str]) -> None:
-    """WeChat signs every callback (both modes) over token, timestamp and nonce."""
+class NonceCache:
+    """Nonces seen within the timestamp window (per process), so a signed request cannot be
+    replayed. Entries older than twice the window can no longer pass the timestamp check and
+    are dropped; the cache is bounded."""
+
+    def __init__(self, ttl: float = 2 * TIMESTAMP_WINDOW, max_entries: int = NONCE_MAX) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._seen: "OrderedDict[str, float]" = OrderedDict()
+
+    def first_use(self, nonce: str, now: Optional[float] = None) -> bool:
+        """True the first time ``nonce`` is seen (and remembers it), False for a replay."""
+        now = time.monotonic() if now is None else now
+        while self._seen and (len(self._seen) >= self.max_entries or now - next(iter(self._seen.values())) > self.ttl):
+            self._seen.popitem(last=False)
+        if nonce in self._seen:
+            return False
+        self._seen[nonce] = now
+        return True
+
+
+class SharedNonces:
+    """The nonce memory shared by every Rasa process through Redis (REDIS_URL), so a replay
+    sent to another replica is refused too. If Redis cannot be asked, the per-process cache
+    still applies (and a warning is logged)."""
+
+    PREFIX = "desk:wechat:nonce:"
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as aioredis
+
+        self.redis = aioredis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+
+    async def first_use(self, nonce: str) -> bool:
+        try:
+            return bool(await self.redis.set(self.PREFIX + nonce, 1, nx=True, ex=2 * TIMESTAMP_WINDOW))
+        except Exception as exc:  # noqa: BLE001 - redis errors and OSError alike
+            logger.warning("WeChat nonce check in Redis failed (%s); per-process check only", short_error(exc))
+            return True
+
+
+def signature_of(token: str, timestamp: str, nonce: str) -> str:
+    return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode("utf-8")).hexdigest()
+
+
+def verify_signature(token: str, args: Mapping[str, str], nonces: Optional[NonceCache] = None,
+                     now: Optional[float] = None) -> None:
+    """WeChat signs every callback (both modes) over token, timestamp and nonce. The
+    signature is compared in constant time; a timestamp outside ±TIMESTAMP_WINDOW or a nonce
+    already seen (when ``nonces`` is given) is refused."""
     signature, timestamp, nonce = (args.get(k) for k in ("signature", "timestamp", "nonce"))
-    if not (signature and timestamp and nonce):
+    if not (signature and timestamp and nonce) or len(nonce) > 64 or len(timestamp) > 20:
         raise Rejected(403, "missing signature")
+    if not hmac.compare_digest(signature.encode("utf-8", "replace"),
+                               signature_of(token, timestamp, nonce).encode()):
+        raise Rejected(403, "bad signature")
+    if not timestamp.isdigit() or abs((time.time() if now is None else now) - int(timestamp)) > TIMESTAMP_WINDOW:
+        raise Rejected(403, "timestamp outside the accepted window")
+    if nonces is not None and not nonces.first_use(nonce):
+        raise Rejected(403, "replayed request (nonce already used)")
+
+
+def utf8_xml(data: bytes) -> bytes:
+    """The body as UTF-8 XML without a declaration: expat (under defusedxml and wechatpy's
+    xmltodict) cannot read multi-byte encodings such as GBK and raised a 500. A declared
+    encoding Python knows is decoded; an unknown one, or bytes not in it, is a 400."""
+    match = XML_DECLARATION.match(data)
+    if not match:
+        return data
+    name = match.group(1).decode("ascii")
     try:
-        check_signature(token, signature, timestamp, nonce)
-    except InvalidSignatureException:
-        raise Rejected(403, "bad signature") from None
+        codec = codecs.lookup(name)
+        text = data[match.end():].decode(codec.name)
+    except (LookupError, UnicodeDecodeError):
+        raise Rejected(400, f"cannot read XML declared as {name!r}") from None
+    return text.encode("utf-8")
 
 
 def safe_xml(data: bytes) -> Element:
@@ -133,7 +213,7 @@ def safe_xml(data: bytes) -> Element:
         root = defused_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise Rejected(400, "XML with a DTD or entities is not accepted") from None
-    except ParseError:
+    except (ParseError, ValueError, LookupError, RecursionError):  # ValueError: unsupported encodings
         raise Rejected(400, "malformed XML") from None
     if root.tag != "xml":
         raise Rejected(400, "the root element must be <xml>")
@@ -148,6 +228,10 @@ def decrypt(crypto: Optional[WeChatCrypto], root: Element, args: Mapping[str, st
     msg_signature = args.get("msg_signature")
     if not encrypted or not msg_signature:
         raise Rejected(400, "safe mode needs msg_signature and an <Encrypt> element")
+    expected = hashlib.sha1("".join(sorted([crypto.token, args.get("timestamp") or "", args.get("nonce") or "",
+                                            encrypted])).encode("utf-8")).hexdigest()
+    if not hmac.compare_digest(msg_signature.encode("utf-8", "replace"), expected.encode()):
+        raise Rejected(403, "bad msg_signature")  # checked here in constant time, before wechatpy's "!="
     try:
         inner = crypto.decrypt_message(
             {"Encrypt": encrypted}, msg_signature, args.get("timestamp"), args.get("nonce")
@@ -172,17 +256,19 @@ def parse(xml: bytes) -> BaseMessage:
     return message
 
 
-def open_request(config: WeChatConfig, args: Mapping[str, str], body: bytes) -> Inbound:
+def open_request(config: WeChatConfig, args: Mapping[str, str], body: bytes,
+                 nonces: Optional[NonceCache] = None) -> Inbound:
     """Check, decrypt and parse one callback; nothing here touches the dialogue."""
-    verify_signature(config.token, args)
+    verify_signature(config.token, args, nonces)
     if len(body) > MAX_BODY_BYTES:
         raise Rejected(413, f"request body larger than {MAX_BODY_BYTES} bytes")
     encrypt_type = (args.get("encrypt_type") or "raw").lower()
     if encrypt_type not in ("raw", "aes"):
         raise Rejected(400, f"unsupported encrypt_type {encrypt_type!r}")
+    body = utf8_xml(body)
     root = safe_xml(body)
     if encrypt_type == "aes":
-        inner = decrypt(config.crypto, root, args)
+        inner = utf8_xml(decrypt(config.crypto, root, args))
         safe_xml(inner)
         return Inbound(parse(inner), encrypted=True)
     return Inbound(parse(body), encrypted=False)
@@ -326,6 +412,13 @@ class WeChatInput(InputChannel):
         self.config = config or WeChatConfig.from_env()
         self.reply_timeout = reply_timeout
         self.replies = reply_cache()
+        self.nonces = NonceCache()
+        redis_url = settings.redis_url()
+        self.shared_nonces = SharedNonces(redis_url) if redis_url else None
+
+    async def _shared_first_use(self, args: Mapping[str, Optional[str]]) -> None:
+        if self.shared_nonces and not await self.shared_nonces.first_use(str(args.get("nonce"))):
+            raise Rejected(403, "replayed request (nonce already used)")
 
     @classmethod
     def name(cls) -> str:
@@ -336,17 +429,23 @@ class WeChatInput(InputChannel):
         return cls()
 
     async def _dialogue(self, message: BaseMessage, on_new_message: OnNewMessage) -> Optional[str]:
-        """Run one text message through Rasa; the OpenID is the conversation id."""
-        text = message.content.strip()[:MAX_MESSAGE_CHARS]
+        """Run one text message through Rasa; the OpenID (in the WeChat channel's own
+        namespace) is the conversation id."""
+        text = chat_text(message.content)
         if not text:
             return None
+        if len(text) > MAX_MESSAGE_CHARS:
+            return phrase("too_long", text[:200])
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(UserMessage(text, collector, message.source, input_channel=self.name()))
-        except Exception:  # noqa: BLE001 - the user gets an apology, details go to the log
-            logger.exception("WeChat message %s from %s failed", message._data.get("MsgId"), message.source)
-            return bilingual("unavailable")
-        return reply_text(collector.messages) or bilingual("unavailable")
+            await on_new_message(
+                UserMessage(text, collector, conversation_id(self.name(), message.source), input_channel=self.name())
+            )
+        except Exception as exc:  # noqa: BLE001 - the user gets an apology, the log one short line
+            logger.error("WeChat message %s from %s failed: %s", message._data.get("MsgId"), message.source,
+                         short_error(exc))
+            return phrase("unavailable", text)
+        return reply_text(collector.messages) or phrase("unavailable", text)
 
     async def _reply_xml(self, message: BaseMessage, on_new_message: OnNewMessage) -> str:
         """The rendered passive reply for a message, or "" for "success"."""
@@ -378,7 +477,8 @@ class WeChatInput(InputChannel):
         async def verify(request: Request) -> HTTPResponse:
             args = {k: request.args.get(k) for k in ("signature", "timestamp", "nonce", "echostr")}
             try:
-                verify_signature(self.config.token, args)
+                verify_signature(self.config.token, args, self.nonces)
+                await self._shared_first_use(args)
             except Rejected as exc:
                 return response.text(str(exc), status=exc.status)
             if not args["echostr"]:
@@ -390,7 +490,8 @@ class WeChatInput(InputChannel):
             started = time.monotonic()
             args = {k: request.args.get(k) for k in request.args}
             try:
-                inbound = open_request(self.config, args, request.body or b"")
+                inbound = open_request(self.config, args, request.body or b"", self.nonces)
+                await self._shared_first_use(args)
             except Rejected as exc:
                 logger.info("WeChat callback refused (%s): %s", exc.status, exc)
                 return response.text(str(exc), status=exc.status)

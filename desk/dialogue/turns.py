@@ -14,8 +14,25 @@ WANTS_ENGLISH = re.compile(r"english|英文|英语|英語|eng\b", re.IGNORECASE)
 WANTS_CHINESE = re.compile(r"chinese|mandarin|中文|汉语|漢語|普通话|华语|zhongwen", re.IGNORECASE)
 
 
+# "用中文回答吧，我们HR同事英文不太好", "English please, my boss doesn't read Chinese": the
+# language attached to a request wins over one merely mentioned.
+ASKS_ENGLISH = re.compile(
+    r"(用|说|講|讲|换成|改成|翻译成|翻成|in|into|to)\s*(english|英文|英语|英語)|(english|英文|英语|英語)\s*(please|pls|回答|回复|说|版)"
+    r"|^\W*english\b",
+    re.IGNORECASE,
+)
+ASKS_CHINESE = re.compile(
+    r"(用|说|講|讲|换成|改成|翻译成|翻成|in|into|to)\s*(chinese|mandarin|中文|汉语|漢語|普通话)|"
+    r"(chinese|mandarin|中文|汉语|漢語|普通话)\s*(please|pls|回答|回复|说|版|再说)|^\W*(中文|chinese)\b",
+    re.IGNORECASE,
+)
+
+
 def requested_language(text: str) -> Optional[str]:
     """The language a 'please answer in …' message asks for."""
+    asks_en, asks_zh = ASKS_ENGLISH.search(text or ""), ASKS_CHINESE.search(text or "")
+    if bool(asks_en) != bool(asks_zh):
+        return "en" if asks_en else "zh"
     en, zh = WANTS_ENGLISH.search(text or ""), WANTS_CHINESE.search(text or "")
     if en and not zh:
         return "en"

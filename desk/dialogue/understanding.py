@@ -34,7 +34,7 @@ COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_re
 
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|for my|for the|what if|no[,.!\s]|not\s|i meant|i mean|"
-    r"那|那么|还有|另外|我是说|我指的是|不是|我问的是|如果是)|(呢|呢？|呢\?)\s*$",
+    r"那|那么|还有|另外|我是说|我指的是|不是|我问的是|如果是|na\s|name\s|haiyou\s)|(呢|呢？|呢\?|\sne\s*[?？]?)\s*$",
     re.IGNORECASE,
 )
 
@@ -98,6 +98,167 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], keyword_aspects: Sequence[st
     return None
 
 
+# Every policy-related turn is read in the light of the conversation: each topic gets a score
+# = the classifier's probability, plus these bonuses, and the best score wins.
+# A topic named by an explicit keyword (not negated: "not the work permit").
+KEYWORD_BONUS = 0.3
+# The topic under discussion: an elliptic turn ("大概几天能好", "online?") keeps it unless the
+# classifier clearly prefers another topic. The follow-up intent's probability adds to it too.
+CONTEXT_BONUS = 0.3
+# A topic offered by the pending clarifying question, when the user answers it in words.
+OPTION_BONUS = 0.05
+# With a topic under discussion, an out-of-scope or not-understood turn that still asks about
+# an aspect ("要怎么参加", "online?") is a follow-up unless the classifier is at least this
+# sure it is out of scope.
+MIN_OUT_OF_SCOPE_IN_CONTEXT = 0.75
+
+NEGATION = re.compile(
+    r"(不是|并非|而不是|不要|not(?: the| a| an| about)?|rather than|instead of|instead of the|"
+    r"scratch(?: that)?|other than)\s*$",
+    re.IGNORECASE,
+)
+# The user's own status, said in passing ("I'm on a work permit", "我持 R visa"): when the
+# message names another topic too, that other one is what is asked about.
+STATUS = re.compile(
+    r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bhave (a|an)|\bwith (a|an|my)|\bhas (a|an)|"
+    r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?)\s*$",
+    re.IGNORECASE,
+)
+CORRECTION = re.compile(
+    r"(\bi meant\b|\bi mean\b|\bsorry\b|\bactually\b|\bwait\b|scratch that|\bno[,.!]|\bnot the\b|"
+    r"我是说|我指的是|我问的是|我想问的是|说错了|打错了|不对|不是.{1,12}[，,]?是|其实)",
+    re.IGNORECASE,
+)
+RETURN = re.compile(
+    r"(back to|earlier question|what i asked|as i asked|anyway|回到|刚才|之前问|前面问|huidao|gangcai)",
+    re.IGNORECASE,
+)
+# "btw", "顺便问下": the user says the turn is a detour from the topic under discussion.
+DETOUR = re.compile(
+    r"(\bbtw\b|by the way|random q|quick one|quick q|unrelated|off[- ]topic|another thing unrelated|"
+    r"顺便问|顺便说|题外话|跟这个无关|另外问个)",
+    re.IGNORECASE,
+)
+# A statement about the user's own case, not a question ("she's 67 and Korean", "公司融资两千万
+# 了", "the offer is from a company in Lingang"): with a topic under discussion it gives the
+# details the desk needs to say whether they qualify.
+OWN_CASE = re.compile(
+    r"\b(i'm|i am|i've|i have|im|my|he's|he is|she's|she is|we're|we are|we've|our|they're|his|her|the offer|the job)\b|"
+    r"我|他|她|我们|公司|孩子|老婆|老公|太太|先生",
+    re.IGNORECASE,
+)
+ASKING = re.compile(
+    r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|多久",
+    re.IGNORECASE,
+)
+
+
+def own_case_statement(text: str) -> bool:
+    """Details of the user's case given as a statement, not a question."""
+    return bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
+
+
+# Near misses: arithmetic, code or markup fragments that happen to contain a domain word.
+NEAR_MISS = re.compile(
+    r"((?<![\w+])\d+(?:\.\d+)?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|\d+\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
+    r"</?[a-z][a-z0-9]*[^>]*>|\bdef\s+\w+\(|\bfunction\s*\w*\(|\bimport\s+\w+|\bselect\s+.+\s+from\b|"
+    r"console\.log|print\(|\{\s*\"\w+\"\s*:|=>|;\s*$|\w+\.\w+\(.*\))",
+    re.IGNORECASE,
+)
+FOLLOW_UP_INTENTS = (FOLLOW_UP_INTENT,)
+
+
+def near_miss(text: str) -> bool:
+    """Arithmetic, code or markup: not a policy question even if it names a domain word."""
+    return bool(NEAR_MISS.search(text or ""))
+
+
+def keyword_topics_of(
+    entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str], exact_only: bool = False
+) -> Tuple[List[str], List[str]]:
+    """(named, negated): topics named by keyword entities, and those the user negates
+    ("不是工作许可", "not the work permit", "rather than the PR card")."""
+    known = set(known_topics)
+    named: List[str] = []
+    negated: List[str] = []
+    background: List[str] = []
+    for entity in entities:
+        if entity.get("entity") != "topic" or entity.get("value") not in known:
+            continue
+        if exact_only and float(entity.get("confidence_entity", 1.0)) < 1.0:
+            continue  # a term found only with a mistyped character
+        value = str(entity["value"])
+        start = entity.get("start")
+        before = text[max(0, int(start) - 16) : int(start)] if isinstance(start, int) else ""
+        (negated if before and NEGATION.search(before) else named).append(value)
+        if before and STATUS.search(before):
+            background.append(value)
+    kept = [t for t in dict.fromkeys(named) if t not in negated]
+    if len(set(kept) - set(background)) >= 1:
+        kept = [t for t in kept if t not in background]  # "I'm on a work permit, can my kids …"
+    return kept, [t for t in dict.fromkeys(negated) if t not in kept]
+
+
+def asserted_topics(
+    entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str], exact_only: bool = False
+) -> List[str]:
+    """Topics named by keyword entities and not negated."""
+    return keyword_topics_of(entities, text, known_topics, exact_only)[0]
+
+
+def context_probability(ranking: Sequence[Dict[str, Any]]) -> float:
+    """The classifier's probability that the turn is a follow-up on the current topic."""
+    return sum(float(r.get("confidence") or 0.0) for r in ranking if r.get("name") in FOLLOW_UP_INTENTS)
+
+
+def _says_something(text: str, keyword_topics: Sequence[str], aspect: Optional[str], context: Any) -> bool:
+    """A not-understood turn worth reading in context: it names a topic, asks about an aspect,
+    or — with a topic under discussion — is more than one word and not a declared detour."""
+    if keyword_topics or RETURN.search(text):
+        return True
+    if DETOUR.search(text):
+        return False
+    if aspect or FOLLOW_UP.search(text):
+        return True
+    words = LATIN_WORDS.findall(text)
+    return bool(context) and (len(words) >= 2 or len(CJK_CHARS.findall(text)) >= 3)
+
+
+LATIN_WORDS = re.compile(r"[A-Za-z]+")
+# A not-understood turn whose best real intent is small talk ("好的，感恩") is not read as a
+# follow-up; one whose best is out of scope only when it asks about an aspect or a topic.
+SMALL_TALK_INTENTS = {"greet", "goodbye", "thank", "bot_challenge"}
+
+
+def _runner_up_intent(ranking: Sequence[Dict[str, Any]]) -> Optional[str]:
+    """The classifier's best intent behind the fallback."""
+    return next((str(r.get("name")) for r in ranking if r.get("name") != FALLBACK_INTENT), None)
+CJK_CHARS = re.compile(r"[\u3400-\u9fff]")
+
+
+def follows_up(
+    intent_confidence: float,
+    entities: Sequence[Dict[str, Any]],
+    text: str,
+    known_topics: Iterable[str],
+    previous_topic: Optional[str],
+    aspect_guess: Optional[Dict[str, Any]] = None,
+) -> bool:
+    """An out-of-scope turn that is really about the topic under discussion: it names a topic,
+    or asks about an aspect, or says it goes back to the earlier question, and the classifier
+    is not sure it is out of scope."""
+    if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
+        return False
+    if near_miss(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
+        return False
+    if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text):
+        return True
+    keyword_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
+    return bool(keyword_aspects) or (
+        bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, keyword_aspects) not in (None, "overview")
+    )
+
+
 def understand(
     intent: Optional[str],
     ranking: Sequence[Dict[str, Any]],
@@ -107,55 +268,73 @@ def understand(
     previous_topic: Optional[str] = None,
     previous_aspect: Optional[str] = None,
     aspect_guess: Optional[Dict[str, Any]] = None,
+    options: Sequence[str] = (),
 ) -> Turn:
-    """Resolve topic and aspect for a turn whose intent is a policy question (or a fallback)."""
-    ranked = topic_ranking(ranking, known_topics)
-    keyword_topics = [t for t in _entity_values(entities, "topic") if t in set(known_topics)]
+    """Resolve topic and aspect of a policy-related turn (a topic question, a follow-up, a
+    vague question, a fallback) from the message and the conversation state: the topic and
+    aspect under discussion and the options of a pending clarifying question."""
+    known = set(known_topics)
+    text = text or ""
+    ranked = topic_ranking(ranking, known)
+    probability = dict(ranked)
+    keyword_topics, negated_topics = keyword_topics_of(entities, text, known, exact_only=previous_topic in known)
     aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"))
-    follow_up = bool(FOLLOW_UP.search(text or ""))
+    follow_up = bool(FOLLOW_UP.search(text))
+    correction = bool(CORRECTION.search(text))
     alternatives = ranked[:4]
+    previous_topic = previous_topic if previous_topic in known else None
+    options = [t for t in options if t in known]
+    intent_topic = topic_of_intent(intent, known)
 
-    topic = topic_of_intent(intent, known_topics)
-    confidence = next((c for t, c in ranked if t == topic), 0.0)
+    scores: Dict[str, float] = {t: p for t, p in ranked}
+    for t in keyword_topics:
+        scores[t] = scores.get(t, 0.0) + KEYWORD_BONUS
+    for t in options:
+        scores[t] = scores.get(t, 0.0) + OPTION_BONUS
+    if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics):
+        scores[previous_topic] = scores.get(previous_topic, 0.0) + CONTEXT_BONUS + context_probability(ranking)
+    for t in negated_topics:
+        scores.pop(t, None)  # "not the work permit": whatever the classifier thinks
+    best = max(scores, key=lambda t: scores[t]) if scores else None
+    in_context = best is not None and best == previous_topic
 
-    if intent == FOLLOW_UP_INTENT:
-        topic = keyword_topics[0] if len(keyword_topics) == 1 else previous_topic
-        confidence = 1.0 if keyword_topics else confidence
-        if topic is None and ranked and ranked[0][1] >= MIN_FIRST_TURN_TOPIC:
-            topic, confidence = ranked[0]  # no context: "docs for wrok permit?" names a topic
+    if near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8):
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
+    runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
+    if intent == FALLBACK_INTENT and (
+        not _says_something(text, keyword_topics, aspect, previous_topic or options)
+        or runner_up in SMALL_TALK_INTENTS
+        or (runner_up == "out_of_scope"
+            and not (keyword_topics or aspect or follow_up or RETURN.search(text) or own_case_statement(text)))
+    ):
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
+    if options and best in options or (options and intent_topic is None and not keyword_topics and best):
+        topic = best  # a clarifying question answered in words
+    elif in_context:
+        topic = best  # a follow-up on the topic under discussion
+    elif keyword_topics:
+        topic = best if best in keyword_topics else keyword_topics[0]
+    elif intent == FOLLOW_UP_INTENT:
+        topic = ranked[0][0] if ranked and ranked[0][1] >= MIN_FIRST_TURN_TOPIC else None
         if topic is None:
-            candidates = keyword_topics or [t for t, c in ranked[:3] if c >= 0.05]
-            candidates = candidates or [t for t in COMMON_TOPICS if t in set(known_topics)]
+            candidates = [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in known]
             return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
-        if aspect is None:
-            aspect = previous_aspect
-    elif intent == VAGUE_INTENT and len(keyword_topics) == 1:
-        topic, confidence = keyword_topics[0], max(confidence, 0.5)  # "question about the M port visa"
     elif intent == VAGUE_INTENT:
-        candidates = keyword_topics[:3] if len(keyword_topics) > 1 else []
-        for t, _c in ranked:
-            if len(candidates) >= 3:
-                break
-            if t not in candidates:
-                candidates.append(t)
+        candidates = [t for t, _c in ranked[:3]]
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
-    elif topic is None:
-        # the classifier was not sure (fallback) or named no topic: trust one clear keyword,
-        # else offer close candidates, else reject.
-        if len(keyword_topics) == 1:
-            topic, confidence = keyword_topics[0], max(confidence, 0.5)
-        elif ranked and ranked[0][1] >= MIN_TOPIC_CONFIDENCE and keyword_topics:
-            candidates = [t for t, c in ranked if c >= ranked[0][1] - CLARIFY_MARGIN][:3]
-            return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
-        else:
-            return Turn("reject", aspect=None, alternatives=alternatives)
-    elif keyword_topics and topic not in keyword_topics and len(keyword_topics) == 1:
-        # an explicit, unambiguous term beats a weak guess of the classifier
-        if confidence < 0.6:
-            topic = keyword_topics[0]
+    elif intent_topic is None:
+        # the classifier was not sure (fallback) or named no topic, and nothing in the
+        # conversation or the message points to one: clarify close candidates, else reject.
+        return Turn("reject", aspect=None, alternatives=alternatives)
+    else:
+        topic = intent_topic
+    confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
-    if aspect == "overview" and follow_up and previous_aspect and topic != previous_topic:
+    switched = previous_topic is not None and topic != previous_topic
+    if aspect == "overview" and (follow_up or correction) and previous_aspect and switched:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
-    if aspect is None and follow_up and previous_aspect and topic != previous_topic:
-        aspect = previous_aspect  # "and for my kids?" keeps asking about the same aspect
+    if aspect is None and in_context and not correction and own_case_statement(text):
+        aspect = "eligibility"  # "she's 67 and Korean": can she?
+    if aspect is None and previous_aspect and (not switched or follow_up or correction):
+        aspect = previous_aspect  # "and for my kids?" / "no, I meant …" keep asking the same
     return Turn("answer", topic=topic, aspect=aspect, confidence=confidence, alternatives=alternatives)

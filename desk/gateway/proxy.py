@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import zlib
 from collections import Counter
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import aiohttp
 from aiohttp import web
@@ -65,36 +65,55 @@ class Proxy:
             return backends[zlib.crc32((request.remote or "").encode()) % len(backends)]
         return backends[next(self._turn) % len(backends)]
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        backend = self.pick(request)
-        if backend is None:
-            return web.json_response({"error": "no model is loaded yet"}, status=503)
+    async def handle(
+        self, request: web.Request, body: bytes, on_unreachable: Callable[[str], None] = lambda _: None
+    ) -> Optional[web.StreamResponse]:
+        """The backend's response, or None when there is no backend or it cannot be reached
+        (the caller answers for it; ``on_unreachable`` learns which backend failed, and a
+        request that never reached a dead backend is tried once on another one)."""
+        for _attempt in range(2):
+            backend = self.pick(request)
+            if backend is None:
+                return None
+            response, connected = await self._one(request, backend, body)
+            if response is not None:
+                return response
+            on_unreachable(backend)
+            if connected or backend in self.backends:
+                return None  # it may have run the turn, or it is not known to be dead: no retry
+        return None
+
+    async def _one(self, request: web.Request, backend: str, body: bytes) -> Tuple[Optional[web.StreamResponse], bool]:
+        """(response or None, whether the request may have reached the backend)."""
         self.served[backend] += 1
         self.inflight[backend] += 1
         try:
             if request.headers.get("Upgrade", "").lower() == "websocket":
-                return await self._websocket(request, backend)
-            return await self._http(request, backend)
+                return await self._websocket(request, backend), True
+            return await self._http(request, backend, body)
         finally:
             self.inflight[backend] -= 1
 
-    async def _http(self, request: web.Request, backend: str) -> web.Response:
+    async def _http(self, request: web.Request, backend: str, body: bytes) -> Tuple[Optional[web.Response], bool]:
         session = await self.session()
         try:
             async with session.request(
-                request.method, backend + request.path_qs, headers=_forward_headers(request.headers),
-                data=await request.read(), allow_redirects=False,
+                request.method, backend + request.raw_path, headers=_forward_headers(request.headers),
+                data=body, allow_redirects=False,
             ) as upstream:
-                body = await upstream.read()
-                return web.Response(status=upstream.status, body=body, headers=_forward_headers(upstream.headers))
+                payload = await upstream.read()
+                return web.Response(status=upstream.status, body=payload,
+                                    headers=_forward_headers(upstream.headers)), True
+        except aiohttp.ClientConnectorError:
+            return None, False  # never reached it
         except (aiohttp.ClientError, asyncio.TimeoutError):
-            return web.json_response({"error": "the assistant is not reachable; please retry"}, status=502)
+            return None, True
 
     async def _websocket(self, request: web.Request, backend: str) -> web.WebSocketResponse:
         client = web.WebSocketResponse()
         await client.prepare(request)
         session = await self.session()
-        url = "ws" + backend[len("http"):] + request.path_qs
+        url = "ws" + backend[len("http"):] + request.raw_path
         try:
             async with session.ws_connect(url, headers=_forward_headers(request.headers)) as upstream:
                 async def pump(source, target) -> None:  # type: ignore[no-untyped-def]

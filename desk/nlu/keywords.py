@@ -48,9 +48,28 @@ def term_pattern(term: str) -> Optional[str]:
     body = "".join(pieces)
     if _ALNUM.match(term[0]):
         body = r"(?<![a-z0-9])" + body
-    if _ALNUM.match(term[-1]):
+    if term[-1].isalpha() and term[-1].isascii() and term[-1] != "s" and len(term) >= 3:
+        body += r"(?:e?s)?(?![a-z0-9])"  # "residence permits", "kids", "visas"
+    elif _ALNUM.match(term[-1]):
         body += r"(?![a-z0-9])"
     return body
+
+
+# Chinese terms at least this long are also found with one character mistyped
+# ("工作需可", "永久据留", "居流许可": a wrong homophone from the input method).
+FUZZY_CJK_MIN = 4
+# Entity confidence of such a fuzzy hit: enough to name a topic on a first turn, not to
+# switch away from the topic under discussion (desk.dialogue.understanding).
+FUZZY_CONFIDENCE = 0.5
+_CJK_CHAR = "[\u3400-\u4dbf\u4e00-\u9fff]"
+
+
+def fuzzy_cjk_pattern(term: str) -> Optional[str]:
+    """Regex source matching a Chinese term with any one of its characters replaced."""
+    term = normalize(term).strip()
+    if len(term) < FUZZY_CJK_MIN or len(term) > 8 or not all(CJK.match(c) for c in term):
+        return None
+    return "|".join(re.escape(term[:i]) + _CJK_CHAR + re.escape(term[i + 1 :]) for i in range(len(term)))
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,7 @@ class KeywordHit:
     start: int
     end: int
     text: str
+    exact: bool = True
 
 
 class KeywordMatcher:
@@ -77,6 +97,35 @@ class KeywordMatcher:
             if kind in LOOKUP_KINDS and value and sources:
                 sources.sort(key=len, reverse=True)
                 self._patterns.append((kind, value, re.compile("|".join(sources))))
+        self._build_fuzzy()
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        """Unpickled with a model (the classifier's featurizer): build what an older version
+        did not store now, at model load, not on a user's first message."""
+        self.__dict__.update(state)
+        if "_fuzzy" not in self.__dict__:
+            self._build_fuzzy()
+
+    def _build_fuzzy(self) -> None:
+        """Compiling the one-wrong-character patterns takes seconds: done once, at load."""
+        self._fuzzy: List[Tuple[str, re.Pattern]] = []
+        for name, terms in self.tables.items():
+            kind, _, value = name.partition(":")
+            sources = [p for p in (fuzzy_cjk_pattern(t) for t in terms) if p]
+            if kind == "topic" and value and sources:
+                self._fuzzy.append((value, re.compile("|".join(sources))))
+
+    def _fuzzy_topics(self, normal: str, origin: List[int], text: str) -> List[KeywordHit]:
+        """Topic terms with one mistyped Chinese character, tried only when no exact topic
+        term is in the message."""
+        if not CJK.search(normal):
+            return []
+        hits = []
+        for value, pattern in self._fuzzy:
+            for match in pattern.finditer(normal):
+                start, end = origin[match.start()], origin[match.end() - 1] + 1
+                hits.append(KeywordHit("topic", value, start, end, text[start:end], exact=False))
+        return hits
 
     def find(self, text: str) -> List[KeywordHit]:
         normal, origin = self.corrector.correct(normalize(text))
@@ -86,6 +135,8 @@ class KeywordMatcher:
                 if match.end() > match.start():
                     start, end = origin[match.start()], origin[match.end() - 1] + 1
                     hits.append(KeywordHit(kind, value, start, end, text[start:end]))
+        if not any(h.kind == "topic" for h in hits):
+            hits.extend(self._fuzzy_topics(normal, origin, text))
         # keep the longest of overlapping hits of the same kind
         hits.sort(key=lambda h: (-(h.end - h.start), h.start))
         kept: List[KeywordHit] = []
@@ -169,7 +220,7 @@ class KeywordEntityExtractor(GraphComponent, EntityExtractorMixin):
                         "value": hit.value,
                         "start": hit.start,
                         "end": hit.end,
-                        "confidence_entity": 1.0,
+                        "confidence_entity": 1.0 if hit.exact else FUZZY_CONFIDENCE,
                         "extractor": self.__class__.__name__,
                     }
                 )

@@ -12,6 +12,25 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 WORD = re.compile(r"[a-z]+")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Words at least this long may carry two slips (edit distance 2) and still be corrected.
+LONG_WORD = 8
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance (edits and adjacent swaps), stopping above 2."""
+    previous2: List[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > 2:
+            return 3
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def _edits(word: str) -> Iterable[str]:
@@ -40,15 +59,37 @@ class TypoCorrector:
                 if len(word) >= 4:
                     self.targets[word] = self.targets.get(word, 0) + 1
         self.known = set(self.targets) | {w.lower() for w in known_words}
+        self._cache: Dict[str, Optional[str]] = {}
+
+    def _long_targets(self) -> Dict[str, List[str]]:
+        """Domain words that may absorb two slips, by first letter (built on first use)."""
+        if "_by_initial" not in self.__dict__:
+            self._by_initial: Dict[str, List[str]] = {}
+            for target in self.targets:
+                if len(target) >= LONG_WORD - 2:
+                    self._by_initial.setdefault(target[0], []).append(target)
+        return self._by_initial
 
     def _fix(self, word: str) -> Optional[str]:
         if word in self.known or len(word) < 4:
             return None
+        if "_cache" not in self.__dict__:  # a corrector pickled by an older version
+            self._cache = {}
+        cached = self._cache.get(word, "")
+        if cached != "":
+            return cached
         candidates = _swaps(word) if len(word) == 4 else _edits(word)
         found = {c for c in candidates if c in self.targets}
-        if not found:
-            return None
-        return max(sorted(found), key=lambda c: self.targets[c])
+        if not found and len(word) >= LONG_WORD:
+            # "permenant", "requirments": two slips in a long word, same first letter
+            found = {
+                t for t in self._long_targets().get(word[0], ())
+                if abs(len(t) - len(word)) <= 2 and _distance(word, t) <= 2
+            }
+        fixed = max(sorted(found), key=lambda c: self.targets[c]) if found else None
+        if len(self._cache) < 50_000:
+            self._cache[word] = fixed
+        return fixed
 
     def correct(self, text: str) -> Tuple[str, List[int]]:
         """Corrected text (lower-case input expected) and, for each of its characters, the

@@ -13,10 +13,12 @@ from typing import Any, Dict, List, Text
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from desk.language import normalize
 from desk.nlu import code_fingerprint
+from desk.nlu.focus import focus
 
 
 @DefaultV1Recipe.register(
@@ -28,6 +30,17 @@ class DeskJiebaTokenizer(JiebaTokenizer):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {**JiebaTokenizer.get_default_config(), "code": code_fingerprint()}
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """A long pasted message is read as its question (desk.nlu.focus): every later
+        component, and the actions, see the excerpt."""
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and len(text) > 0:
+                excerpt = focus(text)
+                if excerpt != text:
+                    message.set(TEXT, excerpt)
+        return super().process(messages)
 
     def tokenize(self, message: Message, attribute: str) -> List[Token]:
         import jieba

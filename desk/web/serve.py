@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import posixpath
 import re
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from desk import settings
 from desk.dialogue.texts import page_texts
@@ -49,6 +50,17 @@ def request_hostname(host_header: Optional[str]) -> str:
     else:
         name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     return name if HOSTNAME.match(name) else "localhost"
+
+
+def request_path(raw: str) -> str:
+    """The path a request really asks for: percent-decoded and normalised the way the file
+    lookup will see it, so "/%73taff.html" or "/x/../staff.html" get the staff console's
+    headers too."""
+    path = unquote(urlsplit(raw).path)
+    normal = posixpath.normpath(path) if path else "/"
+    if path.endswith("/") and normal != "/":
+        normal += "/"
+    return normal if normal.startswith("/") else "/" + normal
 
 
 def rasa_origin(host_header: Optional[str], rasa_port: int, rasa_url: Optional[str]) -> str:
@@ -123,7 +135,7 @@ class Handler(SimpleHTTPRequestHandler):
         return rasa_origin(self.headers.get("Host"), self.rasa_port, self.rasa_url)
 
     def end_headers(self) -> None:
-        path = urlsplit(self.path).path
+        path = request_path(self.path)  # decoded and normalised: "/%73taff.html" is the console
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         # only the chat page may be framed, and only by itself and the listed widget hosts
@@ -135,7 +147,9 @@ class Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        path = urlsplit(self.path).path
+        path = request_path(self.path)
+        if not self._servable(path):
+            return
         if path.startswith(admin_api.PREFIX):
             admin_api.serve(self, "GET")
             return
@@ -156,7 +170,9 @@ class Handler(SimpleHTTPRequestHandler):
         self.send_error(HTTPStatus.NOT_IMPLEMENTED, "Unsupported method ('POST')")  # as before the hook
 
     def do_HEAD(self) -> None:  # noqa: N802
-        path = urlsplit(self.path).path
+        path = request_path(self.path)
+        if not self._servable(path):
+            return
         if path == "/" + WIDGET_SCRIPT:
             self._send_widget(head_only=True)
             return
@@ -178,6 +194,14 @@ class Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         if not head_only:
             self.wfile.write(body)
+
+    def _servable(self, path: str) -> bool:
+        """False (after a 404) for a path no file can have: a NUL made the file lookup raise
+        and the connection drop without an answer."""
+        if "\x00" in path:
+            self.send_error(HTTPStatus.NOT_FOUND, "not found")
+            return False
+        return True
 
     def _send_config(self) -> None:
         config = {"rasaUrl": self._origin(), "texts": page_texts(catalogue_titles())}

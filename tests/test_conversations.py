@@ -1,0 +1,90 @@
+"""Conversation patterns of issue 8 end to end: the real Rasa server and action server on a
+trained model, through the hotline endpoint. Every turn is read in the light of the
+conversation: elliptic follow-ups, a detour and a return, a clarifying question answered in
+words, a correction, a language switch, a long pasted message."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from desk.channels import hotline
+from tests.stack import Stack, build_stack
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Stack:
+    running = build_stack(tmp_path_factory.mktemp("conversations")).start()
+    yield running
+    running.stop()
+
+
+def sender() -> str:
+    return f"conv-{uuid.uuid4().hex[:8]}"
+
+
+def test_elliptic_follow_ups_keep_the_topic(stack: Stack) -> None:
+    who = sender()
+    first = stack.ask(who, "My husband wants to join me in Shanghai, how do I get him a dependant permit?")
+    assert first["topic"] == "family_permits"
+    for text in ("and the processing time?", "what about my daughter, she's 9", "材料呢"):
+        reply = stack.ask(who, text)
+        assert reply["topic"] == "family_permits", text
+    assert stack.ask(who, "需要多长时间")["aspect"] == "duration"
+
+
+def test_detour_then_back_to_the_earlier_question(stack: Stack) -> None:
+    who = sender()
+    assert stack.ask(who, "人才驿站的免费公寓在哪里")["topic"] == "talent_station"
+    detour = stack.ask(who, "明天上海天气怎么样")
+    assert detour["topic"] is None and detour["answer"] is None
+    back = stack.ask(who, "回到刚才的问题，要准备什么材料")
+    assert (back["topic"], back["aspect"]) == ("talent_station", "materials")
+
+
+def test_clarifying_question_answered_in_words(stack: Stack) -> None:
+    who = sender()
+    vague = stack.ask(who, "I have a question about a visa")
+    assert vague["topic"] is None and vague["buttons"]
+    answer = stack.ask(who, "the visa you can get when you land at Pudong airport")
+    assert answer["topic"] == "port_visa"
+
+
+def test_correction_switches_and_keeps_the_aspect(stack: Stack) -> None:
+    who = sender()
+    first = stack.ask(who, "工作许可要多久能办好")
+    assert (first["topic"], first["aspect"]) == ("work_permit", "duration")
+    fixed = stack.ask(who, "不对，我问的是永久居留，不是工作许可")
+    assert (fixed["topic"], fixed["aspect"]) == ("permanent_residence", "duration")
+
+
+def test_language_switch_keeps_topic_and_follow_up_continues(stack: Stack) -> None:
+    who = sender()
+    assert stack.ask(who, "R签证有效期多久")["topic"] == "talent_visa"
+    english = stack.ask(who, "please answer in English, my Chinese isn't good")
+    assert english["language"] == "en" and english["topic"] == "talent_visa"
+    assert stack.ask(who, "and who can apply?")["topic"] == "talent_visa"
+
+
+def test_out_of_scope_and_near_misses_mid_conversation_are_refused(stack: Stack) -> None:
+    who = sender()
+    assert stack.ask(who, "what documents do I need for a work permit?")["topic"] == "work_permit"
+    for text in ("what is 12% of 30000?", "<span>work permit</span>", "can you recommend a good gym nearby"):
+        reply = stack.ask(who, text)
+        assert reply["topic"] is None and reply["answer"] is None, text
+
+
+def test_long_pasted_message_is_answered_about_its_question(stack: Stack) -> None:
+    who = sender()
+    limit = min(hotline.MAX_MESSAGE_CHARS, 10_000)  # the contract: up to 10,000 characters are answered
+    question = "\nOur new engineer from Brazil arrives next week. How long does the work permit take to be approved?"
+    ending = question + "\n\nBest regards,\nTom"
+    filler = "We moved into the new office in Zhangjiang last month and the team is growing fast. " * 200
+    head = "Hi,\n\nforwarding the note from our office manager below.\n\n"
+    mail = head + filler[: limit - len(head) - len(ending)] + ending
+    assert len(mail) <= limit and len(mail) >= 1900
+    reply = stack.ask(who, mail)
+    assert reply["topic"] == "work_permit" and reply["aspect"] == "duration"

@@ -1,0 +1,24 @@
+"""Long pasted messages are read as the question inside them (desk.nlu.focus)."""
+
+from desk.nlu.focus import FOCUS_MAX_CHARS, focus
+
+
+def test_short_messages_are_left_alone() -> None:
+    assert focus("口岸签证要什么材料？") == "口岸签证要什么材料？"
+
+
+def test_the_question_of_a_pasted_mail_is_kept_and_the_rest_dropped() -> None:
+    mail = (
+        "Dear team,\n\nThank you for the meeting on Monday. " + "Our office moved to a new floor last week. " * 40
+        + "\nCould you tell me which documents the residence permit renewal needs?\n\nBest regards,\nAnna"
+    )
+    excerpt = focus(mail)
+    assert "residence permit renewal" in excerpt and excerpt.count("new floor") <= 1
+    assert len(excerpt) <= FOCUS_MAX_CHARS
+
+
+def test_chinese_mail_and_very_long_text() -> None:
+    mail = "各位好，" + "我们公司今年新招了几位外籍员工，行政同事在整理入职资料。" * 30 + "请问工作许可一般要多久能批下来？谢谢"
+    assert "工作许可一般要多久" in focus(mail)
+    assert len(focus("问" * 10_000)) <= FOCUS_MAX_CHARS
+    assert len(focus("x " * 5_000)) <= FOCUS_MAX_CHARS

@@ -1,0 +1,267 @@
+"""The public surface, private conversations and bad input, through the real stack (gateway,
+Rasa server, action server, SQLite stores): what an outsider can reach and what they cannot
+do with it (CONTRACT.md "Public surface")."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import httpx
+import pytest
+import socketio
+
+from desk.channels import sessions
+from tests.stack import RASA_TOKEN, STAFF_TOKEN, Stack, build_stack
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Stack:
+    running = build_stack(tmp_path_factory.mktemp("surface")).start()
+    yield running
+    running.stop()
+
+
+def sender() -> str:
+    return f"t-{uuid.uuid4().hex[:8]}"
+
+
+def listening(pid: int) -> Set[Tuple[str, int]]:
+    """(address, port) of the TCP sockets process ``pid`` listens on, from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] != "0A" or fields[9] not in inodes:  # 0A: LISTEN
+                continue
+            address, port = fields[1].split(":")
+            if len(address) == 8:
+                ip = socket.inet_ntoa(bytes.fromhex(address)[::-1])
+            else:
+                ip = "::" if set(address) == {"0"} else address
+            found.add((ip, int(port, 16)))
+    return found
+
+
+def status(stack: Stack) -> Dict:
+    return httpx.get(f"{stack.api_url}/_gateway/status", headers={"Authorization": f"Bearer {RASA_TOKEN}"}).json()
+
+
+# --- surface -------------------------------------------------------------------------------
+
+
+def test_public_port_serves_channels_only(stack: Stack) -> None:
+    assert httpx.get(f"{stack.url}/health").json() == {"status": "ok"}
+    token = {"token": RASA_TOKEN}
+    for method, path in [
+        ("GET", "/status"), ("GET", "/domain"), ("GET", "/version"), ("POST", "/model/parse"),
+        ("PUT", "/model"), ("DELETE", "/model"), ("GET", "/conversations/hotline:x/tracker"),
+        ("POST", "/conversations/x/messages"), ("GET", "/_gateway/status"), ("POST", "/_gateway/swap"),
+        ("GET", "/metrics"), ("GET", "/%73tatus"), ("GET", "/webhooks/rest/../../status"),
+        ("GET", "/webhooks/rest/%2e%2e/%2e%2e/status"), ("GET", "/webhooks/%72est/webhook"), ("GET", "/"),
+    ]:
+        response = httpx.request(method, f"{stack.url}{path}", params=token, json={"text": "hi"})
+        assert response.status_code == 404, (method, path, response.status_code)
+    assert httpx.get(f"{stack.url}/webhooks/rest/").status_code == 200
+    assert httpx.get(f"{stack.api_url}/status", params=token).json()["model_file"]  # loopback admin side
+
+
+def test_internal_servers_listen_on_loopback_only(stack: Stack) -> None:
+    backend = status(stack)["backends"][0]["pid"]
+    action = stack.servers["action"].process.pid  # type: ignore[union-attr]
+    gateway = stack.servers["rasa"].process.pid  # type: ignore[union-attr]
+    for pid in (backend, action):
+        addresses = listening(pid)
+        assert addresses and all(ip == "127.0.0.1" for ip, _ in addresses), (pid, addresses)
+    gateway_addresses = listening(gateway)
+    assert ("127.0.0.1", stack.admin_port) in gateway_addresses
+    assert any(port == stack.rasa_port and ip in ("0.0.0.0", "::") for ip, port in gateway_addresses)
+
+
+def test_tokens_are_not_on_command_lines_or_in_logs(stack: Stack) -> None:
+    stack.ask(sender(), "你好")
+    for pid in (status(stack)["backends"][0]["pid"], stack.servers["rasa"].process.pid):  # type: ignore[union-attr]
+        assert RASA_TOKEN.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    for log in (stack.workdir / "logs").glob("*.log"):
+        assert RASA_TOKEN not in log.read_text(errors="replace"), log
+
+
+def test_cors_only_for_allowed_origins_and_never_with_credentials(stack: Stack) -> None:
+    url = f"{stack.url}/webhooks/hotline/webhook"
+    mine = "http://127.0.0.1:8080"  # the desk's own pages by default (DESK_WEB_ORIGIN)
+    for origin in ("https://evil.example", "null", "http://127.0.0.1:8081", "http://evil.example:8080"):
+        preflight = httpx.options(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in preflight.headers
+        answer = httpx.post(url, json={"sender": sender(), "message": "hi"}, headers={"Origin": origin})
+        assert "access-control-allow-origin" not in answer.headers
+    preflight = httpx.options(url, headers={"Origin": mine, "Access-Control-Request-Method": "POST",
+                                            "Access-Control-Request-Headers": "authorization, content-type"})
+    assert preflight.headers["access-control-allow-origin"] == mine
+    assert "access-control-allow-credentials" not in preflight.headers
+    answer = httpx.post(url, json={"sender": sender(), "message": "hi"},
+                        headers={"Origin": mine, "Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=30)
+    assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == mine
+
+
+def test_metrics_on_the_admin_port(stack: Stack) -> None:
+    stack.ask(sender(), "口岸签证需要什么材料？")
+    text = httpx.get(f"{stack.api_url}/metrics").text
+    assert 'desk_requests_total{channel="hotline",status="200"}' in text
+    assert "desk_request_seconds_bucket" in text and "desk_model_info" in text
+    assert 'desk_answers_total{channel="hotline",outcome="policy"}' in text
+
+
+# --- conversations belong to their channel ---------------------------------------------------
+
+
+def test_a_rest_caller_cannot_write_into_a_hotline_conversation(stack: Stack) -> None:
+    call = sender()
+    assert stack.ask(call, "口岸签证需要什么材料？")["topic"] == "port_visa"
+    rest = httpx.post(f"{stack.url}/webhooks/rest/webhook", json={"sender": call, "message": "永久居留需要什么条件"},
+                      timeout=30)
+    assert rest.status_code == 200 and all(m["recipient_id"] == call for m in rest.json())
+    follow = stack.ask(call, "那需要多久？")
+    assert follow["topic"] == "port_visa"  # the REST turn went to the REST conversation
+    hotline_texts = [e["text"] for e in stack.events(f"hotline:{call}") if e["event"] == "user"]
+    assert hotline_texts == ["口岸签证需要什么材料？", "那需要多久？"]
+    assert [e["text"] for e in stack.events(f"rest:{call}") if e["event"] == "user"] == ["永久居留需要什么条件"]
+
+
+async def _chat(url: str, session_id, messages: List[Dict]) -> Tuple[str, List[Dict]]:
+    client = socketio.AsyncClient()
+    confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+    received: List[Dict] = []
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("bot_uttered", lambda data: received.append(data))
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    await client.emit("session_request", {"session_id": session_id})
+    issued = await asyncio.wait_for(confirmed, 10)
+    for message in messages:
+        await client.emit("user_uttered", message if "session_id" in message else {**message, "session_id": issued})
+        await asyncio.sleep(3)
+    await client.disconnect()
+    return issued, received
+
+
+def test_web_chat_sessions_are_issued_by_the_server(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_SESSION_SECRET", stack.env["DESK_SESSION_SECRET"])
+    made_up = "abc"
+    issued, _ = asyncio.run(_chat(stack.url, made_up, []))
+    assert issued != made_up and sessions.verify(issued)
+    forged = issued.split(".")[0] + "." + "0" * 32
+    other, _ = asyncio.run(_chat(stack.url, forged, []))
+    assert other not in (forged, issued)
+    # a client naming another's session in its messages still writes into its own
+    mine, replies = asyncio.run(_chat(stack.url, None, [{"session_id": issued, "message": "你好"}]))
+    assert replies  # the answer came back to this client
+    victim = f"socketio:{issued.split('.')[0]}"
+    own = f"socketio:{mine.split('.')[0]}"
+    assert [e for e in stack.events(own) if e["event"] == "user"]
+    response = httpx.get(f"{stack.api_url}/conversations/{victim}/tracker", params={"token": RASA_TOKEN})
+    assert not [e for e in response.json()["events"] if e["event"] == "user"]
+    # reconnecting with one's own signed id keeps the session
+    again, _ = asyncio.run(_chat(stack.url, mine, []))
+    assert again == mine
+
+
+# --- bad input never crashes a turn ----------------------------------------------------------
+
+
+def test_bad_input_through_the_stack(stack: Stack) -> None:
+    rest = f"{stack.url}/webhooks/rest/webhook"
+    for text in ("a" * 300, "hahaha" * 500, "x" * 9_999 + "签", "口岸\x00签证\x1b材料"):
+        answer = stack.hotline({"sender": sender(), "message": text})
+        assert answer.status_code == 200, (text[:20], answer.text[:200])
+        assert answer.json()["replies"]
+        assert httpx.post(rest, json={"sender": sender(), "message": text}, timeout=30).json()[0]["text"]
+    deep = b'{"sender": "x", "message": "hi", "m": ' + b"[" * 1500 + b"]" * 1500 + b"}"
+    assert stack.hotline(None, raw=deep).status_code == 400
+    assert httpx.post(rest, content=deep, timeout=30).status_code == 400
+    feedback = httpx.post(f"{stack.url}/webhooks/hotline/feedback", content=deep,
+                          headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=30)
+    assert feedback.status_code == 400
+    who = sender()
+    stack.ask(who, "口岸签证需要什么材料？")
+    for command in ("/restart", '/intent{"topic": "x"}', "/session_start", "/ask_port_visa/restart"):
+        assert stack.hotline({"sender": who, "message": command}).status_code == 400
+        assert httpx.post(rest, json={"sender": who, "message": command}, timeout=30).status_code == 400
+    assert stack.ask(who, "那需要多久？")["topic"] == "port_visa"  # nothing was restarted
+    assert stack.ask(who, '/ask_talent_visa{"aspect": "materials"}')["topic"] == "talent_visa"
+    assert stack.hotline({"sender": who, "message": "/ask_no_such_topic"}).status_code in (200, 503)
+    assert stack.hotline({"sender": who, "message": "x" * 10_001}).status_code == 413
+    log = (stack.workdir / "logs" / "action-server.log").read_text(errors="replace")
+    assert "RecursionError" not in log
+
+
+# --- the tracker database -----------------------------------------------------------------
+
+
+def test_a_locked_tracker_database_is_a_clear_error_not_a_lost_turn(stack: Stack) -> None:
+    who = sender()
+    stack.ask(who, "口岸签证需要什么材料？")
+    before = len(stack.events(f"hotline:{who}"))
+    database = stack.env["DESK_TRACKER_URL"].split("///", 1)[1]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
+        connection = sqlite3.connect(database, timeout=30)
+        connection.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        release.wait(60)
+        connection.rollback()
+        connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    try:
+        locked.wait(10)
+        started = time.monotonic()
+        answer = stack.hotline({"sender": who, "message": "那需要多久？"})
+        elapsed = time.monotonic() - started
+        assert answer.status_code == 503 and answer.json()["unavailable"] is True
+        assert "12345" in answer.json()["replies"][0] and answer.json()["language"] == "zh"
+        assert elapsed < 25
+        # the event loop was not blocked: the server answers other requests meanwhile
+        quick = time.monotonic()
+        assert httpx.get(f"{stack.url}/webhooks/rest/").status_code == 200
+        assert time.monotonic() - quick < 1.0
+    finally:
+        release.set()
+        holder.join()
+    assert len(stack.events(f"hotline:{who}")) == before  # nothing half-stored, nothing in memory
+    assert stack.ask(who, "那需要多久？")["topic"] == "port_visa"  # context intact afterwards
+
+
+def test_errors_are_logged_short(stack: Stack) -> None:
+    for path in (stack.workdir / "logs").glob("*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            assert len(line) < 5000, (path.name, line[:200])
+
+
+def test_retention_cleanup(stack: Stack) -> None:
+    from desk.channels.stores import cleanup
+
+    who = sender()
+    stack.ask(who, "你好")
+    url = stack.env["DESK_TRACKER_URL"]
+    assert cleanup(url, days=180) == 0
+    assert cleanup(url, days=1, now=time.time() + 2 * 86400) >= 1
+    response = httpx.get(f"{stack.api_url}/conversations/hotline:{who}/tracker", params={"token": RASA_TOKEN})
+    assert not [e for e in response.json()["events"] if e["event"] == "user"]
