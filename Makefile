@@ -36,8 +36,7 @@ venv: $(STAMP)
 
 # The database owns the policies (README "One source of truth"): the files only seed an empty one.
 db: venv
-	$(BIN)/desk db upgrade
-	$(BIN)/desk policy seed data/policies
+	$(BIN)/desk db upgrade --seed data/policies
 
 data: db
 	$(BIN)/desk data generate

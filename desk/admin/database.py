@@ -13,12 +13,16 @@ def urls() -> dict[str, str]:
     return {"policies": settings.db_url(), "tracker": settings.tracker_url()}
 
 
-def cmd_db_upgrade(_: argparse.Namespace) -> int:
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from desk.migrations import DATABASES, upgrade
 
     for name, url in urls().items():
         for line in upgrade(DATABASES[name], url):
             print(line)
+    if args.seed:  # one command for a deployment's migrate job
+        from desk.admin.cli import cmd_policy_seed
+
+        return cmd_policy_seed(argparse.Namespace(files=args.seed, by="seed"))
     return 0
 
 
@@ -38,6 +42,9 @@ def cmd_db_status(_: argparse.Namespace) -> int:
 def add_parser(sub: "argparse._SubParsersAction") -> None:
     db = sub.add_parser("db", help="schema migrations of the policy database and the tracker store")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="migrate both databases to the newest schema").set_defaults(func=cmd_db_upgrade)
+    up = db_sub.add_parser("upgrade", help="migrate both databases to the newest schema")
+    up.add_argument("--seed", nargs="+", metavar="FILE_OR_DIR",
+                    help="then fill the policy database from these files if it is empty (`desk policy seed`)")
+    up.set_defaults(func=cmd_db_upgrade)
     db_sub.add_parser("status", help="each database's revision (exit 1 if one is behind)").set_defaults(
         func=cmd_db_status)

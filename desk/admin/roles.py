@@ -45,10 +45,17 @@ def serve_actions(args: argparse.Namespace) -> NoReturn:
 
 def serve_rasa(args: argparse.Namespace) -> NoReturn:
     """The public port: the gateway and the DESK_RASA_REPLICAS Rasa servers behind it."""
-    model = args.model or settings.require_model()
+    if args.model:
+        model = args.model
+    else:
+        from desk.admin.publish import model_to_serve
+
+        model = str(model_to_serve())
     argv = [_python(), "-m", "desk.gateway.server", "--host", args.host, "--port", str(args.port),
             "--admin-port", str(args.admin_port), "--model", model,
             "--endpoints", args.endpoints or endpoints_file(), "--log-dir", args.log_dir]
+    if args.follow_published:
+        argv.append("--follow-published")
     _exec(argv)
 
 
@@ -82,6 +89,9 @@ def add_roles(serve: argparse.ArgumentParser) -> None:
     rasa.add_argument("--endpoints", default=None, help="endpoints file (default: endpoints.yml, "
                       "with DESK_ACTION_URL when set)")
     rasa.add_argument("--log-dir", default=str(settings.VAR_DIR / "logs"))
+    rasa.add_argument("--follow-published", action="store_true",
+                      help="swap to the published model whenever `desk publish` or `desk rollback`, run "
+                      "anywhere on the shared models volume, records a new one")
     rasa.set_defaults(func=serve_rasa)
 
     web = roles.add_parser("web", help="the web pages (chat, widget, staff and admin consoles)")

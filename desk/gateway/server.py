@@ -38,7 +38,7 @@ import re
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import httpx
 import yaml
@@ -55,6 +55,9 @@ from desk.web.origins import socket_origins
 logger = logging.getLogger(__name__)
 DRAIN_SECONDS = 30.0
 WATCH_SECONDS = 0.5
+# How often a gateway that follows the published model (`desk serve rasa --follow-published`,
+# several gateways sharing one models volume) looks for a new publish or rollback.
+FOLLOW_SECONDS = 5.0
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)  # seconds before the n-th quick restart
 STABLE_SECONDS = 120.0  # a backend that lived this long resets the backoff
 
@@ -174,6 +177,26 @@ class Gateway:
         it now rather than at the next watch tick."""
         if any(url == backend and dead(server) for server, url in self.live):
             self._publish()
+
+    async def follow_published(self, published: Callable[[], Optional[Path]]) -> None:
+        """Swap to the published model whenever a publish or rollback, made by any gateway's
+        admin, records a new one. Acts on a *change* of the record only: a publish swaps first
+        and records after, and the record must not send this gateway back meanwhile."""
+        seen = await asyncio.to_thread(published)
+        while True:
+            await asyncio.sleep(FOLLOW_SECONDS)
+            try:
+                model = await asyncio.to_thread(published)
+                if model == seen or model is None:
+                    continue
+                seen = model
+                if str(model.resolve()) != self.model:
+                    logger.info("published model changed to %s: swapping", model)
+                    await self.swap(str(model.resolve()))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep following; the live model keeps serving
+                logger.exception("following the published model failed")
 
     async def watch(self) -> None:
         """Restart any Rasa server whose process has exited."""
@@ -359,7 +382,8 @@ def build_admin_app(gateway: Gateway) -> web.Application:
     return app
 
 
-async def serve(gateway: Gateway, model: str, host: str, port: int, admin_port: int) -> None:
+async def serve(gateway: Gateway, model: str, host: str, port: int, admin_port: int,
+                follow_published: bool = False) -> None:
     public = web.AppRunner(build_public_app(gateway), access_log=None)
     admin = web.AppRunner(build_admin_app(gateway), access_log=None)
     await public.setup()
@@ -369,6 +393,11 @@ async def serve(gateway: Gateway, model: str, host: str, port: int, admin_port: 
     await web.TCPSite(public, host, port).start()
     logger.info("public port %s:%s, admin port %s:%s", host, port, settings.LOOPBACK, admin_port)
     watcher = asyncio.create_task(gateway.watch())
+    follower = None
+    if follow_published:
+        from desk.admin.publish import published_model
+
+        follower = asyncio.create_task(gateway.follow_published(published_model))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     import signal
@@ -379,6 +408,8 @@ async def serve(gateway: Gateway, model: str, host: str, port: int, admin_port: 
         await stop.wait()
     finally:
         watcher.cancel()
+        if follower is not None:
+            follower.cancel()
         await public.cleanup()
         await admin.cleanup()
         await gateway.proxy.close()
@@ -391,13 +422,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.PUBLIC_PORT)
     parser.add_argument("--admin-port", type=int, default=settings.ADMIN_PORT)
     parser.add_argument("--model", required=True)
+    parser.add_argument("--follow-published", action="store_true",
+                        help="swap whenever the published model changes (several gateways, one models volume)")
     parser.add_argument("--endpoints", default="endpoints.yml")
     parser.add_argument("--log-dir", default=str(settings.VAR_DIR / "logs"))
     args = parser.parse_args()
     observability.configure_logging(None)  # JSON lines on stderr; the supervisor rotates them into gateway.log
     env = base_env({name: settings.secret(name) for name in settings.GENERATED_SECRETS})
     gateway = Gateway(str(Path(args.endpoints).resolve()), Path(args.log_dir), env)
-    asyncio.run(serve(gateway, str(Path(args.model).resolve()), args.host, args.port, args.admin_port))
+    asyncio.run(serve(gateway, str(Path(args.model).resolve()), args.host, args.port, args.admin_port,
+                      args.follow_published))
 
 
 if __name__ == "__main__":
