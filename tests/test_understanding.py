@@ -198,3 +198,11 @@ def test_a_permit_the_user_holds_yields_to_the_one_asked_about() -> None:
         "ask_work_permit", ranking(("ask_work_permit", 0.5), ("ask_family_permits", 0.4)), entities, text, TOPICS,
     )
     assert turn.topic == "family_permits"
+
+
+def test_a_vague_new_question_in_a_conversation_is_clarified() -> None:
+    turn = understand(
+        "ask_vague", ranking(("ask_vague", 0.6), ("ask_talent_visa", 0.15), ("ask_port_visa", 0.1)), [],
+        "我想问签证的事", TOPICS, previous_topic="work_permit", previous_aspect="materials",
+    )
+    assert turn.kind == "clarify" and "talent_visa" in turn.candidates

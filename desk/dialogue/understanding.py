@@ -310,6 +310,10 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
         topic = best  # a clarifying question answered in words
+    elif intent == VAGUE_INTENT and not keyword_topics:
+        # "我想问签证的事" after a work-permit answer opens a new, unclear question: ask which
+        candidates = [t for t, _c in ranked[:3]]
+        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif in_context:
         topic = best  # a follow-up on the topic under discussion
     elif keyword_topics:
