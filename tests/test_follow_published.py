@@ -48,3 +48,21 @@ def test_follows_changes_of_the_record_only(tmp_path: Path, monkeypatch) -> None
 
     asyncio.run(run())
     assert swapped == [str(later.resolve())]
+
+
+def test_publish_without_a_gateway_records_for_the_followers(tmp_path: Path, monkeypatch) -> None:
+    """DESK_GATEWAY_URL=follow (containers): the live model is the record's, and a swap is the
+    record written after it, which every `desk serve rasa --follow-published` picks up."""
+    from desk import settings
+    from desk.admin import publish
+
+    monkeypatch.setenv("DESK_GATEWAY_URL", "follow")
+    monkeypatch.setattr(settings, "VAR_DIR", tmp_path)
+    live, candidate = tmp_path / "live.tar.gz", tmp_path / "candidate.tar.gz"
+    live.write_bytes(b"m")
+    candidate.write_bytes(b"m")
+    publish.record({"action": "published", "model": str(live)})
+    assert publish.live_model() == str(live)
+    assert publish.swap(candidate)["model"] == str(candidate.resolve())
+    publish.record({"action": "published", "model": str(candidate)})
+    assert publish.published_model() == candidate

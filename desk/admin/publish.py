@@ -38,7 +38,17 @@ def _headers() -> Dict[str, str]:
     return {"Authorization": f"Bearer {settings.secret('RASA_AUTH_TOKEN')}"}
 
 
+# DESK_GATEWAY_URL=follow: no gateway to call (containers: every Rasa container runs
+# `desk serve rasa --follow-published`); a publish only records the model, the servers follow.
+FOLLOW = "follow"
+
+
 def live_model() -> str:
+    if gateway_url() == FOLLOW:
+        model = published_model()
+        if model is None:
+            raise PublishError("nothing is published yet: record a first model (desk publish on an empty record)")
+        return str(model)
     try:
         response = httpx.get(f"{gateway_url()}/_gateway/status", headers=_headers(), timeout=10)
     except httpx.HTTPError as exc:
@@ -49,6 +59,8 @@ def live_model() -> str:
 
 
 def swap(model: Path) -> Dict[str, Any]:
+    if gateway_url() == FOLLOW:  # the record written after this is what the servers swap to
+        return {"model": str(model.resolve()), "load_seconds": "(servers follow the record)", "drained": True}
     try:
         response = httpx.post(
             f"{gateway_url()}/_gateway/swap", json={"model": str(model.resolve())}, headers=_headers(), timeout=600
