@@ -206,3 +206,11 @@ def test_a_vague_new_question_in_a_conversation_is_clarified() -> None:
         "我想问签证的事", TOPICS, previous_topic="work_permit", previous_aspect="materials",
     )
     assert turn.kind == "clarify" and "talent_visa" in turn.candidates
+
+
+def test_markup_with_a_domain_word_is_refused_however_sure_the_classifier() -> None:
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.95)), [], "<span>work permit</span>", TOPICS,
+        previous_topic="work_permit",
+    )
+    assert turn.kind == "reject"

@@ -168,9 +168,24 @@ NEAR_MISS = re.compile(
 FOLLOW_UP_INTENTS = (FOLLOW_UP_INTENT,)
 
 
+# Markup or code in a short message is a fragment, however sure the classifier is of the
+# domain word inside it ("<span>work permit</span>"); in a long pasted message it may be noise.
+CODE_OR_MARKUP = re.compile(
+    r"</?[a-z][a-z0-9]*[^>]*>|\bdef\s+\w+\(|\bfunction\s*\w*\(|\bimport\s+\w+|\bselect\s+.+\s+from\b|"
+    r"console\.log|print\(|\{\s*\"\w+\"\s*:|=>",
+    re.IGNORECASE,
+)
+MAX_FRAGMENT_CHARS = 300
+
+
 def near_miss(text: str) -> bool:
     """Arithmetic, code or markup: not a policy question even if it names a domain word."""
     return bool(NEAR_MISS.search(text or ""))
+
+
+def code_fragment(text: str) -> bool:
+    """A short message that is markup or code."""
+    return len(text or "") <= MAX_FRAGMENT_CHARS and bool(CODE_OR_MARKUP.search(text or ""))
 
 
 def keyword_topics_of(
@@ -298,7 +313,7 @@ def understand(
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
-    if near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8):
+    if code_fragment(text) or (near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and (
