@@ -5,6 +5,7 @@ gate and changes nothing live."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 import httpx
 import pytest
 
+from desk.admin.coverage import topic_fingerprints
 from desk.admin.processes import (
     ROOT,
     action_server,
@@ -23,10 +25,15 @@ from desk.admin.processes import (
     wait_model_loaded,
     write_endpoints,
 )
+from desk.policies.db import new_session
+from desk.policies.importer import all_records
 from tests.stack import RASA_TOKEN, STAFF_TOKEN, build_stack
 
 pytestmark = pytest.mark.stack
-FIXTURE = Path(__file__).parent / "fixtures" / "science_talent_residence.yml"
+# A topic on a subject the desk used to refuse (out of scope in the held-out set): the publish
+# confirms the newly covered questions. (A planned residence sub-measure is no longer a good
+# new topic: the residence-permit record now answers it with its own warning.)
+FIXTURE = Path(__file__).parent / "fixtures" / "driving_licence.yml"
 
 
 class Desk:
@@ -47,6 +54,13 @@ class Desk:
         self.action.wait_ready()
         self.gateway.wait_ready()
         wait_model_loaded(self.admin_port, RASA_TOKEN)
+        # what `make run` records on its first start: the serving model and the topics it knows
+        with new_session(self.env["DESK_DB_URL"]) as session:
+            topics = topic_fingerprints(all_records(session))
+        var = Path(self.env["DESK_VAR_DIR"])
+        var.mkdir(parents=True, exist_ok=True)
+        (var / "published.json").write_text(json.dumps([{"action": "initial", "model": self.model, "topics": topics,
+                                                         "at": "2026-01-01T00:00:00+00:00"}]), encoding="utf-8")
 
     def restart(self) -> None:
         """Stop the gateway (and its Rasa process) and start it again on the model a
@@ -133,22 +147,22 @@ class Load:
 
 
 def test_publish_new_topic_without_failed_requests(desk: Desk) -> None:
-    before = desk.ask("new-topic", "what is the science talent residence permit").json()
-    assert before["topic"] != "science_talent_residence"
+    before = desk.ask("new-topic", "how do I exchange my foreign driving licence").json()
+    assert before["topic"] != "driving_licence"
     imported = desk.desk("policy", "import", str(FIXTURE), "--by", "test-admin")
     assert imported.returncode == 0, imported.stderr
     old_model = desk.live()
     with Load(desk) as load:
-        published = desk.desk("publish", "--by", "test-admin")
+        published = desk.desk("publish", "--by", "test-admin", "--accept-coverage")
     assert published.returncode == 0, published.stdout + published.stderr
     latencies: List[float] = sorted(load.latencies)
     print(f"\nduring publish: {len(latencies)} requests, errors {len(load.errors)}, "
           f"max {latencies[-1]:.2f}s, p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f}s")
     assert load.errors == [] and len(latencies) > 10
     assert desk.live() != old_model
-    after = desk.ask("new-topic-2", "科技人才居留许可是什么").json()
-    assert after["topic"] == "science_talent_residence"
-    assert any("尚未" in r or "planned" in r for r in after["replies"])
+    after = desk.ask("new-topic-2", "外国驾照怎么换成中国驾照").json()
+    assert after["topic"] == "driving_licence"
+    assert any("公安部令第162号" in r for r in after["replies"])  # cites the new record's source
 
     rolled = desk.desk("rollback", "--by", "test-admin")
     assert rolled.returncode == 0, rolled.stderr
@@ -159,7 +173,7 @@ def test_publish_new_topic_without_failed_requests(desk: Desk) -> None:
 
 def test_gate_refuses_a_broken_dataset(desk: Desk, tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
-    text = FIXTURE.read_text(encoding="utf-8").replace("science_talent_residence", "science_talent_copy")
+    text = FIXTURE.read_text(encoding="utf-8").replace("driving_licence", "driving_licence_copy")
     broken.write_text(text, encoding="utf-8")  # a second topic with the same examples as the first
     desk.desk("policy", "import", str(broken))
     live = desk.live()
