@@ -158,11 +158,15 @@ def own_case_statement(text: str) -> bool:
     return bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
 
 
+# Markup or code: a fragment, not a question, whatever domain word is inside it.
+CODE_OR_MARKUP_PATTERN = (
+    r"</?[a-z][a-z0-9]*[^>]*>|\bdef\s+\w+\(|\bfunction\s*\w*\(|\bimport\s+\w+|\bselect\s+.+\s+from\b|"
+    r"console\.log|print\(|\{\s*\"\w+\"\s*:|=>"
+)
 # Near misses: arithmetic, code or markup fragments that happen to contain a domain word.
 NEAR_MISS = re.compile(
     r"((?<![\w+])\d+(?:\.\d+)?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|\d+\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
-    r"</?[a-z][a-z0-9]*[^>]*>|\bdef\s+\w+\(|\bfunction\s*\w*\(|\bimport\s+\w+|\bselect\s+.+\s+from\b|"
-    r"console\.log|print\(|\{\s*\"\w+\"\s*:|=>|;\s*$|\w+\.\w+\(.*\))",
+    + CODE_OR_MARKUP_PATTERN + r"|;\s*$|\w+\.\w+\(.*\))",
     re.IGNORECASE,
 )
 FOLLOW_UP_INTENTS = (FOLLOW_UP_INTENT,)
@@ -170,11 +174,7 @@ FOLLOW_UP_INTENTS = (FOLLOW_UP_INTENT,)
 
 # Markup or code in a short message is a fragment, however sure the classifier is of the
 # domain word inside it ("<span>work permit</span>"); in a long pasted message it may be noise.
-CODE_OR_MARKUP = re.compile(
-    r"</?[a-z][a-z0-9]*[^>]*>|\bdef\s+\w+\(|\bfunction\s*\w*\(|\bimport\s+\w+|\bselect\s+.+\s+from\b|"
-    r"console\.log|print\(|\{\s*\"\w+\"\s*:|=>",
-    re.IGNORECASE,
-)
+CODE_OR_MARKUP = re.compile(CODE_OR_MARKUP_PATTERN, re.IGNORECASE)
 MAX_FRAGMENT_CHARS = 300
 
 
