@@ -174,6 +174,18 @@ def test_near_misses_are_refused() -> None:
         assert turn.kind == "reject", text
 
 
+def test_a_structured_intent_from_the_console_is_not_a_code_fragment() -> None:
+    text = '/ask_talent_visa{"aspect": "materials"}'
+    turn = understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 1.0)), [{"entity": "aspect", "value": "materials"}],
+        text, TOPICS, previous_topic="port_visa",
+    )
+    assert (turn.kind, turn.topic) == ("answer", "talent_visa")
+    assert understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 0.6)), [], 'x = {"aspect": 1}', TOPICS,
+    ).kind == "reject"
+
+
 def test_details_of_the_own_case_continue_the_topic_as_eligibility() -> None:
     from desk.dialogue.understanding import follows_up, own_case_statement
 

@@ -183,9 +183,17 @@ def near_miss(text: str) -> bool:
     return bool(NEAR_MISS.search(text or ""))
 
 
+# A structured intent ("/ask_talent_visa{\"aspect\": \"materials\"}") is how the staff
+# console's alternatives and buttons ask for a topic; its JSON is not a code fragment.
+STRUCTURED_INTENT = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
+
+
 def code_fragment(text: str) -> bool:
     """A short message that is markup or code."""
-    return len(text or "") <= MAX_FRAGMENT_CHARS and bool(CODE_OR_MARKUP.search(text or ""))
+    text = (text or "").strip()
+    if STRUCTURED_INTENT.match(text):
+        return False
+    return len(text) <= MAX_FRAGMENT_CHARS and bool(CODE_OR_MARKUP.search(text))
 
 
 def keyword_topics_of(
