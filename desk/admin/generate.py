@@ -26,6 +26,7 @@ from desk.policies.schema import TopicRecord
 
 ROOT = settings.PROJECT_ROOT
 TEMPLATES = ROOT / "data" / "generation" / "templates.yml"
+PARAPHRASES = ROOT / "data" / "generation" / "paraphrases"
 TEMPLATES_PER_KEYWORD = 3
 PINYIN_KEYWORDS_PER_TOPIC = 6
 
@@ -64,13 +65,33 @@ def _unique(items: Iterable[str]) -> List[str]:
     return list(seen)
 
 
+def paraphrases(topic_id: str, directory: Path = PARAPHRASES) -> List[Tuple[str, Optional[str]]]:
+    """Aspect-labelled questions about a topic in users' own words (indirect descriptions,
+    typos, pinyin, own cases), written from the record's facts: what the keyword templates
+    cannot teach. A topic without a file (e.g. one an admin just imported) has none."""
+    path = directory / f"{topic_id}.yml"
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if data.get("topic") != topic_id:
+        raise ValueError(f"{path}: topic is {data.get('topic')!r}, expected {topic_id!r}")
+    pairs: List[Tuple[str, Optional[str]]] = []
+    for item in data.get("examples") or []:
+        aspect = item.get("aspect")
+        if aspect is not None and aspect not in ASPECTS:
+            raise ValueError(f"{path}: unknown aspect {aspect!r} for {item.get('text')!r}")
+        pairs.append((str(item["text"]), aspect))
+    return pairs
+
+
 def topic_examples(
     record: TopicRecord, templates: Dict[str, Dict[str, List[str]]]
 ) -> List[Tuple[str, Optional[str]]]:
-    """(text, aspect) pairs: hand-written examples (aspect unknown) first, then keywords
-    placed into question templates of a known aspect."""
+    """(text, aspect) pairs: hand-written examples (aspect unknown) first, then paraphrases
+    of a known aspect, then keywords placed into question templates of a known aspect."""
     rng = _rng(record.id)
     pairs: List[Tuple[str, Optional[str]]] = [(t, None) for t in [*record.examples.zh, *record.examples.en]]
+    pairs += paraphrases(record.id)
     for lang in ("zh", "en"):
         flat = [(t, a) for a in ASPECTS for t in templates.get(lang, {}).get(a, [])]
         for keyword in getattr(record.keywords, lang):
