@@ -226,3 +226,51 @@ def test_markup_with_a_domain_word_is_refused_however_sure_the_classifier() -> N
         previous_topic="work_permit",
     )
     assert turn.kind == "reject"
+
+
+def test_a_family_members_residence_permit_is_a_family_permit() -> None:
+    from desk.dialogue.understanding import family_topic
+
+    for text in ("我 wife 和 kids 的 residence permit 能跟我的同一天到期吗", "can my kids get residence permits too?",
+                 "我老公 is on a work RP, 我 can get 家属 permit too?"):
+        assert family_topic("residence_permit", text, TOPICS) == "family_permits", text
+    assert family_topic("work_permit", "which documents does our Indonesian nanny need for her permit", TOPICS) == "family_permits"
+    assert family_topic("residence_permit", "where do I renew my own residence permit, my wife is with me", TOPICS) == "residence_permit"
+    assert family_topic("work_permit", "can my wife work here on her own work permit?", TOPICS) == "work_permit"
+    assert family_topic("permanent_residence", "我老婆和孩子可以一起申请吗", TOPICS) == "permanent_residence"
+    assert family_topic("residence_permit", "where do I renew my residence permit", TOPICS) == "residence_permit"
+
+
+def test_word_tasks_with_a_domain_word_are_refused_but_questions_are_not() -> None:
+    from desk.dialogue.understanding import word_task
+
+    for text in ("帮我写一首关于人才签证的打油诗", "how do you say talent port in German?",
+                 "what is 37 times 58", "write me a haiku about my work permit", "“永久居留”用法语怎么说"):
+        assert word_task(text), text
+        turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.95)), [], text, TOPICS)
+        assert turn.kind == "reject", text
+    for text in ("我的学历证书需要翻译成中文吗", "does my diploma need to be translated into Chinese",
+                 "1+1+N 政策是什么", "how long does the work permit take, 3 times longer than before?"):
+        assert not word_task(text), text
+
+
+def test_both_permits_together_are_the_combined_procedure() -> None:
+    from desk.dialogue.understanding import combined_topic
+
+    for text in ("工作许可和工作居留许可能一起交吗", "gongzuo xuke he gongzuo juliu xuke keyi yiqi ban ma",
+                 "can I get the work permit and residence permit in one go?"):
+        assert combined_topic("work_permit", text, [*TOPICS, "work_residence_permit"]) == "work_residence_permit", text
+    assert combined_topic("work_permit", "how long does the work permit take", [*TOPICS, "work_residence_permit"]) == "work_permit"
+    assert combined_topic(
+        "residence_permit", "I'm on a work permit, where do I get my residence permit", [*TOPICS, "work_residence_permit"]
+    ) == "residence_permit"
+
+
+def test_the_users_status_does_not_switch_the_topic_under_discussion() -> None:
+    text = "我是 work permit A 类的"
+    entities = [{"entity": "topic", "value": "work_permit", "start": 3, "end": 14}]
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.4)), entities, text, TOPICS,
+        previous_topic="family_permits", previous_aspect="eligibility",
+    )
+    assert turn.topic == "family_permits"

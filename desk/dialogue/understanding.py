@@ -104,7 +104,7 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], keyword_aspects: Sequence[st
 KEYWORD_BONUS = 0.3
 # The topic under discussion: an elliptic turn ("大概几天能好", "online?") keeps it unless the
 # classifier clearly prefers another topic. The follow-up intent's probability adds to it too.
-CONTEXT_BONUS = 0.3
+CONTEXT_BONUS = 0.45
 # A topic offered by the pending clarifying question, when the user answers it in words.
 OPTION_BONUS = 0.05
 # With a topic under discussion, an out-of-scope or not-understood turn that still asks about
@@ -121,9 +121,12 @@ NEGATION = re.compile(
 # message names another topic too, that other one is what is asked about.
 STATUS = re.compile(
     r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bhave (a|an)|\bwith (a|an|my)|\bhas (a|an)|"
-    r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?)\s*$",
+    r"\bi'?m (a|an)|\bi am (a|an)|\bas (a|an)|"
+    r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是)\s*$",
     re.IGNORECASE,
 )
+# "R visa holder", "工作许可持有人": the topic named is the user's status too.
+HOLDER = re.compile(r"^[\s-]*(holders?|持有人|持证人|持有者)", re.IGNORECASE)
 CORRECTION = re.compile(
     r"(\bi meant\b|\bi mean\b|\bsorry\b|\bactually\b|\bwait\b|scratch that|\bno[,.!]|\bnot the\b|"
     r"我是说|我指的是|我问的是|我想问的是|说错了|打错了|不对|不是.{1,12}[，,]?是|其实)",
@@ -151,6 +154,66 @@ ASKING = re.compile(
     r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|多久",
     re.IGNORECASE,
 )
+
+# Permits for a talent's family members and domestic helpers are their own topic: "can my kids
+# get residence permits too?", "我 wife 和 kids 的 residence permit", "our nanny's permit".
+FAMILY_TOPIC = "family_permits"
+FAMILY_ABSORBS = ("residence_permit",)  # a family member's residence permit is a family permit
+HELPER_ABSORBS = ("residence_permit", "work_permit", "work_residence_permit")
+FAMILY_MEMBER = re.compile(
+    r"(?<![a-z])(wife|husband|spouse|partner|kids?|child|children|son|daughter|baby|parents?|mum|mom|"
+    r"mother|father|dad|family|dependants?|dependents?|in-laws?)(?![a-z])|"
+    r"老婆|老公|妻子|丈夫|爱人|配偶|太太|孩子|小孩|儿子|女儿|宝宝|父母|爸妈|爸爸|妈妈|岳母|岳父|公婆|家属|家人|家眷|"
+    r"兒子|女兒|家屬|岳父|公公|婆婆|(?<![a-z])(laopo|laogong|haizi|jiashu|fumu|taitai|qizi|zhangfu)(?![a-z])",
+    re.IGNORECASE,
+)
+DOMESTIC_HELPER = re.compile(
+    r"(?<![a-z])(nanny|nannies|domestic helpers?|maid|housekeeper|ayi|au pair)(?![a-z])|保姆|家政|帮佣|外籍阿姨|菲佣",
+    re.IGNORECASE,
+)
+PERMANENT = re.compile(r"permanent|green card|(?<![a-z])pr(?![a-z])|永久|永居|绿卡|綠卡|yongjiu", re.IGNORECASE)
+# "my own residence permit", "我自己的居留": the user asks for themself, family mentioned or not.
+OWN_PERMIT = re.compile(r"\bmy own\b|\bfor me\b|\bmyself\b|我自己|我本人|本人的", re.IGNORECASE)
+
+
+def family_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Optional[str]:
+    """The family-permits topic when a residence (or, for a domestic helper, any work or
+    residence) permit is asked about for a family member or helper, not for the user."""
+    if FAMILY_TOPIC not in set(known) or OWN_PERMIT.search(text or ""):
+        return topic
+    if topic in HELPER_ABSORBS and DOMESTIC_HELPER.search(text or ""):
+        return FAMILY_TOPIC
+    if FAMILY_MEMBER.search(text or "") and (
+        topic in FAMILY_ABSORBS
+        or (topic != FAMILY_TOPIC and RESIDENCE_PERMIT_WORD.search(text or "")
+            and not PERMANENT.search(text or ""))
+    ):
+        return FAMILY_TOPIC
+    return topic
+
+# The work permit and the residence permit asked for together are the combined ("single
+# window", "two-in-one") procedure: "工作许可和工作居留许可能一起交吗", "both permits in one go".
+COMBINED_TOPIC = "work_residence_permit"
+COMBINED_PARTS = ("work_permit", "residence_permit")
+WORK_PERMIT_WORD = re.compile(
+    r"work[- ]?permits?|job permit|(?<![a-z])wp(?![a-z])|工作许可|工作許可|工作证|工作證|gong ?zuo xu ?ke", re.IGNORECASE
+)
+RESIDENCE_PERMIT_WORD = re.compile(
+    r"residence permits?|residency permit|stay permit|(?<![a-z])rp(?![a-z])|居留|ju ?liu", re.IGNORECASE
+)
+TOGETHER = re.compile(
+    r"together|in one go|at once|(at )?the same time|combined|in one application|single application|same window|"
+    r"both permits|one window|\+|一起|同时|同時|一并|一併|合并|一次|两证|兩證|二合一|yi ?qi|tong ?shi",
+    re.IGNORECASE,
+)
+
+
+def combined_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Optional[str]:
+    """The combined work-and-residence topic when both permits are asked for together."""
+    if topic in COMBINED_PARTS and COMBINED_TOPIC in set(known) and WORK_PERMIT_WORD.search(text or "") \
+            and RESIDENCE_PERMIT_WORD.search(text or "") and TOGETHER.search(text or ""):
+        return COMBINED_TOPIC
+    return topic
 
 
 def own_case_statement(text: str) -> bool:
@@ -188,6 +251,31 @@ def near_miss(text: str) -> bool:
 STRUCTURED_INTENT = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
 
+# A task about the words, not the policy: compose, translate, rhyme, count strokes, compute,
+# write code ("帮我写一首关于人才签证的打油诗", "how do you say talent port in German",
+# "what is 37 times 58"). The desk answers questions; it does not do these with a domain word.
+WORD_TASK = re.compile(
+    r"\b(write|compose|make up|give me|suggest)\b.{0,40}\b(poems?|songs?|story|stories|novel|haiku|raps?|"
+    r"limericks?|slogans?|lyrics|jokes?|riddles?|plot|plot twist)\b|\bwhat rhymes with\b|\brhymes? with\b|"
+    r"\btell me a joke\b|\bwriting a (novel|story|book|screenplay|script|song|poem)\b|"
+    r"\bhow (do you|do i|would you|to) say\b.{0,50}\bin (french|german|spanish|japanese|korean|russian|"
+    r"italian|arabic|latin|portuguese|dutch|thai|vietnamese)\b|"
+    r"\btranslate\b.{0,50}\b(into|to) (french|german|spanish|japanese|korean|russian|italian|arabic|latin)\b|"
+    r"\b(regex|regular expression|sql query|python script|javascript|excel formula)\b|\banagram\b|"
+    r"\bspell(ed)? backwards\b|\d+\s*(times|multiplied by|divided by)\s*\d+|"
+    r"写(一|几|两)?(首|篇|段|个|句)?.{0,14}(诗|打油诗|绝句|律诗|歌词|小说|笑话|段子|对联|顺口溜|藏头诗|口号|剧本|作文)|"
+    r"(用|翻译成|译成|翻成)(英|法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文).{0,6}(怎么|如何)(说|翻译|讲|写)|"
+    r"(法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文)(里|中)?(怎么|如何)(说|翻译|讲|写)|"
+    r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几",
+    re.IGNORECASE,
+)
+
+
+def word_task(text: str) -> bool:
+    """A compose/translate/compute/code request that merely contains a domain word."""
+    return bool(WORD_TASK.search(text or "")) and len(text or "") <= MAX_FRAGMENT_CHARS
+
+
 def code_fragment(text: str) -> bool:
     """A short message that is markup or code."""
     text = (text or "").strip()
@@ -201,6 +289,15 @@ def keyword_topics_of(
 ) -> Tuple[List[str], List[str]]:
     """(named, negated): topics named by keyword entities, and those the user negates
     ("不是工作许可", "not the work permit", "rather than the PR card")."""
+    named, negated, _background = keyword_roles(entities, text, known_topics, exact_only)
+    return named, negated
+
+
+def keyword_roles(
+    entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str], exact_only: bool = False
+) -> Tuple[List[str], List[str], List[str]]:
+    """(named, negated, status): as keyword_topics_of, plus the named topics that are the
+    user's own status ("I'm on a work permit", "我是 work permit A 类的", "R visa holder")."""
     known = set(known_topics)
     named: List[str] = []
     negated: List[str] = []
@@ -214,12 +311,15 @@ def keyword_topics_of(
         start = entity.get("start")
         before = text[max(0, int(start) - 16) : int(start)] if isinstance(start, int) else ""
         (negated if before and NEGATION.search(before) else named).append(value)
-        if before and STATUS.search(before):
+        end = entity.get("end")
+        after = text[int(end) : int(end) + 12] if isinstance(end, int) else ""
+        if (before and STATUS.search(before)) or (after and HOLDER.search(after)):
             background.append(value)
     kept = [t for t in dict.fromkeys(named) if t not in negated]
+    status = [t for t in kept if t in background]
     if len(set(kept) - set(background)) >= 1:
         kept = [t for t in kept if t not in background]  # "I'm on a work permit, can my kids …"
-    return kept, [t for t in dict.fromkeys(negated) if t not in kept]
+    return kept, [t for t in dict.fromkeys(negated) if t not in kept], status
 
 
 def asserted_topics(
@@ -272,7 +372,7 @@ def follows_up(
     is not sure it is out of scope."""
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
-    if near_miss(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
+    if near_miss(text) or word_task(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
         return False
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text):
         return True
@@ -300,7 +400,11 @@ def understand(
     text = text or ""
     ranked = topic_ranking(ranking, known)
     probability = dict(ranked)
-    keyword_topics, negated_topics = keyword_topics_of(entities, text, known, exact_only=previous_topic in known)
+    keyword_topics, negated_topics, status_topics = keyword_roles(
+        entities, text, known, exact_only=previous_topic in known
+    )
+    if previous_topic in known and keyword_topics and set(keyword_topics) <= set(status_topics):
+        keyword_topics = []  # "我是 work permit A 类的": the user's status, the topic goes on
     aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"))
     follow_up = bool(FOLLOW_UP.search(text))
     correction = bool(CORRECTION.search(text))
@@ -321,7 +425,7 @@ def understand(
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
-    if code_fragment(text) or (near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8)):
+    if code_fragment(text) or word_task(text) or (near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and (
@@ -355,6 +459,7 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)
     else:
         topic = intent_topic
+    topic = family_topic(combined_topic(topic, text, known), text, known)
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
     switched = previous_topic is not None and topic != previous_topic
