@@ -274,3 +274,11 @@ def test_the_users_status_does_not_switch_the_topic_under_discussion() -> None:
         previous_topic="family_permits", previous_aspect="eligibility",
     )
     assert turn.topic == "family_permits"
+
+
+def test_family_in_a_long_pasted_message_or_the_users_own_permit_is_not_a_family_permit() -> None:
+    from desk.dialogue.understanding import family_topic
+
+    paste = "Forwarding our HR note. " + "Daniel's wife and kids will follow later. " * 10 + "Can he get both permits at once?"
+    assert family_topic("work_residence_permit", paste, TOPICS) == "work_residence_permit"
+    assert family_topic("residence_permit", "na wo ziji de gongzuo juliu ne, wo laopo ye yao ban", TOPICS) == "residence_permit"

@@ -173,14 +173,16 @@ DOMESTIC_HELPER = re.compile(
 )
 PERMANENT = re.compile(r"permanent|green card|(?<![a-z])pr(?![a-z])|永久|永居|绿卡|綠卡|yongjiu", re.IGNORECASE)
 # "my own residence permit", "我自己的居留": the user asks for themself, family mentioned or not.
-OWN_PERMIT = re.compile(r"\bmy own\b|\bfor me\b|\bmyself\b|我自己|我本人|本人的", re.IGNORECASE)
+OWN_PERMIT = re.compile(
+    r"\bmy own\b|\bfor me\b|\bmyself\b|我自己|我本人|本人的|(?<![a-z])(wo )?ziji(?![a-z])", re.IGNORECASE
+)
 
 
 def family_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Optional[str]:
     """The family-permits topic when a residence (or, for a domestic helper, any work or
     residence) permit is asked about for a family member or helper, not for the user."""
-    if FAMILY_TOPIC not in set(known) or OWN_PERMIT.search(text or ""):
-        return topic
+    if FAMILY_TOPIC not in set(known) or OWN_PERMIT.search(text or "") or len(text or "") > MAX_FRAGMENT_CHARS:
+        return topic  # a long pasted message mentions family in passing; its excerpt decides
     if topic in HELPER_ABSORBS and DOMESTIC_HELPER.search(text or ""):
         return FAMILY_TOPIC
     if FAMILY_MEMBER.search(text or "") and (
@@ -210,6 +212,8 @@ TOGETHER = re.compile(
 
 def combined_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Optional[str]:
     """The combined work-and-residence topic when both permits are asked for together."""
+    if len(text or "") > MAX_FRAGMENT_CHARS:
+        return topic
     if topic in COMBINED_PARTS and COMBINED_TOPIC in set(known) and WORK_PERMIT_WORD.search(text or "") \
             and RESIDENCE_PERMIT_WORD.search(text or "") and TOGETHER.search(text or ""):
         return COMBINED_TOPIC
