@@ -31,3 +31,20 @@ def test_generated_files_cover_every_topic(loaded_sessions, tmp_path) -> None:
 def test_pinyin_spelling() -> None:
     assert pinyin_of("工作许可") == "gong zuo xu ke"
     assert pinyin_of("R签") is None
+
+
+def test_paraphrases_are_labelled_training_examples_of_their_topic(tmp_path) -> None:
+    import pytest
+
+    from desk.admin.generate import PARAPHRASES, paraphrases
+
+    pairs = paraphrases("port_visa")
+    assert len(pairs) >= 50 and {a for _, a in pairs} >= {"materials", "procedure", "eligibility", "where", "duration"}
+    assert sorted(p.stem for p in PARAPHRASES.glob("*.yml"))  # one file per topic
+    assert paraphrases("a_topic_just_imported", tmp_path) == []
+    (tmp_path / "x.yml").write_text("topic: y\nexamples: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected 'x'"):
+        paraphrases("x", tmp_path)
+    (tmp_path / "z.yml").write_text("topic: z\nexamples:\n- {text: hi, aspect: price}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown aspect"):
+        paraphrases("z", tmp_path)
