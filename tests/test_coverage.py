@@ -59,6 +59,28 @@ def test_import_of_a_new_topic_leaves_out_the_examples_it_takes_over(loaded_sess
     assert coverage.newly_overlapping(licence, licence) == []
 
 
+def test_importing_the_shipped_policies_into_an_empty_database_keeps_every_hard_negative(tmp_path) -> None:
+    """The test model and `make run` train on the same out-of-scope examples: importing
+    data/policies into an empty database leaves none out (as seeding does), while a shipped
+    topic given a new keyword takes over only what that keyword matches."""
+    from desk.policies.db import new_session
+    from desk.policies.importer import import_paths
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with new_session(url) as session:
+        report = import_paths(session, [str(settings.PROJECT_ROOT / "data" / "policies")], author="test")
+        records = [r for r in all_records(session) if r.id in [*report.added, *report.changed]]
+        assert records, "the shipped policies were imported"
+        assert coverage.record_exclusions(session, {}, records, "test") == {}
+        assert coverage.exclusions(session) == {}
+    shipped = coverage.shipped_record("permanent_residence")
+    assert shipped is not None and coverage.shipped_record("driving_licence") is None
+    widened = shipped.copy(deep=True)
+    widened.keywords.en.append("bank account")
+    taken = coverage.newly_overlapping(shipped, widened)
+    assert taken and all("bank account" in t.lower() for t in taken)
+
+
 def test_newly_covered_only_for_widened_topics(loaded_sessions, licence) -> None:
     with loaded_sessions() as session:
         records = all_records(session)

@@ -105,13 +105,31 @@ def newly_overlapping(old: Optional[TopicRecord], new: TopicRecord, path: Path =
     return [text for text in now if text not in before]
 
 
+SHIPPED_POLICIES = settings.PROJECT_ROOT / "data" / "policies"
+
+
+def shipped_record(topic_id: str, directory: Path = SHIPPED_POLICIES) -> Optional[TopicRecord]:
+    """The repository's own record of a topic: the hand-written out-of-scope examples were
+    written next to it, so what its keywords match are hard negatives, not examples it takes
+    over ("canadian pr express entry" next to permanent_residence)."""
+    from desk.policies.importer import read_policy_file
+
+    path = directory / f"{topic_id}.yml"
+    if not path.is_file():
+        return None
+    return next((r for r in read_policy_file(path) if r.id == topic_id), None)
+
+
 def record_exclusions(session: Session, before: Dict[str, TopicRecord], after: Sequence[TopicRecord],
                       author: str) -> Dict[str, List[str]]:
     """After an import: keep (table ``training_exclusions``) the out-of-scope examples the
-    added or changed topics take over, so every later generation leaves them out."""
+    added or changed topics take over, so every later generation leaves them out. A topic the
+    database did not have yet is compared with the repository's own record of it, so importing
+    data/policies into an empty database (the test model, `desk policy import` on a new
+    machine) keeps the hard negatives exactly as seeding does."""
     found: Dict[str, List[str]] = {}
     for record in after:
-        texts = newly_overlapping(before.get(record.id), record)
+        texts = newly_overlapping(before.get(record.id) or shipped_record(record.id), record)
         for text in texts:
             if session.get(models.TrainingExclusion, text) is None:
                 session.add(models.TrainingExclusion(example=text, topic=record.id, excluded_by=author))
