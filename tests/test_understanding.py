@@ -282,3 +282,20 @@ def test_family_in_a_long_pasted_message_or_the_users_own_permit_is_not_a_family
     paste = "Forwarding our HR note. " + "Daniel's wife and kids will follow later. " * 10 + "Can he get both permits at once?"
     assert family_topic("work_residence_permit", paste, TOPICS) == "work_residence_permit"
     assert family_topic("residence_permit", "na wo ziji de gongzuo juliu ne, wo laopo ye yao ban", TOPICS) == "residence_permit"
+
+
+def test_a_corrected_detail_goes_on_with_the_topic() -> None:
+    from desk.dialogue.understanding import follows_up
+
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.8), ("out_of_scope", 0.2)), [],
+        "啊打错了，是6岁，不是16", TOPICS, previous_topic="family_permits", previous_aspect="materials",
+    )
+    assert (turn.kind, turn.topic) == ("answer", "family_permits")
+    assert follows_up(0.6, [], "sorry, I meant 8 years not 4", TOPICS, "permanent_residence")
+    assert not follows_up(0.6, [], "sorry, I meant 8 years not 4", TOPICS, None)  # nothing to correct
+    nothing = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.8), ("out_of_scope", 0.2)), [],
+        "啊打错了，是6岁，不是16", TOPICS,
+    )
+    assert nothing.kind == "reject"

@@ -220,6 +220,12 @@ def combined_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Opt
     return topic
 
 
+def detail_correction(text: str) -> bool:
+    """A short correction of a detail the user gave ("啊打错了，是6岁，不是16", "sorry, I meant 8
+    years not 4"): with a topic under discussion it goes on with that topic."""
+    return bool(CORRECTION.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 120
+
+
 def own_case_statement(text: str) -> bool:
     """Details of the user's case given as a statement, not a question."""
     return bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
@@ -378,7 +384,8 @@ def follows_up(
         return False
     if near_miss(text) or word_task(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
         return False
-    if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text):
+    if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
+            or detail_correction(text):
         return True
     keyword_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
     return bool(keyword_aspects) or (
@@ -436,7 +443,8 @@ def understand(
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
         or runner_up in SMALL_TALK_INTENTS
         or (runner_up == "out_of_scope"
-            and not (keyword_topics or aspect or follow_up or RETURN.search(text) or own_case_statement(text)))
+            and not (keyword_topics or aspect or follow_up or RETURN.search(text) or own_case_statement(text)
+                     or (previous_topic and detail_correction(text))))
     ):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
