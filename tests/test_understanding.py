@@ -289,13 +289,13 @@ def test_a_corrected_detail_goes_on_with_the_topic() -> None:
 
     turn = understand(
         "nlu_fallback", ranking(("nlu_fallback", 0.8), ("out_of_scope", 0.2)), [],
-        "啊打错了，是6岁，不是16", TOPICS, previous_topic="family_permits", previous_aspect="materials",
+        "抱歉说错了，是5岁，不是15", TOPICS, previous_topic="family_permits", previous_aspect="materials",
     )
     assert (turn.kind, turn.topic) == ("answer", "family_permits")
     assert follows_up(0.6, [], "sorry, I meant 8 years not 4", TOPICS, "permanent_residence")
     assert not follows_up(0.6, [], "sorry, I meant 8 years not 4", TOPICS, None)  # nothing to correct
     nothing = understand(
         "nlu_fallback", ranking(("nlu_fallback", 0.8), ("out_of_scope", 0.2)), [],
-        "啊打错了，是6岁，不是16", TOPICS,
+        "抱歉说错了，是5岁，不是15", TOPICS,
     )
     assert nothing.kind == "reject"

@@ -221,7 +221,7 @@ def combined_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Opt
 
 
 def detail_correction(text: str) -> bool:
-    """A short correction of a detail the user gave ("啊打错了，是6岁，不是16", "sorry, I meant 8
+    """A short correction of a detail the user gave ("抱歉说错了，是5岁，不是15", "sorry, I meant 8
     years not 4"): with a topic under discussion it goes on with that topic."""
     return bool(CORRECTION.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 120
 
