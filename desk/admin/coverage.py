@@ -27,11 +27,13 @@ from sqlalchemy.orm import Session
 
 from desk import settings
 from desk.policies import models
+from desk.policies.importer import read_policy_file
 from desk.policies.schema import TopicRecord
 
 NLU_DIR = settings.PROJECT_ROOT / "data" / "nlu"
 OUT_OF_SCOPE = NLU_DIR / "out_of_scope.yml"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
+SHIPPED_POLICIES = settings.PROJECT_ROOT / "data" / "policies"
 
 
 def hand_written_nlu_files() -> List[Path]:
@@ -105,15 +107,10 @@ def newly_overlapping(old: Optional[TopicRecord], new: TopicRecord, path: Path =
     return [text for text in now if text not in before]
 
 
-SHIPPED_POLICIES = settings.PROJECT_ROOT / "data" / "policies"
-
-
 def shipped_record(topic_id: str, directory: Path = SHIPPED_POLICIES) -> Optional[TopicRecord]:
     """The repository's own record of a topic: the hand-written out-of-scope examples were
     written next to it, so what its keywords match are hard negatives, not examples it takes
     over ("canadian pr express entry" next to permanent_residence)."""
-    from desk.policies.importer import read_policy_file
-
     path = directory / f"{topic_id}.yml"
     if not path.is_file():
         return None
