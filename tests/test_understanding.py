@@ -299,3 +299,16 @@ def test_a_corrected_detail_goes_on_with_the_topic() -> None:
         "抱歉说错了，是5岁，不是15", TOPICS,
     )
     assert nothing.kind == "reject"
+
+
+def test_another_countrys_visa_is_refused_even_with_a_domain_word() -> None:
+    from desk.dialogue.understanding import foreign_visa
+
+    for text in ("do chinese PR holders need a visa for Japan?", "持永居证去韩国要签证吗",
+                 "schengen visa appointment for a work permit holder in shanghai", "美国旅游签证要多久"):
+        assert foreign_visa(text), text
+        turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.9)), [], text, TOPICS)
+        assert turn.kind == "reject", text
+    for text in ("I'm from Japan, how do I get a work visa for China?", "日本人来华工作签证怎么办",
+                 "my Korean colleague needs a port visa", "can a US citizen get the R visa"):
+        assert not foreign_visa(text), text

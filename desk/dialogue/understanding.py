@@ -286,6 +286,30 @@ def word_task(text: str) -> bool:
     return bool(WORD_TASK.search(text or "")) and len(text or "") <= MAX_FRAGMENT_CHARS
 
 
+# A visa for another country ("do PR holders need a visa for Japan?", "申根签证在哪递签"): the
+# desk covers coming to China, so it is out of scope whatever permit the user holds — unless the
+# message also names China, where the foreign visa is only the user's background.
+OTHER_COUNTRIES = (
+    r"japan|korea|the us|the usa|usa|america|the united states|the uk|britain|england|canada|australia|"
+    r"new zealand|singapore|thailand|vietnam|malaysia|indonesia|the philippines|india|russia|germany|france|"
+    r"italy|spain|the netherlands|switzerland|europe|the eu|dubai|the uae|turkey"
+)
+FOREIGN_VISA = re.compile(
+    rf"\bschengen\b|\bvisas?\s+(for|to)\s+(going to\s+|travel(ling)? to\s+|visit(ing)?\s+)?({OTHER_COUNTRIES})\b|"
+    rf"\b({OTHER_COUNTRIES})\s+(tourist\s+|business\s+|work\s+|student\s+|transit\s+)?visas?\b|"
+    r"申根|(日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
+    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其)的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)",
+    re.IGNORECASE,
+)
+CHINA = re.compile(r"china|chinese visa|中国签证|中國簽證|来华|來華|入境中国|中国的签证|visa for china|visa to china", re.IGNORECASE)
+
+
+def foreign_visa(text: str) -> bool:
+    """A question about another country's visa, not about coming to China."""
+    text = text or ""
+    return len(text) <= MAX_FRAGMENT_CHARS and bool(FOREIGN_VISA.search(text)) and not CHINA.search(text)
+
+
 def code_fragment(text: str) -> bool:
     """A short message that is markup or code."""
     text = (text or "").strip()
@@ -382,7 +406,7 @@ def follows_up(
     is not sure it is out of scope."""
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
-    if near_miss(text) or word_task(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
+    if near_miss(text) or word_task(text) or foreign_visa(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
         return False
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
             or detail_correction(text):
@@ -436,7 +460,7 @@ def understand(
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
-    if code_fragment(text) or word_task(text) or (near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8)):
+    if code_fragment(text) or word_task(text) or foreign_visa(text) or (near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and (
