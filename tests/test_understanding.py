@@ -312,3 +312,12 @@ def test_another_countrys_visa_is_refused_even_with_a_domain_word() -> None:
     for text in ("I'm from Japan, how do I get a work visa for China?", "日本人来华工作签证怎么办",
                  "my Korean colleague needs a port visa", "can a US citizen get the R visa"):
         assert not foreign_visa(text), text
+
+
+def test_a_confident_what_is_it_beats_a_place_word_in_the_description() -> None:
+    from desk.dialogue.understanding import resolve_aspect
+
+    assert resolve_aspect({"name": "overview", "confidence": 0.9}, ["where", "overview"]) == "overview"
+    assert resolve_aspect({"name": "overview", "confidence": 0.9}, ["where"]) is None
+    assert resolve_aspect({"name": "overview", "confidence": 0.5}, ["where"]) == "where"
+    assert resolve_aspect({"name": "eligibility", "confidence": 0.4}, ["where"]) == "eligibility"

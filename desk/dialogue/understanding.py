@@ -27,7 +27,11 @@ CLARIFY_MARGIN = 0.15
 # topic from this confidence on (else the bot asks which topic is meant).
 MIN_FIRST_TURN_TOPIC = 0.20
 # The aspect classifier's guess is used from this confidence on; below it, keywords decide.
-MIN_ASPECT_CONFIDENCE = 0.45
+MIN_ASPECT_CONFIDENCE = 0.38
+# From this confidence on, the classifier's "what it is" overrules a place word in the
+# question ("浦东国际人才港是个什么地方", "is there one office where HR hands in everything"):
+# a "where" or other keyword inside a description is no aspect of its own.
+CONFIDENT_OVERVIEW = 0.75
 
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
@@ -90,6 +94,8 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], keyword_aspects: Sequence[st
     )
     if confident and confident != "overview":
         return confident
+    if confident == "overview" and float(guess.get("confidence") or 0) >= CONFIDENT_OVERVIEW:
+        return "overview" if "overview" in keyword_aspects else None
     specific = next((a for a in keyword_aspects if a in ASPECTS and a != "overview"), None)
     if specific:
         return specific
