@@ -321,3 +321,17 @@ def test_a_confident_what_is_it_beats_a_place_word_in_the_description() -> None:
     assert resolve_aspect({"name": "overview", "confidence": 0.9}, ["where"]) is None
     assert resolve_aspect({"name": "overview", "confidence": 0.5}, ["where"]) == "where"
     assert resolve_aspect({"name": "eligibility", "confidence": 0.4}, ["where"]) == "eligibility"
+
+
+def test_the_permit_the_user_came_on_is_background_to_the_one_asked_about() -> None:
+    from desk.dialogue.understanding import keyword_roles
+
+    text = "我拿的是 R visa，来了以后 residence permit 怎么办"
+    entities = [
+        {"entity": "topic", "value": "talent_visa", "start": 5, "end": 11},
+        {"entity": "topic", "value": "residence_permit", "start": 17, "end": 33},
+    ]
+    named, _negated, status = keyword_roles(entities, text, TOPICS)
+    assert named == ["residence_permit"] and status == ["talent_visa"]
+    turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.6), ("ask_residence_permit", 0.3)), entities, text, TOPICS)
+    assert turn.topic == "residence_permit"

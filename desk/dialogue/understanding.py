@@ -128,7 +128,8 @@ NEGATION = re.compile(
 STATUS = re.compile(
     r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bhave (a|an)|\bwith (a|an|my)|\bhas (a|an)|"
     r"\bi'?m (a|an)|\bi am (a|an)|\bas (a|an)|"
-    r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是)\s*$",
+    r"\bi'?ve got (a|an|my)|\bi got (a|an|my)|\bcame on (a|an|my)|"
+    r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是|(拿|持|用|办)的是|签的是)\s*$",
     re.IGNORECASE,
 )
 # "R visa holder", "工作许可持有人": the topic named is the user's status too.
