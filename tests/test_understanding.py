@@ -335,3 +335,14 @@ def test_the_permit_the_user_came_on_is_background_to_the_one_asked_about() -> N
     assert named == ["residence_permit"] and status == ["talent_visa"]
     turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.6), ("ask_residence_permit", 0.3)), entities, text, TOPICS)
     assert turn.topic == "residence_permit"
+
+
+def test_a_domain_word_in_another_sense_is_a_near_miss() -> None:
+    from desk.dialogue.understanding import near_miss
+
+    for text in ("my PR got merged on GitHub, how long until it's released?", "which USB port should I use",
+                 "port 8080 is blocked on my laptop", "cargo port jobs in Pudong"):
+        assert near_miss(text), text
+    for text in ("how long does PR take in shanghai", "is my PR application reviewed by the police",
+                 "where is the port visa office at the airport"):
+        assert not near_miss(text), text

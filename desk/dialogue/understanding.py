@@ -243,10 +243,16 @@ CODE_OR_MARKUP_PATTERN = (
     r"</?[a-z][a-z0-9]*[^>]*>|\bdef\s+\w+\(|\bfunction\s*\w*\(|\bimport\s+\w+|\bselect\s+.+\s+from\b|"
     r"console\.log|print\(|\{\s*\"\w+\"\s*:|=>"
 )
+# Domain words in another sense: a pull request ("my PR on GitHub"), a computer's or a ship's port.
+HOMONYMS = (
+    r"pull request|\b(github|gitlab|bitbucket)\b|\bprs?\b.{0,30}\b(merged?|code review|reviewers?|repo|commits?|branch)\b|"
+    r"\b(usb|serial|tcp|udp|http|ssh) ports?\b|\bport (\d{2,5}|forwarding|scan(ning)?)\b|"
+    r"\b(container|cargo|shipping|freight) (port|terminal)\b"
+)
 # Near misses: arithmetic, code or markup fragments that happen to contain a domain word.
 NEAR_MISS = re.compile(
     r"((?<![\w+])\d+(?:\.\d+)?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|\d+\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
-    + CODE_OR_MARKUP_PATTERN + r"|;\s*$|\w+\.\w+\(.*\))",
+    + CODE_OR_MARKUP_PATTERN + r"|;\s*$|\w+\.\w+\(.*\)|" + HOMONYMS + ")",
     re.IGNORECASE,
 )
 FOLLOW_UP_INTENTS = (FOLLOW_UP_INTENT,)
