@@ -251,8 +251,8 @@ HOMONYMS = (
 )
 # Near misses: arithmetic, code or markup fragments that happen to contain a domain word.
 NEAR_MISS = re.compile(
-    r"((?<![\w+])\d+(?:\.\d+)?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|\d+\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
-    + CODE_OR_MARKUP_PATTERN + r"|;\s*$|\w+\.\w+\(.*\)|" + HOMONYMS + ")",
+    r"((?<![\w+])\d{1,15}(?:\.\d{1,15})?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|(?<!\d)\d{1,15}\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
+    + CODE_OR_MARKUP_PATTERN + r"|;\s*$|\b\w{1,40}\.\w{1,40}\(.*\)|" + HOMONYMS + ")",
     re.IGNORECASE,
 )
 FOLLOW_UP_INTENTS = (FOLLOW_UP_INTENT,)
@@ -285,7 +285,7 @@ WORD_TASK = re.compile(
     r"italian|arabic|latin|portuguese|dutch|thai|vietnamese)\b|"
     r"\btranslate\b.{0,50}\b(into|to) (french|german|spanish|japanese|korean|russian|italian|arabic|latin)\b|"
     r"\b(regex|regular expression|sql query|python script|javascript|excel formula)\b|\banagram\b|"
-    r"\bspell(ed)? backwards\b|\d+\s*(times|multiplied by|divided by)\s*\d+|"
+    r"\bspell(ed)? backwards\b|(?<!\d)\d{1,15}\s*(times|multiplied by|divided by)\s*\d|"
     r"写(一|几|两)?(首|篇|段|个|句)?.{0,14}(诗|打油诗|绝句|律诗|歌词|小说|笑话|段子|对联|顺口溜|藏头诗|口号|剧本|作文)|"
     r"(用|翻译成|译成|翻成)(英|法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文).{0,6}(怎么|如何)(说|翻译|讲|写)|"
     r"(法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文)(里|中)?(怎么|如何)(说|翻译|讲|写)|"
@@ -296,7 +296,7 @@ WORD_TASK = re.compile(
 
 def word_task(text: str) -> bool:
     """A compose/translate/compute/code request that merely contains a domain word."""
-    return bool(WORD_TASK.search(text or "")) and len(text or "") <= MAX_FRAGMENT_CHARS
+    return len(text or "") <= MAX_FRAGMENT_CHARS and bool(WORD_TASK.search(text or ""))
 
 
 # A visa for another country ("do PR holders need a visa for Japan?", "申根签证在哪递签"): the
