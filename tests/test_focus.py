@@ -22,3 +22,14 @@ def test_chinese_mail_and_very_long_text() -> None:
     assert "工作许可一般要多久" in focus(mail)
     assert len(focus("问" * 10_000)) <= FOCUS_MAX_CHARS
     assert len(focus("x " * 5_000)) <= FOCUS_MAX_CHARS
+
+
+def test_a_message_of_blank_lines_or_one_long_run_is_read_in_linear_time() -> None:
+    """The subject-line pattern once took ~2 s of CPU on 10,000 newlines (quadratic '^\\s*')."""
+    import time
+
+    for text in ("\n" * 10_000, "a\n" * 5_000, "1" * 10_000, " " * 10_000, "Subject:\n" * 1_000):
+        started = time.process_time()
+        focus(text)
+        assert time.process_time() - started < 0.5, repr(text[:10])
+    assert "work permit" in focus("Subject: work permit renewal\n" + "Some context line.\n" * 200 + "What do we need?")

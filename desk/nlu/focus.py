@@ -36,7 +36,7 @@ _NOISE = re.compile(
     r"^\s*(from|to|cc|sent|date|发件人|收件人|抄送|日期|时间)\s*[:：]|^\s*(best|kind)? ?regards|^\s*thanks|^\s*谢谢|^[-=_*\s]+$",
     re.IGNORECASE,
 )
-_SUBJECT = re.compile(r"^\s*(subject|主题|標題|标题)\s*[:：]\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_SUBJECT = re.compile(r"^[ \t]*(subject|主题|標題|标题)[ \t]*[:：][ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
 
 
 def _sentences(text: str) -> List[str]:
