@@ -59,7 +59,22 @@ def normalize(text: str) -> str:
         phrase = zhconv.convert(text, "zh-cn")
         if len(phrase) == len(text):
             text = phrase
-    return "".join(_char_normal(c) for c in text)
+    return _relative_where("".join(_char_normal(c) for c in text))
+
+
+# "where" after a noun opens a relative clause that describes the thing ("the one where you get
+# both permits", "a counter where HR hands everything in"): it reads as "which", not as a
+# question of place, for every model and keyword table (same length, so offsets hold).
+RELATIVE_WHERE = re.compile(
+    r"\b((?:one|ones|place|version|counter|desk|window|office|app|website|site|portal|platform|system|thing|"
+    r"service|card|permit|visa|station|port|programme|program|scheme|building|centre|center|hub|area|zone|"
+    r"event|events|situation|case|process|policy|document|paper|something|anywhere|somewhere)\s+)where\b",
+    re.IGNORECASE,
+)
+
+
+def _relative_where(text: str) -> str:
+    return RELATIVE_WHERE.sub(lambda m: m.group(1) + "which", text) if "where" in text.lower() else text
 
 
 # Longest pinyin word we try to split: a real one is a few syllables; a run of letters

@@ -27,3 +27,13 @@ def test_normalize_keeps_length_and_simplifies() -> None:
     normal = normalize(text)
     assert len(normal) == len(text)
     assert normal == "工作许可abc 签证"
+
+
+def test_a_relative_where_reads_as_which_and_a_question_of_place_stays() -> None:
+    from desk.language import normalize
+
+    text = "and for the two-in-one version where you get both permits at once?"
+    assert normalize(text) == "and for the two-in-one version which you get both permits at once?"
+    assert len(normalize(text)) == len(text)
+    assert normalize("Where is the office where I apply?") == "where is the office which i apply?"
+    assert normalize("where do I renew it") == "where do i renew it"

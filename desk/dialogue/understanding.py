@@ -32,6 +32,9 @@ MIN_ASPECT_CONFIDENCE = 0.38
 # question ("浦东国际人才港是个什么地方", "is there one office where HR hands in everything"):
 # a "where" or other keyword inside a description is no aspect of its own.
 CONFIDENT_OVERVIEW = 0.75
+# An answer to a clarifying question names the thing; the aspect asked before the question
+# ("how long?") goes on unless the aspect model is this sure the answer asks something else.
+CONFIDENT_ASPECT = 0.8
 
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
@@ -83,7 +86,15 @@ def _entity_values(entities: Sequence[Dict[str, Any]], kind: str) -> List[str]:
     return values
 
 
-def resolve_aspect(guess: Optional[Dict[str, Any]], keyword_aspects: Sequence[str]) -> Optional[str]:
+def confident_aspect(guess: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The aspect model's specific aspect when it is sure enough to overrule the conversation."""
+    if guess and guess.get("name") in ASPECTS and guess.get("name") != "overview" \
+            and float(guess.get("confidence") or 0) >= CONFIDENT_ASPECT:
+        return str(guess["name"])
+    return None
+
+
+def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str]) -> Optional[str]:
     """A confident specific aspect from the classifier, else the first specific aspect
     keyword, else "overview" when the question asks what something is, else None (a
     general question, answered with the overview)."""
@@ -95,11 +106,11 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], keyword_aspects: Sequence[st
     if confident and confident != "overview":
         return confident
     if confident == "overview" and float(guess.get("confidence") or 0) >= CONFIDENT_OVERVIEW:
-        return "overview" if "overview" in keyword_aspects else None
-    specific = next((a for a in keyword_aspects if a in ASPECTS and a != "overview"), None)
+        return "overview" if "overview" in named else None
+    specific = next((a for a in named if a in ASPECTS and a != "overview"), None)
     if specific:
         return specific
-    if "overview" in keyword_aspects:
+    if "overview" in named:
         return "overview"  # "what is …", "介绍一下…"; a bare topic name is a general question
     return None
 
@@ -424,9 +435,9 @@ def follows_up(
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
             or detail_correction(text):
         return True
-    keyword_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
-    return bool(keyword_aspects) or (
-        bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, keyword_aspects) not in (None, "overview")
+    named_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
+    return bool(named_aspects) or (
+        bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, named_aspects) not in (None, "overview")
     )
 
 
@@ -514,6 +525,8 @@ def understand(
     switched = previous_topic is not None and topic != previous_topic
     if aspect == "overview" and (follow_up or correction) and previous_aspect and switched:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
+    if options and previous_aspect and not confident_aspect(aspect_guess):
+        aspect = previous_aspect  # "how long?" - "which one?" - "the one you get at the airport"
     if aspect is None and in_context and not correction and own_case_statement(text):
         aspect = "eligibility"  # "she's 67 and Korean": can she?
     if aspect is None and previous_aspect and (not switched or follow_up or correction):
