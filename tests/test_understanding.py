@@ -359,3 +359,16 @@ def test_the_near_miss_patterns_stay_linear_on_a_long_run_of_digits_or_letters()
         started = time.process_time()
         near_miss(text), word_task(text)
         assert time.process_time() - started < 0.5, text[:10]
+
+
+def test_an_answer_to_a_clarifying_question_keeps_the_aspect_asked_before_it() -> None:
+    text = "我说的是来华工作许可，公司上周刚帮我在网上提交"
+    entities = [{"entity": "topic", "value": "work_permit", "start": 4, "end": 10},
+                {"entity": "aspect", "value": "where", "start": 18, "end": 20}]
+    asked = dict(previous_aspect="duration", options=["work_permit", "residence_permit", "talent_visa"])
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.9)), entities, text, TOPICS,
+                      aspect_guess={"name": "where", "confidence": 0.5}, **asked)
+    assert (turn.topic, turn.aspect) == ("work_permit", "duration")
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.9)), entities, "工作许可，要准备什么材料", TOPICS,
+                      aspect_guess={"name": "materials", "confidence": 0.95}, **asked)
+    assert (turn.topic, turn.aspect) == ("work_permit", "materials")
