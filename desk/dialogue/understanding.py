@@ -86,26 +86,28 @@ def _entity_values(entities: Sequence[Dict[str, Any]], kind: str) -> List[str]:
     return values
 
 
+def _aspect_guess(guess: Optional[Dict[str, Any]]) -> Tuple[Optional[str], float]:
+    """(aspect, confidence) of the aspect model's guess; (None, 0) when it names no aspect."""
+    if guess and guess.get("name") in ASPECTS:
+        return str(guess["name"]), float(guess.get("confidence") or 0)
+    return None, 0.0
+
+
 def confident_aspect(guess: Optional[Dict[str, Any]]) -> Optional[str]:
     """The aspect model's specific aspect when it is sure enough to overrule the conversation."""
-    if guess and guess.get("name") in ASPECTS and guess.get("name") != "overview" \
-            and float(guess.get("confidence") or 0) >= CONFIDENT_ASPECT:
-        return str(guess["name"])
-    return None
+    name, confidence = _aspect_guess(guess)
+    return name if name != "overview" and confidence >= CONFIDENT_ASPECT else None
 
 
 def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str]) -> Optional[str]:
     """A confident specific aspect from the classifier, else the first specific aspect
     keyword, else "overview" when the question asks what something is, else None (a
     general question, answered with the overview)."""
-    confident = (
-        str(guess["name"])
-        if guess and guess.get("name") in ASPECTS and float(guess.get("confidence") or 0) >= MIN_ASPECT_CONFIDENCE
-        else None
-    )
+    name, confidence = _aspect_guess(guess)
+    confident = name if confidence >= MIN_ASPECT_CONFIDENCE else None
     if confident and confident != "overview":
         return confident
-    if confident == "overview" and float(guess.get("confidence") or 0) >= CONFIDENT_OVERVIEW:
+    if confident == "overview" and confidence >= CONFIDENT_OVERVIEW:
         return "overview" if "overview" in named else None
     specific = next((a for a in named if a in ASPECTS and a != "overview"), None)
     if specific:
