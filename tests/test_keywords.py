@@ -39,3 +39,12 @@ def test_typo_corrector_leaves_known_and_short_words() -> None:
     assert corrector.correct("present perm")[0] == "present perm"
     text, index = corrector.correct("premanent card")
     assert text == "permanent card" and len(index) == len(text)
+
+
+def test_typo_corrector_leaves_real_english_words() -> None:
+    """'contract' is a word, not a slip for 'contact'; 'mother' is not 'other'."""
+    corrector = TypoCorrector(["contact", "other", "policy", "visa", "residence"])
+    for sentence in ("my contract ends", "my mother comes", "the police asked", "documents and permits"):
+        assert corrector.correct(sentence)[0] == sentence
+    assert corrector.correct("contcat the residnce office")[0] == "contact the residence office"
+    assert corrector.correct("vias")[0] == "visa"  # "via" + "s" is too short a stem to count

@@ -35,6 +35,9 @@ CONFIDENT_OVERVIEW = 0.75
 # An answer to a clarifying question names the thing; the aspect asked before the question
 # ("how long?") goes on unless the aspect model is this sure the answer asks something else.
 CONFIDENT_ASPECT = 0.8
+# Arithmetic or a fragment with a domain word in it ("work permit = 3 * 5?") is still answered
+# when the classifier is this sure of the topic it names.
+SURE_OF_TOPIC = 0.8
 
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
@@ -344,6 +347,12 @@ def code_fragment(text: str) -> bool:
     return len(text) <= MAX_FRAGMENT_CHARS and bool(CODE_OR_MARKUP.search(text))
 
 
+def not_a_question(text: str, classifier_sure: bool = False) -> bool:
+    """Not a policy question whatever domain word it holds: markup or code, a word task,
+    another country's visa, or arithmetic (unless the classifier is sure of a topic)."""
+    return code_fragment(text) or word_task(text) or foreign_visa(text) or (near_miss(text) and not classifier_sure)
+
+
 def keyword_topics_of(
     entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str], exact_only: bool = False
 ) -> Tuple[List[str], List[str]]:
@@ -432,7 +441,7 @@ def follows_up(
     is not sure it is out of scope."""
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
-    if near_miss(text) or word_task(text) or foreign_visa(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
+    if not_a_question(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
         return False
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
             or detail_correction(text):
@@ -486,7 +495,7 @@ def understand(
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
-    if code_fragment(text) or word_task(text) or foreign_visa(text) or (near_miss(text) and not (intent_topic and probability.get(intent_topic, 0) >= 0.8)):
+    if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and (

@@ -2,18 +2,48 @@
 "residnce") towards the words of the keyword tables, so keyword features still fire.
 
 Only words of 5+ letters (4 for a swap of two letters) that are not known words are changed,
-and only into a domain term one edit away (delete, swap, replace or insert one letter).
+and only into a domain term one edit away (delete, swap, replace or insert one letter). A real
+English word is never "repaired": "contract" is not a slip for "contact", nor "mother" for
+"other" (the GCIDE word list of the ``english-words`` package, with regular inflections).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Tuple
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 WORD = re.compile(r"[a-z]+")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Words at least this long may carry two slips (edit distance 2) and still be corrected.
 LONG_WORD = 8
+
+
+# Regular English endings: a word is known when it is a dictionary word with one of these.
+INFLECTIONS = (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"),
+               ("ing", ""), ("ing", "e"), ("ly", ""))
+# Shortest stem an inflection is read from: "vias" is a slip for "visa", not "via" + "s".
+MIN_STEM = 4
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> FrozenSet[str]:
+    """GCIDE's 114,000 head words, loaded once per process (not pickled into the model)."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+def english_word(word: str) -> bool:
+    """Whether ``word`` (lower case) is a dictionary word or a regular inflection of one."""
+    words = _dictionary()
+    if word in words:
+        return True
+    return any(
+        word.endswith(ending) and len(word) - len(ending) >= MIN_STEM
+        and word[: len(word) - len(ending)] + stem in words
+        for ending, stem in INFLECTIONS
+    )
 
 
 def _distance(a: str, b: str) -> int:
@@ -71,7 +101,7 @@ class TypoCorrector:
         return self._by_initial
 
     def _fix(self, word: str) -> Optional[str]:
-        if word in self.known or len(word) < 4:
+        if word in self.known or len(word) < 4 or english_word(word):
             return None
         if "_cache" not in self.__dict__:  # a corrector pickled by an older version
             self._cache = {}
