@@ -59,7 +59,10 @@ def normalize(text: str) -> str:
         phrase = zhconv.convert(text, "zh-cn")
         if len(phrase) == len(text):
             text = phrase
-    return _relative_where("".join(_char_normal(c) for c in text))
+    text = "".join(_char_normal(c) for c in text)
+    if "材" in text:
+        text = text.replace("人材", "人才")  # Japanese writers' 人材 (same length: offsets hold)
+    return _relative_where(text)
 
 
 # "where" after a noun opens a relative clause that describes the thing ("the one where you get

@@ -37,3 +37,7 @@ def test_a_relative_where_reads_as_which_and_a_question_of_place_stays() -> None
     assert len(normalize(text)) == len(text)
     assert normalize("Where is the office where I apply?") == "where is the office which i apply?"
     assert normalize("where do I renew it") == "where do i renew it"
+
+
+def test_japanese_variant_of_talent_reads_as_the_chinese_word() -> None:
+    assert normalize("人材港在哪里") == "人才港在哪里"

@@ -276,6 +276,33 @@ def test_the_users_status_does_not_switch_the_topic_under_discussion() -> None:
     assert turn.topic == "family_permits"
 
 
+def test_a_sure_classifier_does_not_make_the_users_status_the_topic() -> None:
+    text = "that's me by the way, I'm Australian, R visa holder working at a lab"
+    start = text.index("R visa")
+    entities = [{"entity": "topic", "value": "talent_visa", "start": start, "end": start + 6}]
+    turn = understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 0.95), ("ask_family_permits", 0.03)), entities, text, TOPICS,
+        previous_topic="family_permits", previous_aspect="eligibility",
+    )
+    assert turn.topic == "family_permits"
+
+
+def test_a_corrected_detail_stays_on_the_topic_whatever_the_classifier_says() -> None:
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.9), ("ask_permanent_residence", 0.05)), [],
+        "说错了，是工作了八年，不是四年", TOPICS, previous_topic="permanent_residence", previous_aspect="eligibility",
+    )
+    assert (turn.topic, turn.aspect) == ("permanent_residence", "eligibility")
+
+
+def test_a_vague_question_pointing_back_is_about_the_topic_under_discussion() -> None:
+    turn = understand(
+        "ask_vague", ranking(("ask_vague", 0.6), ("ask_talent_visa", 0.15)), [],
+        "so can foreigners without a Chinese ID use it?", TOPICS, previous_topic="port_visa",
+    )
+    assert (turn.kind, turn.topic) == ("answer", "port_visa")
+
+
 def test_family_in_a_long_pasted_message_or_the_users_own_permit_is_not_a_family_permit() -> None:
     from desk.dialogue.understanding import family_topic
 

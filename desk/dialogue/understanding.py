@@ -159,6 +159,9 @@ RETURN = re.compile(
     r"(back to|earlier question|what i asked|as i asked|anyway|回到|刚才|之前问|前面问|huidao|gangcai)",
     re.IGNORECASE,
 )
+# A word pointing back at what was just discussed ("can foreigners use it?", "这个怎么收费"): a vague
+# question with one is about the topic under discussion, not a new unclear one.
+ANAPHORA = re.compile(r"\b(it|its|this|that|these|those|them|they|there)\b|它|这个|那个|这项|这些|那里|那边|這個|那個", re.IGNORECASE)
 # "btw", "顺便问下": the user says the turn is a detour from the topic under discussion.
 DETOUR = re.compile(
     r"(\bbtw\b|by the way|random q|quick one|quick q|unrelated|off[- ]topic|another thing unrelated|"
@@ -473,8 +476,11 @@ def understand(
     keyword_topics, negated_topics, status_topics = keyword_roles(
         entities, text, known, exact_only=previous_topic in known
     )
+    status_only: List[str] = []
     if previous_topic in known and keyword_topics and set(keyword_topics) <= set(status_topics):
-        keyword_topics = []  # "我是 work permit A 类的": the user's status, the topic goes on
+        # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
+        status_only = [t for t in keyword_topics if t != previous_topic]
+        keyword_topics = []
     aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"))
     follow_up = bool(FOLLOW_UP.search(text))
     correction = bool(CORRECTION.search(text))
@@ -490,8 +496,10 @@ def understand(
         scores[t] = scores.get(t, 0.0) + OPTION_BONUS
     if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics):
         scores[previous_topic] = scores.get(previous_topic, 0.0) + CONTEXT_BONUS + context_probability(ranking)
-    for t in negated_topics:
-        scores.pop(t, None)  # "not the work permit": whatever the classifier thinks
+    for t in [*negated_topics, *status_only]:
+        scores.pop(t, None)  # "not the work permit", "I'm an R visa holder": whatever the classifier thinks
+    if previous_topic and not keyword_topics and (detail_correction(text) or own_case_statement(text)):
+        scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
@@ -508,7 +516,7 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
         topic = best  # a clarifying question answered in words
-    elif intent == VAGUE_INTENT and not keyword_topics:
+    elif intent == VAGUE_INTENT and not keyword_topics and not (in_context and ANAPHORA.search(text)):
         # "我想问签证的事" after a work-permit answer opens a new, unclear question: ask which
         candidates = [t for t, _c in ranked[:3]]
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
