@@ -399,3 +399,18 @@ def test_an_answer_to_a_clarifying_question_keeps_the_aspect_asked_before_it() -
     turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.9)), entities, "工作许可，要准备什么材料", TOPICS,
                       aspect_guess={"name": "materials", "confidence": 0.95}, **asked)
     assert (turn.topic, turn.aspect) == ("work_permit", "materials")
+
+
+def test_an_aspect_without_a_topic_on_a_first_turn_is_clarified() -> None:
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.4), ("ask_aspect", 0.2), ("ask_work_permit", 0.1)), [],
+        "hi can you tell me the requirements", TOPICS, aspect_guess={"name": "eligibility", "confidence": 0.7},
+    )
+    assert turn.kind == "clarify" and turn.aspect == "eligibility" and turn.candidates
+
+
+def test_a_chinese_a_not_a_question_is_no_statement_of_the_users_case() -> None:
+    from desk.dialogue.understanding import own_case_statement
+
+    assert not own_case_statement("他的工作类居留还有半年，换工作后居留要不要变更")
+    assert own_case_statement("我太太是韩国人，今年40")

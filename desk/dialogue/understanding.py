@@ -177,7 +177,8 @@ OWN_CASE = re.compile(
     re.IGNORECASE,
 )
 ASKING = re.compile(
-    r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|多久",
+    r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|多久|"
+    r"([\u4e00-\u9fff])不\2|有没有|是否|如何|几[天个年月次]|多少",  # 要不要, 能不能, 可不可以: a question too
     re.IGNORECASE,
 )
 
@@ -531,6 +532,10 @@ def understand(
             return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif intent == VAGUE_INTENT:
         candidates = [t for t, _c in ranked[:3]]
+        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
+    elif intent == FALLBACK_INTENT and not previous_topic and aspect not in (None, "overview"):
+        # "hi can you tell me the requirements": a policy question that names no topic yet
+        candidates = [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in known]
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif intent_topic is None:
         # the classifier was not sure (fallback) or named no topic, and nothing in the
