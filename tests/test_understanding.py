@@ -414,3 +414,27 @@ def test_a_chinese_a_not_a_question_is_no_statement_of_the_users_case() -> None:
 
     assert not own_case_statement("他的工作类居留还有半年，换工作后居留要不要变更")
     assert own_case_statement("我太太是韩国人，今年40")
+
+
+def test_visa_free_entry_is_refused_unless_a_permit_is_named() -> None:
+    turn = understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 0.7)), [],
+        "Is the 30-day visa-free entry for Germans still valid next year?", TOPICS,
+    )
+    assert turn.kind == "reject"
+    text = "visa-free entry or a port visa, which is better for my client?"
+    start = text.index("port visa")
+    entities = [{"entity": "topic", "value": "port_visa", "start": start, "end": start + 9}]
+    assert understand("ask_port_visa", ranking(("ask_port_visa", 0.8)), entities, text, TOPICS).topic == "port_visa"
+
+
+def test_a_bare_generic_word_is_clarified() -> None:
+    for text in ("permit??", "visa", "证件？"):
+        turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.6)), [], text, TOPICS)
+        assert turn.kind == "clarify", text
+
+
+def test_landing_without_a_visa_is_a_port_visa_question() -> None:
+    text = "Our CEO will land in Shanghai without a visa tonight. Is there an office at the airport?"
+    turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.8)), [], text, TOPICS)
+    assert turn.topic == "port_visa"

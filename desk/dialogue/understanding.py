@@ -309,7 +309,7 @@ WORD_TASK = re.compile(
     r"写(一|几|两)?(首|篇|段|个|句)?.{0,14}(诗|打油诗|绝句|律诗|歌词|小说|笑话|段子|对联|顺口溜|藏头诗|口号|剧本|作文)|"
     r"(用|翻译成|译成|翻成)(英|法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文).{0,6}(怎么|如何)(说|翻译|讲|写)|"
     r"(法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文)(里|中)?(怎么|如何)(说|翻译|讲|写)|"
-    r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几",
+    r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几|等于多少|计算一下|算一下",
     re.IGNORECASE,
 )
 
@@ -341,6 +341,17 @@ def foreign_visa(text: str) -> bool:
     """A question about another country's visa, not about coming to China."""
     text = text or ""
     return len(text) <= MAX_FRAGMENT_CHARS and bool(FOREIGN_VISA.search(text)) and not CHINA.search(text)
+
+
+# Entering without a visa ("is the 30-day visa-free entry for Germans still valid", "144小时过境免签")
+# is none of the desk's permits: refused unless the message names one of them too. (Landing
+# "without a visa" is different: that is what a port visa is for.)
+VISA_FREE = re.compile(r"\bvisa[- ]?(free|exempt(ion)?|waiver)\b|免签|免簽|过境免|過境免", re.IGNORECASE)
+# A bare generic word ("permit??", "visa", "证件？") names no topic: which one is meant is asked.
+BARE_GENERIC = re.compile(
+    r"^\W*(the |a |my )?(permits?|visas?|cards?|polic(y|ies)|documents?|papers?|签证|簽證|证件|證件|许可|許可|政策|卡)\W*$",
+    re.IGNORECASE,
+)
 
 
 def code_fragment(text: str) -> bool:
@@ -445,7 +456,9 @@ def follows_up(
     is not sure it is out of scope."""
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
-    if not_a_question(text) or (DETOUR.search(text or "") and not asserted_topics(entities, text, known_topics)):
+    if not_a_question(text) or (
+        (DETOUR.search(text or "") or VISA_FREE.search(text or "")) and not asserted_topics(entities, text, known_topics)
+    ):
         return False
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
             or detail_correction(text):
@@ -506,6 +519,11 @@ def understand(
 
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
+    if VISA_FREE.search(text) and not keyword_topics:
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans"
+    if BARE_GENERIC.match(text) and not previous_topic:
+        candidates = [t for t in COMMON_TOPICS if t in known]
+        return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and (
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
