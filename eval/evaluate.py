@@ -38,13 +38,14 @@ ROOT = settings.PROJECT_ROOT
 # mistakes may be looked at like dev's; final3 for the third round). final2's mistakes have
 # never been looked at either, so it stays sealed as a second unseen check.
 # `--errors` never lists a sealed set's mistakes.
-SEALED = ("final2_", "final3_", "final4_")
+SEALED = ("final2_", "final3_", "final4_", "final5_")
 SINGLE_SETS = {
     "dev_single": ROOT / "eval" / "dev_single.yml",
     "final_single": ROOT / "eval" / "final_single.yml",
     "final2_single": ROOT / "eval" / "final2_single.yml",
     "final3_single": ROOT / "eval" / "final3_single.yml",
     "final4_single": ROOT / "eval" / "final4_single.yml",
+    "final5_single": ROOT / "eval" / "final5_single.yml",
 }
 CONVERSATION_SETS = {
     "dev_conversations": ROOT / "eval" / "dev_conversations.yml",
@@ -52,6 +53,7 @@ CONVERSATION_SETS = {
     "final2_conversations": ROOT / "eval" / "final2_conversations.yml",
     "final3_conversations": ROOT / "eval" / "final3_conversations.yml",
     "final4_conversations": ROOT / "eval" / "final4_conversations.yml",
+    "final5_conversations": ROOT / "eval" / "final5_conversations.yml",
 }
 
 
