@@ -438,3 +438,13 @@ def test_landing_without_a_visa_is_a_port_visa_question() -> None:
     text = "Our CEO will land in Shanghai without a visa tonight. Is there an office at the airport?"
     turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.8)), [], text, TOPICS)
     assert turn.topic == "port_visa"
+
+
+def test_what_about_another_topic_asks_the_same_question_of_it() -> None:
+    entities = [{"entity": "topic", "value": "residence_permit", "start": 1, "end": 7}]
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.8)), entities, "那普通的居留许可呢", TOPICS,
+        previous_topic="permanent_residence", previous_aspect="where",
+        aspect_guess={"name": "eligibility", "confidence": 0.5},
+    )
+    assert (turn.topic, turn.aspect) == ("residence_permit", "where")

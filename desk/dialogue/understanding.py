@@ -495,6 +495,7 @@ def understand(
         # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
         status_only = [t for t in keyword_topics if t != previous_topic]
         keyword_topics = []
+    named_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
     aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"))
     follow_up = bool(FOLLOW_UP.search(text))
     correction = bool(CORRECTION.search(text))
@@ -569,6 +570,9 @@ def understand(
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
     if options and previous_aspect and not confident_aspect(aspect_guess):
         aspect = previous_aspect  # "how long?" - "which one?" - "the one you get at the airport"
+    if (follow_up and switched and previous_aspect and not named_aspects and not own_case_statement(text)
+            and not confident_aspect(aspect_guess)):
+        aspect = previous_aspect  # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic
     if aspect is None and in_context and not correction and own_case_statement(text):
         aspect = "eligibility"  # "she's 67 and Korean": can she?
     if aspect is None and previous_aspect and (not switched or follow_up or correction):
