@@ -88,3 +88,22 @@ def test_long_pasted_message_is_answered_about_its_question(stack: Stack) -> Non
     assert len(mail) <= limit and len(mail) >= 1900
     reply = stack.ask(who, mail)
     assert reply["topic"] == "work_permit" and reply["aspect"] == "duration"
+
+
+def test_status_in_passing_and_what_about_keep_the_conversation(stack: Stack) -> None:
+    who = sender()
+    first = stack.ask(who, "can a foreign domestic helper work for a family in Pudong?")
+    assert first["topic"] == "family_permits"
+    status = stack.ask(who, "that's me by the way, I'm Australian, R visa holder")
+    assert status["topic"] == "family_permits"
+    where = stack.ask(who, "where do we apply for her permit?")
+    assert (where["topic"], where["aspect"]) == ("family_permits", "where")
+    other = stack.ask(who, "那普通的居留许可呢")
+    assert (other["topic"], other["aspect"]) == ("residence_permit", "where")
+
+
+def test_a_bare_word_is_clarified_and_visa_free_entry_refused(stack: Stack) -> None:
+    bare = stack.ask(sender(), "permit??")
+    assert bare["topic"] is None and bare["buttons"]
+    visa_free = stack.ask(sender(), "is the 30-day visa-free entry for Germans still valid next year?")
+    assert visa_free["topic"] is None and visa_free["answer"] is None
