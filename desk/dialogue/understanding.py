@@ -162,6 +162,15 @@ RETURN = re.compile(
 # A word pointing back at what was just discussed ("can foreigners use it?", "这个怎么收费"): a vague
 # question with one is about the topic under discussion, not a new unclear one.
 ANAPHORA = re.compile(r"\b(it|its|this|that|these|those|them|they|there)\b|它|这个|那个|这项|这些|那里|那边|這個|那個", re.IGNORECASE)
+# A yes/no question whether someone may do something ("can a foreigner …?", "能一起申请吗") asks
+# who qualifies when nothing else in it names an aspect.
+MAY_I = re.compile(
+    r"^\W*(can|could|may|is it possible|am i allowed|are we allowed|is (he|she|it|my \w+) allowed)\b|"
+    r"能不能|可不可以|是否可以|能否|(可以|能)[^，。？?,.!！]{0,12}[吗嗎]",
+    re.IGNORECASE,
+)
+# ... unless it asks what a service does for the user ("can they help us find staff?", "可以帮我们…吗").
+SERVICE = re.compile(r"\bhelp|\bassist|\bsupport|帮|协助|服务", re.IGNORECASE)
 # "btw", "顺便问下": the user says the turn is a detour from the topic under discussion.
 DETOUR = re.compile(
     r"(\bbtw\b|by the way|random q|quick one|quick q|unrelated|off[- ]topic|another thing unrelated|"
@@ -575,6 +584,8 @@ def understand(
         aspect = previous_aspect  # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic
     if aspect is None and in_context and not correction and own_case_statement(text):
         aspect = "eligibility"  # "she's 67 and Korean": can she?
+    if aspect is None and MAY_I.search(text) and not SERVICE.search(text) and not (in_context and previous_aspect):
+        aspect = "eligibility"  # "浦東人社局可以個人直接上門諮詢嗎", "can our supplier get one?": who may
     if aspect is None and previous_aspect and (not switched or follow_up or correction):
         aspect = previous_aspect  # "and for my kids?" / "no, I meant …" keep asking the same
     return Turn("answer", topic=topic, aspect=aspect, confidence=confidence, alternatives=alternatives)
