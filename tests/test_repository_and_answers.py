@@ -3,8 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
-from desk.dialogue.answer import compose_topic
-from desk.dialogue.answers import structured_answer
+from desk.dialogue.answer import compose_topic, structured_answer
 from desk.dialogue.render import render_text
 from desk.policies.importer import import_paths
 

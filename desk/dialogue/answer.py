@@ -244,3 +244,27 @@ def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optio
         return compose_topic(topic, decision.get("aspect"), lang, planned=decision.get("planned") or (),
                              fallback_contacts=handoff_contacts(repo), day=day)
     return compose_message(decision.get("say") or (), lang, repo, bool(decision.get("handoff")))
+
+
+# The contract's full ``answer`` fields of a topic (CONTRACT.md, hotline response): the record
+# itself for the staff, beside what a reply says (the answer object above).
+def structured_answer(topic: TopicView, lang: str) -> Dict[str, Any]:
+    """The contract's ``answer`` object: the whole record in the reply language."""
+
+    def text(value: Optional[Dict[str, str]]) -> Optional[str]:
+        return value[lang] if value else None
+
+    return {
+        "title": topic.title[lang],
+        "status": topic.status,
+        "summary": topic.summary[lang],
+        "eligibility": text(topic.eligibility),
+        "steps": [s[lang] for s in topic.steps],
+        "materials": [
+            {"name": m.name[lang], "required": m.required, "note": text(m.note)}
+            for m in topic.materials
+        ],
+        "where": text(topic.where),
+        "duration": text(topic.duration),
+        "contacts": [contact_line(c, lang) for c in topic.contacts],
+    }

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from desk.dialogue.answer import compose_answer
-from desk.dialogue.answers import structured_answer
+from desk.dialogue.answer import compose_answer, structured_answer
 from desk.dialogue.render import contract_sources, render_text
 from desk.policies.repository import PolicyRepository, shared_repository
 
