@@ -453,7 +453,8 @@ def test_what_about_another_topic_asks_the_same_question_of_it() -> None:
 def test_a_may_i_question_asks_who_qualifies_unless_it_asks_for_a_service() -> None:
     for text, expected in (("浦東人社局可以個人直接上門諮詢嗎？", "eligibility"),
                            ("can our supplier get one if we are registered in Lingang", "eligibility"),
-                           ("人才港那边可以帮我们找外籍员工吗", None)):
+                           ("人才港那边可以帮我们找外籍员工吗", None),
+                           ("can you tell me about the talent port", None)):
         turn = understand("ask_talent_port", ranking(("ask_talent_port", 0.9)), [], text, [*TOPICS, "talent_port"],
                           aspect_guess={"name": "overview", "confidence": 0.2})
         assert turn.aspect == expected, text

@@ -165,7 +165,7 @@ ANAPHORA = re.compile(r"\b(it|its|this|that|these|those|them|they|there)\b|它|�
 # A yes/no question whether someone may do something ("can a foreigner …?", "能一起申请吗") asks
 # who qualifies when nothing else in it names an aspect.
 MAY_I = re.compile(
-    r"^\W*(can|could|may|is it possible|am i allowed|are we allowed|is (he|she|it|my \w+) allowed)\b|"
+    r"^\W*((can|could|may)\s+(?!you\b|u\b)\w+|is it possible|am i allowed|are we allowed|is (he|she|it|my \w+) allowed)\b|"
     r"能不能|可不可以|是否可以|能否|(可以|能)[^，。？?,.!！]{0,12}[吗嗎]",
     re.IGNORECASE,
 )
