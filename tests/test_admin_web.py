@@ -9,33 +9,26 @@ the test; nothing is loaded from a CDN)."""
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 
 from desk.admin.coverage import topic_fingerprints
-from desk.admin.processes import ROOT, free_port, web_server
+from desk.admin.processes import free_port
 from desk.policies import models
 from desk.policies.db import new_session
 from desk.policies.importer import all_records
+from tests.browser import AXE_JS, PHONE, assert_accessible, chromium, serving_web, sync_api
+from tests.browser import open_page as shared_open_page
+from tests.browser import shot as shared_shot
 from tests.stack import STAFF_TOKEN, Stack, build_stack
-from tests.test_web import AXE_JS, assert_accessible
 
 pytestmark = pytest.mark.stack
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-
 ADMIN_TOKEN = "test-admin-token"
 FIXTURES = Path(__file__).parent / "fixtures"
-SHOTS = ROOT / "screenshots"
-PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 PUBLISH_TIMEOUT_MS = 900_000
 
 
@@ -63,39 +56,18 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def web(stack: Stack) -> Iterator[str]:
-    port = free_port()
-    server = web_server(port, stack.rasa_port, stack.env, stack.workdir / "logs")
-    assert server is not None
-    server.start()
-    try:
-        server.wait_ready(timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with serving_web(stack, free_port()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator["sync_api.Browser"]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
-@contextmanager
-def open_page(browser, viewport=DESKTOP, expected_error: str = "") -> Iterator["sync_api.Page"]:
-    context = browser.new_context(viewport=viewport, locale="en-US")
-    context.add_init_script(path=str(AXE_JS))  # before the page's scripts, past its CSP
-    page = context.new_page()
-    problems: List[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and not (expected_error and expected_error in msg.text) else None)
-    try:
-        yield page
-        assert problems == [], problems
-    finally:
-        context.close()
+def open_page(browser, viewport=DESKTOP, expected_error: str = ""):
+    return shared_open_page(browser, viewport=viewport, expected_error=expected_error)
 
 
 def axe_clean(page, label: str = "admin console") -> None:
@@ -104,8 +76,7 @@ def axe_clean(page, label: str = "admin console") -> None:
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    shared_shot(page, name, full_page=True)
 
 
 def sign_in(page, web: str, token: str = ADMIN_TOKEN) -> None:

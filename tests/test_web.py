@@ -11,35 +11,22 @@ import threading
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from desk.admin.processes import ROOT, free_port, web_server
+from desk.admin.processes import free_port
 from desk.policies.db import new_session
 from desk.policies.models import Feedback
+from tests.browser import DESKTOP, PHONE, assert_accessible, chromium, open_page, serving_web, shot, sync_api
 from tests.stack import STAFF_TOKEN, Stack, build_stack
 
 pytestmark = pytest.mark.stack
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-
-SHOTS = ROOT / "screenshots"
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 ANSWER_TIMEOUT_MS = 30_000
 ANSWERS = "#log .msg.bot[data-lang]"
-AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -60,69 +47,14 @@ def stack(tmp_path_factory, ports: Dict[str, int]) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def web(stack: Stack, ports: Dict[str, int]) -> Iterator[str]:
-    port = ports["web"]
-    server = web_server(port, stack.rasa_port, stack.env, stack.workdir / "logs")
-    assert server is not None, "web/index.html is missing"
-    server.start()
-    try:
-        server.wait_ready(timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with serving_web(stack, ports["web"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator["sync_api.Browser"]:
-    assert AXE_JS.exists(), f"axe-core is missing ({AXE_JS}): run `npm ci` in the repository (make test does)"
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@contextmanager
-def open_page(browser, viewport=DESKTOP, locale: str = "en-US", expected_error: str = "") -> Iterator["sync_api.Page"]:
-    """A fresh profile (own localStorage) whose page must not log errors or CSP refusals
-    (but for ``expected_error``, e.g. the 401 of a wrong token)."""
-    context = browser.new_context(viewport=viewport, locale=locale)
-    context.add_init_script(path=str(AXE_JS))  # in every frame, before the page's scripts, past its CSP
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    problems: List[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on(
-        "console",
-        lambda msg: problems.append(msg.text)
-        if msg.type == "error" and not (expected_error and expected_error in msg.text) else None,
-    )
-    try:
-        yield page
-        assert problems == [], problems
-    finally:
-        context.close()
-
-
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {iframes: false, resultTypes: ["violations"]});
-  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}\\n    ` +
-    v.nodes.slice(0, 4).map(n => `${n.target.join(" ")}: ${n.failureSummary}`).join("\\n    "));
-}"""
-
-
-def assert_accessible(page, label: str) -> None:
-    """axe-core (every rule it runs by default: WCAG 2.x A/AA and best practices) in every
-    frame of the page as it is now; the widget's panel is a frame of another origin, so each
-    frame is checked on its own. Apply it to every page and state a test shows."""
-    found: List[str] = []
-    for frame in page.frames:
-        if frame.url.startswith("http"):
-            found += [f"{label} [{frame.url}] {v}" for v in frame.evaluate(AXE_RUN)]
-    assert not found, "axe-core violations:\n" + "\n".join(found)
-
-
-def shot(page, name: str, full_page: bool = False) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+    with chromium() as running:
+        yield running
 
 
 def wait_answers(page, count: int):
