@@ -30,3 +30,20 @@ def test_row_and_fast_proba_match_sklearn() -> None:
             np.add.at(dense, columns, values)
             assert np.allclose(dense, matrix[i].toarray()[0])
             assert np.allclose(fast_proba(model, columns, values), model.predict_proba(matrix[i])[0])
+
+
+def test_cached_weights_are_not_pickled_and_a_refit_drops_them() -> None:
+    import pickle
+
+    featurizer = Featurizer(TABLES, 1.0)
+    messages = [Message(data={"text": text}) for text in TEXTS]
+    for message in messages:
+        message.set("text_tokens", [Token(w, s) for w, s, _ in jieba.tokenize(message.get("text")) if w.strip()])
+    featurizer.fit(messages)
+    featurizer.row(messages[0])
+    assert "_fast" in featurizer.__dict__ and "_fast" not in pickle.loads(pickle.dumps(featurizer)).__dict__
+    matrix = featurizer.fit(messages[:3])
+    columns, values = featurizer.row(messages[0])
+    dense = np.zeros(matrix.shape[1])
+    np.add.at(dense, columns, values)
+    assert np.allclose(dense, matrix[0].toarray()[0])

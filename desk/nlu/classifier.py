@@ -108,30 +108,46 @@ class Featurizer:
 
     def fit(self, messages: List[Message]) -> csr_matrix:
         """Fit the vectorisers and return the training matrix (inference uses ``row``)."""
+        self.__dict__.pop("_fast", None)
         texts = self._texts(messages)
         words = [self._words(m, t) for m, t in zip(messages, texts)]
         return hstack([self.words.fit_transform(words), self.chars.fit_transform(texts), self._keywords(texts)]).tocsr()
+
+    def _fitted(self, name: str) -> Tuple[TfidfVectorizer, Any, np.ndarray]:
+        """A fitted vectoriser with its analyser and idf weights, kept after the first message:
+        sklearn's ``idf_`` sums a sparse matrix on every read (~1 ms a message for the two)."""
+        fast = self.__dict__.setdefault("_fast", {})
+        if name not in fast:
+            vectorizer = getattr(self, name)
+            fast[name] = (vectorizer, vectorizer.build_analyzer(), np.asarray(vectorizer.idf_, dtype=np.float64))
+        return fast[name]
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_fast", None)  # rebuilt from the vectorisers after loading
+        return state
 
     def row(self, message: Message) -> Tuple[np.ndarray, np.ndarray]:
         """(column indices, values) of one message's feature row: the same numbers as the
         fitted vectorisers' ``transform`` but without sklearn's per-call validation and set-up,
         which cost ~2 ms per vectoriser for a single short message."""
         text = self._texts([message])[0]
-        parts = [(self.words, self._words(message, text)), (self.chars, text)]
+        parts = [("words", self._words(message, text)), ("chars", text)]
         columns: List[int] = []
         values: List[float] = []
         offset = 0
-        for vectorizer, document in parts:
+        for name, document in parts:
+            vectorizer, analyzer, idf = self._fitted(name)
             counts: Dict[int, int] = {}
             vocabulary = vectorizer.vocabulary_
-            for term in vectorizer.build_analyzer()(document):
+            for term in analyzer(document):
                 index = vocabulary.get(term)
                 if index is not None:
                     counts[index] = counts.get(index, 0) + 1
             if counts:
                 index = np.fromiter(counts, dtype=np.int64, count=len(counts))
                 tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                weights = (1.0 + np.log(tf)) * vectorizer.idf_[index]
+                weights = (1.0 + np.log(tf)) * idf[index]
                 weights /= np.linalg.norm(weights) or 1.0
                 columns.extend((index + offset).tolist())
                 values.extend(weights.tolist())
