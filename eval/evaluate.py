@@ -38,7 +38,7 @@ ROOT = settings.PROJECT_ROOT
 # mistakes may be looked at like dev's; final3 for the third round). final2's mistakes have
 # never been looked at either, so it stays sealed as a second unseen check.
 # `--errors` never lists a sealed set's mistakes.
-SEALED = ("final2_", "final3_", "final4_", "final5_")
+SEALED = ("final2_", "final3_", "final4_", "final5_", "final6_")
 SINGLE_SETS = {
     "dev_single": ROOT / "eval" / "dev_single.yml",
     "final_single": ROOT / "eval" / "final_single.yml",
@@ -46,6 +46,7 @@ SINGLE_SETS = {
     "final3_single": ROOT / "eval" / "final3_single.yml",
     "final4_single": ROOT / "eval" / "final4_single.yml",
     "final5_single": ROOT / "eval" / "final5_single.yml",
+    "final6_single": ROOT / "eval" / "final6_single.yml",
 }
 CONVERSATION_SETS = {
     "dev_conversations": ROOT / "eval" / "dev_conversations.yml",
@@ -54,6 +55,7 @@ CONVERSATION_SETS = {
     "final3_conversations": ROOT / "eval" / "final3_conversations.yml",
     "final4_conversations": ROOT / "eval" / "final4_conversations.yml",
     "final5_conversations": ROOT / "eval" / "final5_conversations.yml",
+    "final6_conversations": ROOT / "eval" / "final6_conversations.yml",
 }
 
 
