@@ -452,6 +452,16 @@ def _runner_up_intent(ranking: Sequence[Dict[str, Any]]) -> Optional[str]:
 CJK_CHARS = re.compile(r"[\u3400-\u9fff]")
 
 
+def specific_aspects(entities: Sequence[Dict[str, Any]]) -> List[str]:
+    """Aspects named by keyword entities, other than the general "overview"."""
+    return [a for a in _entity_values(entities, "aspect") if a != "overview"]
+
+
+def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
+    """Topics to offer in a clarifying question: the classifier's plausible ones, else the common."""
+    return [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in set(known)]
+
+
 def follows_up(
     intent_confidence: float,
     entities: Sequence[Dict[str, Any]],
@@ -472,7 +482,7 @@ def follows_up(
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
             or detail_correction(text):
         return True
-    named_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
+    named_aspects = specific_aspects(entities)
     return bool(named_aspects) or (
         bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, named_aspects) not in (None, "overview")
     )
@@ -504,7 +514,7 @@ def understand(
         # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
         status_only = [t for t in keyword_topics if t != previous_topic]
         keyword_topics = []
-    named_aspects = [a for a in _entity_values(entities, "aspect") if a != "overview"]
+    named_aspects = specific_aspects(entities)
     aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"))
     follow_up = bool(FOLLOW_UP.search(text))
     correction = bool(CORRECTION.search(text))
@@ -556,14 +566,14 @@ def understand(
     elif intent == FOLLOW_UP_INTENT:
         topic = ranked[0][0] if ranked and ranked[0][1] >= MIN_FIRST_TURN_TOPIC else None
         if topic is None:
-            candidates = [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in known]
+            candidates = likely_candidates(ranked, known)
             return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif intent == VAGUE_INTENT:
         candidates = [t for t, _c in ranked[:3]]
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif intent == FALLBACK_INTENT and not previous_topic and aspect not in (None, "overview"):
         # "hi can you tell me the requirements": a policy question that names no topic yet
-        candidates = [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in known]
+        candidates = likely_candidates(ranked, known)
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif intent_topic is None:
         # the classifier was not sure (fallback) or named no topic, and nothing in the
