@@ -41,7 +41,15 @@ ROOT = settings.PROJECT_ROOT
 SEALED = ("final2_", "final3_", "final4_", "final5_", "final6_")
 # Written for a round still to come: scored only when asked for by name (--sets final6), once, at
 # that round's end, so a plain `make eval` does not spend it early.
-UNSCORED = ("final6_",)
+UNSCORED = ("final6",)
+
+
+def chosen(name: str, wanted: str) -> bool:
+    """Whether set ``name`` is scored for ``--sets wanted``: its name starts with ``wanted``,
+    and a set kept for a later round only when asked for by its own name."""
+    return name.startswith(wanted) and (not name.startswith(UNSCORED) or wanted.startswith(UNSCORED))
+
+
 SINGLE_SETS = {
     "dev_single": ROOT / "eval" / "dev_single.yml",
     "final_single": ROOT / "eval" / "final_single.yml",
@@ -118,13 +126,10 @@ def main() -> int:
 
     if args.only in (None, "single"):
         for name, path in SINGLE_SETS.items():
-            if path.exists() and name.startswith(args.sets) and (not name.startswith(UNSCORED) or args.sets.startswith(UNSCORED)):
+            if path.exists() and chosen(name, args.sets):
                 _single(name, path, train_texts, assistant, baseline, args.errors and not name.startswith(SEALED))
     if args.only in (None, "conversations"):
-        sets = {
-            n: conv.load(p) for n, p in CONVERSATION_SETS.items()
-            if p.exists() and n.startswith(args.sets) and (not n.startswith(UNSCORED) or args.sets.startswith(UNSCORED))
-        }
+        sets = {n: conv.load(p) for n, p in CONVERSATION_SETS.items() if p.exists() and chosen(n, args.sets)}
         if sets:
             if args.stack:
                 runner = conv.StackRunner(str(Path(model).resolve()), Path(tempfile.mkdtemp(prefix="desk-eval-")))
