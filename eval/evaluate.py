@@ -38,10 +38,10 @@ ROOT = settings.PROJECT_ROOT
 # mistakes may be looked at like dev's; final3 for the third round). final2's mistakes have
 # never been looked at either, so it stays sealed as a second unseen check.
 # `--errors` never lists a sealed set's mistakes.
-SEALED = ("final2_", "final3_", "final4_", "final5_", "final6_")
+SEALED = ("final2_", "final3_", "final4_", "final5_", "final6_", "final7_")
 # Written for a round still to come: scored only when asked for by name (--sets final6), once, at
 # that round's end, so a plain `make eval` does not spend it early.
-UNSCORED = ("final6",)
+UNSCORED = ("final6", "final7")
 
 
 def chosen(name: str, wanted: str) -> bool:
@@ -58,6 +58,7 @@ SINGLE_SETS = {
     "final4_single": ROOT / "eval" / "final4_single.yml",
     "final5_single": ROOT / "eval" / "final5_single.yml",
     "final6_single": ROOT / "eval" / "final6_single.yml",
+    "final7_single": ROOT / "eval" / "final7_single.yml",
 }
 CONVERSATION_SETS = {
     "dev_conversations": ROOT / "eval" / "dev_conversations.yml",
@@ -67,6 +68,7 @@ CONVERSATION_SETS = {
     "final4_conversations": ROOT / "eval" / "final4_conversations.yml",
     "final5_conversations": ROOT / "eval" / "final5_conversations.yml",
     "final6_conversations": ROOT / "eval" / "final6_conversations.yml",
+    "final7_conversations": ROOT / "eval" / "final7_conversations.yml",
 }
 
 
