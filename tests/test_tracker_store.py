@@ -4,8 +4,11 @@ events, while slots, the stored history and the full-tracker API stay complete."
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from pathlib import Path
 
+import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, AllSlotsReset, BotUttered, SlotSet, UserUttered
 
@@ -78,3 +81,54 @@ def test_saving_twice_stores_nothing_twice(tmp_path: Path) -> None:
     asyncio.run(store.save(tracker))
     full = asyncio.run(store.retrieve_full_tracker("twice"))
     assert len(full.events) == 1 + 7 + 1 and full.get_slot("topic") == "port_visa"
+
+
+def test_a_locked_sqlite_file_fails_the_save_cleanly_without_holding_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite runs on the event loop: while another process holds the write lock, each try
+    waits only briefly for it, the loop keeps serving other work between tries, and after the
+    patience the save is a TrackerStoreError with nothing half-stored."""
+    from desk.channels import stores
+    from desk.rasa_compat import TrackerStoreError
+
+    monkeypatch.setattr(stores, "DB_PATIENCE_SECONDS", 1.0)
+    path = tmp_path / "tracker.db"
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = EnvSQLTrackerStore(domain=domain, host=f"sqlite:///{path}")
+    assert store.inline
+    one_turn(store, "locked", 0)
+    before = len(asyncio.run(store.retrieve_full_tracker("locked")).events)
+    tracker = asyncio.run(store.get_or_create_tracker("locked"))
+    tracker.update(UserUttered("a question while the file is locked"))
+
+    holder = sqlite3.connect(str(path))
+    holder.execute("BEGIN IMMEDIATE")  # another process writing: the store's write must wait
+
+    async def save_while_ticking() -> float:
+        gaps, last = [], time.monotonic()
+
+        async def tick() -> None:
+            nonlocal last
+            while True:
+                await asyncio.sleep(0.01)
+                gaps.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        ticker = asyncio.ensure_future(tick())
+        try:
+            with pytest.raises(TrackerStoreError, match="saving locked"):
+                await store.save(tracker)
+        finally:
+            ticker.cancel()
+        return max([*gaps, time.monotonic() - last])
+
+    try:
+        longest_wait = asyncio.run(save_while_ticking())
+    finally:
+        holder.rollback()
+        holder.close()
+    assert longest_wait < 0.5  # the loop ran between tries (each waits at most 50 ms for the lock)
+    assert len(asyncio.run(store.retrieve_full_tracker("locked")).events) == before  # nothing stored
+    asyncio.run(store.save(tracker))  # once the lock is gone the same turn is stored
+    assert len(asyncio.run(store.retrieve_full_tracker("locked")).events) == before + 1
