@@ -345,7 +345,8 @@ def test_a_confident_what_is_it_beats_a_place_word_in_the_description() -> None:
     from desk.dialogue.understanding import resolve_aspect
 
     assert resolve_aspect({"name": "overview", "confidence": 0.9}, ["where", "overview"]) == "overview"
-    assert resolve_aspect({"name": "overview", "confidence": 0.9}, ["where"]) is None
+    # without "what is" the place word is the question ("人才港地址在哪")
+    assert resolve_aspect({"name": "overview", "confidence": 0.9}, ["where"]) == "where"
     assert resolve_aspect({"name": "overview", "confidence": 0.5}, ["where"]) == "where"
     assert resolve_aspect({"name": "eligibility", "confidence": 0.4}, ["where"]) == "eligibility"
 
@@ -458,3 +459,92 @@ def test_a_may_i_question_asks_who_qualifies_unless_it_asks_for_a_service() -> N
         turn = understand("ask_talent_port", ranking(("ask_talent_port", 0.9)), [], text, [*TOPICS, "talent_port"],
                           aspect_guess={"name": "overview", "confidence": 0.2})
         assert turn.aspect == expected, text
+
+
+def test_a_named_aspect_before_what_is_it_is_the_question() -> None:
+    from desk.dialogue.understanding import resolve_aspect
+
+    # "明珠计划的申请条件是什么": a confident "what is" does not overrule the conditions asked for
+    guess = {"name": "overview", "confidence": 0.8}
+    assert resolve_aspect(guess, ["eligibility", "overview"], "明珠计划的申请条件是什么？") == "eligibility"
+    # ... but still overrules an aspect word inside a description
+    assert resolve_aspect(guess, ["where", "overview"], "浦东国际人才港是个什么地方") == "overview"
+    assert resolve_aspect(guess, ["materials", "overview"], "one guiding document and several policies. What is it called?") == "overview"
+
+
+def test_only_what_is_names_an_aspect_so_an_unsure_guess_of_another_yields() -> None:
+    from desk.dialogue.understanding import resolve_aspect
+
+    # "What's the International Talent Station in Pudong?"
+    assert resolve_aspect({"name": "where", "confidence": 0.67}, ["overview"]) == "overview"
+    assert resolve_aspect({"name": "where", "confidence": 0.9}, ["overview"]) == "where"
+    assert resolve_aspect({"name": "where", "confidence": 0.67}, ["where", "overview"]) == "where"
+
+
+def test_an_asked_where_beats_an_unsure_guess_of_the_verb() -> None:
+    from desk.dialogue.understanding import resolve_aspect
+
+    guess = {"name": "procedure", "confidence": 0.59}
+    assert resolve_aspect(guess, ["where"], "and where do we submit") == "where"
+    assert resolve_aspect(guess, ["where"], "the one where you submit online") == "procedure"
+    assert resolve_aspect(guess, ["where", "materials"], "where do I find the list of documents") == "procedure"
+    assert resolve_aspect({"name": "procedure", "confidence": 0.9}, ["where"], "where do we submit") == "procedure"
+
+
+def test_family_coming_together_with_the_talent_is_a_family_permit_not_the_combined_one() -> None:
+    topics = [*TOPICS, "work_residence_permit"]
+    entities = [{"entity": "topic", "value": "family_permits", "start": 1, "end": 3},
+                {"entity": "topic", "value": "work_residence_permit", "start": 12, "end": 15}]
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.6),
+                      ("ask_family_permits", 0.19)), entities, "他老婆孩子一起来的话，也能一起办证吗", topics,
+                      previous_topic="work_permit", aspect_guess={"name": "eligibility", "confidence": 0.3})
+    assert turn.topic == "family_permits"
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.9)), entities,
+                      "我老婆也在浦东工作，她能一起办两证吗", topics)
+    assert turn.topic == "work_residence_permit"
+
+
+def _topic_at(text: str, phrase: str, topic: str) -> dict:
+    start = text.index(phrase)
+    return {"entity": "topic", "value": topic, "start": start, "end": start + len(phrase)}
+
+
+def test_an_errand_asked_by_someone_who_holds_the_permits_is_refused() -> None:
+    topics = [*TOPICS, "contact"]
+    text = "Now that I finally have my work permit and residence permit, how do I open a bank account? " \
+           "They asked me for a phone number"
+    entities = [_topic_at(text, "work permit", "work_permit"), _topic_at(text, "residence permit", "residence_permit"),
+                _topic_at(text, "phone number", "contact")]
+    turn = understand("nlu_fallback", ranking(("nlu_fallback", 0.3), ("ask_residence_permit", 0.3)), entities, text,
+                      topics)
+    assert turn.kind == "reject"
+    text = "Can I convert my Indian driving licence to a Chinese one? I already got my residence permit last month."
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.75)),
+                      [_topic_at(text, "residence permit", "residence_permit")], text, topics)
+    assert turn.kind == "reject"
+    # the permit asked about, not held: still a policy question
+    text = "Do I need a residence permit before I can open a bank account?"
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.8)),
+                      [_topic_at(text, "residence permit", "residence_permit")], text, topics)
+    assert (turn.kind, turn.topic) == ("answer", "residence_permit")
+
+
+def test_quarters_of_a_year_are_not_the_q_visas() -> None:
+    from desk.dialogue.understanding import near_miss
+
+    assert near_miss("我们 talent acquisition 团队Q1招了12人，Q2招了17人，平均每季度多少人？")
+    assert near_miss("our Q3 revenue vs Q2?")
+    assert not near_miss("my wife is Chinese, should I get a Q1 or Q2 visa for my mother?")
+
+
+def test_a_sure_classifier_beats_a_keyword_for_a_topic_described_not_named() -> None:
+    topics = [*TOPICS, "work_residence_permit"]
+    text = "If we go through the combined work + residence permit window, roughly how many working days?"
+    entities = [_topic_at(text, "residence permit", "residence_permit")]
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.9),
+                      ("ask_residence_permit", 0.05)), entities, text, topics)
+    assert turn.topic == "work_residence_permit"
+    # an unsure classifier still yields to the named topic
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.6),
+                      ("ask_residence_permit", 0.2)), entities, text, topics)
+    assert turn.topic == "residence_permit"

@@ -102,17 +102,40 @@ def confident_aspect(guess: Optional[Dict[str, Any]]) -> Optional[str]:
     return name if name != "overview" and confidence >= CONFIDENT_ASPECT else None
 
 
-def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str]) -> Optional[str]:
-    """A confident specific aspect from the classifier, else the first specific aspect
-    keyword, else "overview" when the question asks what something is, else None (a
-    general question, answered with the overview)."""
+# "where" asked as the question ("and where do we submit", "在哪交"), not inside a description.
+WHERE_ASKED = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*where\b|"
+    r"\bwhere (?:do|does|did|can|could|should|shall|must|is|are|to|would)\b|在哪|去哪|哪里|哪儿",
+    re.IGNORECASE,
+)
+
+
+# "申请条件是什么", "材料有哪些": the aspect word is the subject of "what is", so it is the question.
+ASPECT_IS_WHAT = re.compile(
+    r"(条件|资格|要求|材料|资料|文件|流程|程序|步骤|手续|地址|地点|期限|时间|有效期|周期|时限)(都|分别|具体)?(是|有)(什么|啥|哪些)"
+)
+
+
+def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str], text: str = "") -> Optional[str]:
+    """A confident specific aspect from the classifier (unless only "what is" or an asked
+    "where" names an aspect and the classifier is not sure); a confident "what it is" when the
+    question says "what is"; else the first specific aspect keyword, else "overview" when the
+    question asks what something is, else None (a general question, answered with the overview)."""
     name, confidence = _aspect_guess(guess)
     confident = name if confidence >= MIN_ASPECT_CONFIDENCE else None
-    if confident and confident != "overview":
-        return confident
-    if confident == "overview" and confidence >= CONFIDENT_OVERVIEW:
-        return "overview" if "overview" in named else None
     specific = next((a for a in named if a in ASPECTS and a != "overview"), None)
+    beyond_place = [a for a in named if a in ASPECTS and a not in ("overview", "where")]
+    if confident and confident != "overview":
+        if "overview" in named and specific is None and confidence < CONFIDENT_ASPECT:
+            return "overview"  # "What's the International Talent Station in Pudong?": no cue but "what's"
+        if specific == "where" and not beyond_place and confidence < CONFIDENT_ASPECT and WHERE_ASKED.search(text):
+            return "where"  # "and where do we submit": the question word, not the verb, says what is asked
+        return confident
+    if confident == "overview" and confidence >= CONFIDENT_OVERVIEW and "overview" in named \
+            and not ASPECT_IS_WHAT.search(text):
+        # an aspect word inside a description ("是个什么地方", "one guiding document … what is it
+        # called?") asks no aspect; one before "是什么" is the question ("申请条件是什么")
+        return "overview"
     if specific:
         return specific
     if "overview" in named:
@@ -142,12 +165,15 @@ NEGATION = re.compile(
 # The user's own status, said in passing ("I'm on a work permit", "我持 R visa"): when the
 # message names another topic too, that other one is what is asked about.
 STATUS = re.compile(
-    r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bhave (a|an)|\bwith (a|an|my)|\bhas (a|an)|"
+    r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bhave (a|an|my)|\bwith (a|an|my)|\bhas (a|an)|"
+    r"\b(got|received|obtained|collected) (my|the|a|an)|"
     r"\bi'?m (a|an)|\bi am (a|an)|\bas (a|an)|"
     r"\bi'?ve got (a|an|my)|\bi got (a|an|my)|\bcame on (a|an|my)|"
     r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是|(拿|持|用|办)的是|签的是)\s*$",
     re.IGNORECASE,
 )
+# "my work permit and residence permit": a topic joined to one the user holds is held too.
+STATUS_JOIN = re.compile(r"^\s*(and|&|\+|和|及|与|以及|、|,|，)\s*(my|the|a|an|我的)?\s*$", re.IGNORECASE)
 # "R visa holder", "工作许可持有人": the topic named is the user's status too.
 HOLDER = re.compile(r"^[\s-]*(holders?|持有人|持证人|持有者)", re.IGNORECASE)
 CORRECTION = re.compile(
@@ -225,9 +251,14 @@ def family_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Optio
         topic in FAMILY_ABSORBS
         or (topic != FAMILY_TOPIC and RESIDENCE_PERMIT_WORD.search(text or "")
             and not PERMANENT.search(text or ""))
+        or (topic == "work_residence_permit" and not WORK_WORD.search(text or ""))
     ):
-        return FAMILY_TOPIC
+        return FAMILY_TOPIC  # "他老婆孩子一起来的话，也能一起办证吗": together with the talent, not both permits
     return topic
+
+
+# Work named in a message: a family member who works here needs their own permits.
+WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", re.IGNORECASE)
 
 # The work permit and the residence permit asked for together are the combined ("single
 # window", "two-in-one") procedure: "工作许可和工作居留许可能一起交吗", "both permits in one go".
@@ -276,7 +307,10 @@ CODE_OR_MARKUP_PATTERN = (
 HOMONYMS = (
     r"pull request|\b(github|gitlab|bitbucket)\b|\bprs?\b.{0,30}\b(merged?|code review|reviewers?|repo|commits?|branch)\b|"
     r"\b(usb|serial|tcp|udp|http|ssh) ports?\b|\bport (\d{2,5}|forwarding|scan(ning)?)\b|"
-    r"\b(container|cargo|shipping|freight) (port|terminal)\b"
+    r"\b(container|cargo|shipping|freight) (port|terminal)\b|"
+    # Q1-Q4 as quarters of a year, not the Q visas ("我们团队Q1招了12人", "Q3 revenue")
+    r"(?<![a-z0-9])q[1-4](?![a-z0-9])[^。.?？]{0,20}(季度|quarter|fiscal|财年|业绩|营收|revenue|sales|earnings|招了|hired|okr|kpi)|"
+    r"(季度|quarter|fiscal|财年|okr|kpi)[^。.?？]{0,20}(?<![a-z0-9])q[1-4](?![a-z0-9])"
 )
 # Near misses: arithmetic, code or markup fragments that happen to contain a domain word.
 NEAR_MISS = re.compile(
@@ -352,6 +386,15 @@ def foreign_visa(text: str) -> bool:
     return len(text) <= MAX_FRAGMENT_CHARS and bool(FOREIGN_VISA.search(text)) and not CHINA.search(text)
 
 
+# Errands of everyday life ("now that I have my residence permit, how do I open a bank account?"):
+# with the permits named only as what the user holds, the question is not about them.
+ERRAND = re.compile(
+    r"bank account|open an? account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
+    r"银行开户|开银行卡|办银行卡|个税|个人所得税|报税|驾照|驾驶证|手机卡|电话卡",
+    re.IGNORECASE,
+)
+
+
 # Entering without a visa ("is the 30-day visa-free entry for Germans still valid", "144小时过境免签")
 # is none of the desk's permits: refused unless the message names one of them too. (Landing
 # "without a visa" is different: that is what a port visa is for.)
@@ -395,7 +438,8 @@ def keyword_roles(
     named: List[str] = []
     negated: List[str] = []
     background: List[str] = []
-    for entity in entities:
+    status_end = -1  # end of the last topic named as the user's status
+    for entity in sorted(entities, key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0):
         if entity.get("entity") != "topic" or entity.get("value") not in known:
             continue
         if exact_only and float(entity.get("confidence_entity", 1.0)) < 1.0:
@@ -406,8 +450,10 @@ def keyword_roles(
         (negated if before and NEGATION.search(before) else named).append(value)
         end = entity.get("end")
         after = text[int(end) : int(end) + 12] if isinstance(end, int) else ""
-        if (before and STATUS.search(before)) or (after and HOLDER.search(after)):
-            background.append(value)
+        joined = isinstance(start, int) and status_end >= 0 and bool(STATUS_JOIN.match(text[status_end:start]))
+        if (before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined:
+            background.append(value)  # "I have my work permit and residence permit": both held
+            status_end = int(end) if isinstance(end, int) else -1
     kept = [t for t in dict.fromkeys(named) if t not in negated]
     status = [t for t in kept if t in background]
     if len(set(kept) - set(background)) >= 1:
@@ -484,7 +530,7 @@ def follows_up(
         return True
     named_aspects = specific_aspects(entities)
     return bool(named_aspects) or (
-        bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, named_aspects) not in (None, "overview")
+        bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, named_aspects, text) not in (None, "overview")
     )
 
 
@@ -515,7 +561,7 @@ def understand(
         status_only = [t for t in keyword_topics if t != previous_topic]
         keyword_topics = []
     named_aspects = specific_aspects(entities)
-    aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"))
+    aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"), text)
     follow_up = bool(FOLLOW_UP.search(text))
     correction = bool(CORRECTION.search(text))
     alternatives = ranked[:4]
@@ -539,6 +585,8 @@ def understand(
 
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
+    if status_topics and ERRAND.search(text) and set(keyword_topics) - set(status_topics) <= {"contact"}:
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if VISA_FREE.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans"
     if BARE_GENERIC.match(text) and not previous_topic:
@@ -561,6 +609,9 @@ def understand(
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif in_context:
         topic = best  # a follow-up on the topic under discussion
+    elif keyword_topics and best not in keyword_topics and best == intent_topic \
+            and probability.get(best, 0.0) >= SURE_OF_TOPIC and not negated_topics:
+        topic = best  # sure of a topic described, not named ("the combined work + residence permit window")
     elif keyword_topics:
         topic = best if best in keyword_topics else keyword_topics[0]
     elif intent == FOLLOW_UP_INTENT:
