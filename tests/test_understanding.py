@@ -548,3 +548,13 @@ def test_a_sure_classifier_beats_a_keyword_for_a_topic_described_not_named() -> 
     turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.6),
                       ("ask_residence_permit", 0.2)), entities, text, topics)
     assert turn.topic == "residence_permit"
+
+
+def test_while_family_permits_are_discussed_a_pronoun_is_the_family_member() -> None:
+    text = "Once we're there, what do they need for their residence permits?"
+    entities = [_topic_at(text, "residence permits", "residence_permit")]
+    rank = ranking(("ask_residence_permit", 0.5), ("ask_family_permits", 0.4))
+    turn = understand("ask_residence_permit", rank, entities, text, TOPICS, previous_topic="family_permits")
+    assert turn.topic == "family_permits"
+    turn = understand("ask_residence_permit", rank, entities, text, TOPICS, previous_topic="work_permit")
+    assert turn.topic == "residence_permit"

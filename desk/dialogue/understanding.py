@@ -240,14 +240,18 @@ OWN_PERMIT = re.compile(
 )
 
 
-def family_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Optional[str]:
+def family_topic(
+    topic: Optional[str], text: str, known: Iterable[str], previous_topic: Optional[str] = None
+) -> Optional[str]:
     """The family-permits topic when a residence (or, for a domestic helper, any work or
-    residence) permit is asked about for a family member or helper, not for the user."""
+    residence) permit is asked about for a family member or helper, not for the user; while
+    family permits are under discussion, "they", "her", "他" are the family members."""
     if FAMILY_TOPIC not in set(known) or OWN_PERMIT.search(text or "") or len(text or "") > MAX_FRAGMENT_CHARS:
         return topic  # a long pasted message mentions family in passing; its excerpt decides
     if topic in HELPER_ABSORBS and DOMESTIC_HELPER.search(text or ""):
         return FAMILY_TOPIC
-    if FAMILY_MEMBER.search(text or "") and (
+    member = FAMILY_MEMBER.search(text or "") or (previous_topic == FAMILY_TOPIC and THIRD_PERSON.search(text or ""))
+    if member and (
         topic in FAMILY_ABSORBS
         or (topic != FAMILY_TOPIC and RESIDENCE_PERMIT_WORD.search(text or "")
             and not PERMANENT.search(text or ""))
@@ -257,6 +261,8 @@ def family_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Optio
     return topic
 
 
+# Family members referred to by a pronoun ("what do they need for their residence permits?").
+THIRD_PERSON = re.compile(r"\b(they|their|them|she|her|he|his|him)\b|她|他", re.IGNORECASE)
 # Work named in a message: a family member who works here needs their own permits.
 WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", re.IGNORECASE)
 
@@ -632,7 +638,7 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)
     else:
         topic = intent_topic
-    topic = family_topic(combined_topic(topic, text, known), text, known)
+    topic = family_topic(combined_topic(topic, text, known), text, known, previous_topic)
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
     switched = previous_topic is not None and topic != previous_topic
