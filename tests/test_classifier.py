@@ -47,3 +47,12 @@ def test_cached_weights_are_not_pickled_and_a_refit_drops_them() -> None:
     dense = np.zeros(matrix.shape[1])
     np.add.at(dense, columns, values)
     assert np.allclose(dense, matrix[0].toarray()[0])
+
+
+def test_the_aspect_model_sees_neither_topic_keywords_nor_local_place_names() -> None:
+    featurizer = Featurizer(TABLES, 1.0, mask_topics=True)
+    (masked,) = featurizer._texts([Message(data={"text": "Can the Pudong work permit office in Shanghai help?"})])
+    assert "pudong" not in masked and "shanghai" not in masked and "work permit" not in masked
+    assert Featurizer.PLACEHOLDER in masked and "office" in masked
+    (masked,) = featurizer._texts([Message(data={"text": "在浦东新区哪里办工作许可"})])
+    assert "浦东" not in masked and "哪里" in masked

@@ -16,6 +16,7 @@ sequence features those build per token are not needed here and cost time per me
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import joblib
@@ -63,6 +64,11 @@ class Featurizer:
     """
 
     PLACEHOLDER = "主题"
+    # Local place names say where the user is, not which aspect is asked ("can the Pudong talent
+    # platform be used in English?"): the aspect model does not see them.
+    PLACES = re.compile(
+        r"浦东新区|浦东|上海市|上海|临港|张江|陆家嘴|金桥|外高桥|\b(pudong|shanghai|lingang|zhangjiang|lujiazui|jinqiao|waigaoqiao)\b"
+    )
 
     def __init__(self, tables: Dict[str, List[str]], keyword_weight: float, mask_topics: bool = False) -> None:
         self.mask_topics = mask_topics
@@ -85,7 +91,7 @@ class Featurizer:
         for text in texts:
             for hit in reversed(self.topic_matcher.find(text)):
                 text = text[: hit.start] + f" {self.PLACEHOLDER} " + text[hit.end :]
-            masked.append(text)
+            masked.append(self.PLACES.sub(" ", text))
         return masked
 
     def _words(self, message: Message, text: str) -> List[str]:
