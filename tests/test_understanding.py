@@ -558,3 +558,15 @@ def test_while_family_permits_are_discussed_a_pronoun_is_the_family_member() -> 
     assert turn.topic == "family_permits"
     turn = understand("ask_residence_permit", rank, entities, text, TOPICS, previous_topic="work_permit")
     assert turn.topic == "residence_permit"
+
+
+def test_a_description_answering_a_clarifying_question_asks_no_aspect_of_its_own() -> None:
+    options = ["permanent_residence", "residence_permit"]
+    rank = ranking(("ask_permanent_residence", 0.7), ("ask_residence_permit", 0.2))
+    text = "the card you get after many years, to stay in China for good"
+    turn = understand("ask_permanent_residence", rank, [], text, TOPICS, options=options,
+                      aspect_guess={"name": "duration", "confidence": 0.6})
+    assert (turn.topic, turn.aspect) == ("permanent_residence", None)
+    turn = understand("ask_permanent_residence", rank, [], "the card for good - what do I need?", TOPICS,
+                      options=options, aspect_guess={"name": "materials", "confidence": 0.6})
+    assert turn.aspect == "materials"

@@ -644,8 +644,10 @@ def understand(
     switched = previous_topic is not None and topic != previous_topic
     if aspect == "overview" and (follow_up or correction) and previous_aspect and switched:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
-    if options and previous_aspect and not confident_aspect(aspect_guess):
-        aspect = previous_aspect  # "how long?" - "which one?" - "the one you get at the airport"
+    if options and not confident_aspect(aspect_guess) and (previous_aspect or not ASKING.search(text)):
+        # "how long?" - "which one?" - "the one you get at the airport": the aspect asked before;
+        # a description that asks nothing ("the card you get after many years") asks what it is
+        aspect = previous_aspect
     if (follow_up and switched and previous_aspect and not named_aspects and not own_case_statement(text)
             and not confident_aspect(aspect_guess)):
         aspect = previous_aspect  # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic
