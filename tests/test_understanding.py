@@ -570,3 +570,14 @@ def test_a_description_answering_a_clarifying_question_asks_no_aspect_of_its_own
     turn = understand("ask_permanent_residence", rank, [], "the card for good - what do I need?", TOPICS,
                       options=options, aspect_guess={"name": "materials", "confidence": 0.6})
     assert turn.aspect == "materials"
+
+
+def test_an_opening_question_nearly_as_vague_as_topical_is_clarified() -> None:
+    rank = ranking(("ask_work_permit", 0.35), ("ask_vague", 0.31), ("ask_residence_permit", 0.07))
+    turn = understand("ask_work_permit", rank, [], "Hello, I need information about the permit", TOPICS)
+    assert turn.kind == "clarify" and turn.candidates[:2] == ["work_permit", "residence_permit"]
+    # in a conversation, or with a clear topic, it is answered
+    turn = understand("ask_work_permit", rank, [], "and the permit?", TOPICS, previous_topic="work_permit")
+    assert turn.kind == "answer"
+    rank = ranking(("ask_work_permit", 0.65), ("ask_vague", 0.3))
+    assert understand("ask_work_permit", rank, [], "work permit info", TOPICS).kind == "answer"

@@ -38,6 +38,11 @@ CONFIDENT_ASPECT = 0.8
 # Arithmetic or a fragment with a domain word in it ("work permit = 3 * 5?") is still answered
 # when the classifier is this sure of the topic it names.
 SURE_OF_TOPIC = 0.8
+# An opening question the classifier finds nearly as vague as topical ("Hello, I need information
+# about the permit", "I have a question about Pudong policy"): with the vague intent at least this
+# likely and the best topic below CLEAR_TOPIC, the bot asks which topic is meant.
+VAGUE_RIVAL = 0.25
+CLEAR_TOPIC = 0.6
 
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
@@ -474,6 +479,11 @@ def asserted_topics(
     return keyword_topics_of(entities, text, known_topics, exact_only)[0]
 
 
+def vague_probability(ranking: Sequence[Dict[str, Any]]) -> float:
+    """The classifier's probability that the turn is a question with no topic of its own."""
+    return sum(float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == VAGUE_INTENT)
+
+
 def context_probability(ranking: Sequence[Dict[str, Any]]) -> float:
     """The classifier's probability that the turn is a follow-up on the current topic."""
     return sum(float(r.get("confidence") or 0.0) for r in ranking if r.get("name") in FOLLOW_UP_INTENTS)
@@ -609,6 +619,10 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
         topic = best  # a clarifying question answered in words
+    elif (not previous_topic and not keyword_topics and intent_topic and probability[intent_topic] < CLEAR_TOPIC
+          and vague_probability(ranking) >= VAGUE_RIVAL):
+        candidates = [t for t, _c in ranked[:3]]
+        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif intent == VAGUE_INTENT and not keyword_topics and not (in_context and ANAPHORA.search(text)):
         # "我想问签证的事" after a work-permit answer opens a new, unclear question: ask which
         candidates = [t for t, _c in ranked[:3]]
