@@ -32,10 +32,10 @@ import os
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from desk.dialogue import texts
+from desk.dialogue.understanding import CONTACT_TOPIC
 from desk.policies.repository import ContactView, PolicyRepository, SourceView, TopicView
 
 ASPECT_FIELDS = ("eligibility", "where", "duration")
-CONTACT_TOPIC = "contact"
 MAX_HANDOFF_CONTACTS = 4
 TODAY_ENV = "DESK_TODAY"  # tests and spot checks pin "today" (ISO date); unset: the real date
 

@@ -44,6 +44,9 @@ SURE_OF_TOPIC = 0.8
 VAGUE_RIVAL = 0.25
 CLEAR_TOPIC = 0.6
 
+# The topic of whom to contact: named beside the permits a user holds, it does not make an
+# everyday errand a policy question.
+CONTACT_TOPIC = "contact"
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
 
@@ -244,6 +247,11 @@ OWN_PERMIT = re.compile(
     r"\bmy own\b|\bfor me\b|\bmyself\b|我自己|我本人|本人的|(?<![a-z])(wo )?ziji(?![a-z])", re.IGNORECASE
 )
 
+# Family members referred to by a pronoun ("what do they need for their residence permits?").
+THIRD_PERSON = re.compile(r"\b(they|their|them|she|her|he|his|him)\b|她|他", re.IGNORECASE)
+# Work named in a message: a family member who works here needs their own permits.
+WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", re.IGNORECASE)
+
 
 def family_topic(
     topic: Optional[str], text: str, known: Iterable[str], previous_topic: Optional[str] = None
@@ -260,16 +268,11 @@ def family_topic(
         topic in FAMILY_ABSORBS
         or (topic != FAMILY_TOPIC and RESIDENCE_PERMIT_WORD.search(text or "")
             and not PERMANENT.search(text or ""))
-        or (topic == "work_residence_permit" and not WORK_WORD.search(text or ""))
+        or (topic == COMBINED_TOPIC and not WORK_WORD.search(text or ""))
     ):
         return FAMILY_TOPIC  # "他老婆孩子一起来的话，也能一起办证吗": together with the talent, not both permits
     return topic
 
-
-# Family members referred to by a pronoun ("what do they need for their residence permits?").
-THIRD_PERSON = re.compile(r"\b(they|their|them|she|her|he|his|him)\b|她|他", re.IGNORECASE)
-# Work named in a message: a family member who works here needs their own permits.
-WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", re.IGNORECASE)
 
 # The work permit and the residence permit asked for together are the combined ("single
 # window", "two-in-one") procedure: "工作许可和工作居留许可能一起交吗", "both permits in one go".
@@ -479,14 +482,19 @@ def asserted_topics(
     return keyword_topics_of(entities, text, known_topics, exact_only)[0]
 
 
+def _probability_of(ranking: Sequence[Dict[str, Any]], intents: Iterable[str]) -> float:
+    names = set(intents)
+    return sum(float(r.get("confidence") or 0.0) for r in ranking if r.get("name") in names)
+
+
 def vague_probability(ranking: Sequence[Dict[str, Any]]) -> float:
     """The classifier's probability that the turn is a question with no topic of its own."""
-    return sum(float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == VAGUE_INTENT)
+    return _probability_of(ranking, (VAGUE_INTENT,))
 
 
 def context_probability(ranking: Sequence[Dict[str, Any]]) -> float:
     """The classifier's probability that the turn is a follow-up on the current topic."""
-    return sum(float(r.get("confidence") or 0.0) for r in ranking if r.get("name") in FOLLOW_UP_INTENTS)
+    return _probability_of(ranking, FOLLOW_UP_INTENTS)
 
 
 def _says_something(text: str, keyword_topics: Sequence[str], aspect: Optional[str], context: Any) -> bool:
@@ -601,7 +609,7 @@ def understand(
 
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
-    if status_topics and ERRAND.search(text) and set(keyword_topics) - set(status_topics) <= {"contact"}:
+    if status_topics and ERRAND.search(text) and set(keyword_topics) - set(status_topics) <= {CONTACT_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if VISA_FREE.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans"
@@ -619,12 +627,13 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
         topic = best  # a clarifying question answered in words
-    elif (not previous_topic and not keyword_topics and intent_topic and probability[intent_topic] < CLEAR_TOPIC
-          and vague_probability(ranking) >= VAGUE_RIVAL):
-        candidates = [t for t, _c in ranked[:3]]
-        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
-    elif intent == VAGUE_INTENT and not keyword_topics and not (in_context and ANAPHORA.search(text)):
-        # "我想问签证的事" after a work-permit answer opens a new, unclear question: ask which
+    elif not keyword_topics and (
+        (intent == VAGUE_INTENT and not (in_context and ANAPHORA.search(text)))
+        or (not previous_topic and intent_topic and probability[intent_topic] < CLEAR_TOPIC
+            and vague_probability(ranking) >= VAGUE_RIVAL)
+    ):
+        # "我想问签证的事" after a work-permit answer opens a new, unclear question; so does "I need
+        # information about the permit" the classifier finds nearly as vague as topical: ask which
         candidates = [t for t, _c in ranked[:3]]
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif in_context:
