@@ -39,11 +39,12 @@ ROOT = settings.PROJECT_ROOT
 # never been looked at either, so it stays sealed as a second unseen check. final5, scored and
 # reported at the end of round 5, is opened in round 6 for error analysis like dev (final6 is
 # round 6's unseen figure). `--errors` never lists a sealed set's mistakes.
-SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_")
+SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_", "final8_")
 # Written for a round still to come: scored only when asked for by name (--sets final7), once, at
 # that round's end, so a plain `make eval` does not spend it early. (final6 was scored at the end
-# of round 6; from then on a plain run scores it too, its mistakes still unlisted.)
-UNSCORED = ("final7",)
+# of round 6; from then on a plain run scores it too, its mistakes still unlisted.) final8 was
+# written in round 7 for round 8.
+UNSCORED = ("final7", "final8")
 
 
 def chosen(name: str, wanted: str) -> bool:
@@ -61,6 +62,7 @@ SINGLE_SETS = {
     "final5_single": ROOT / "eval" / "final5_single.yml",
     "final6_single": ROOT / "eval" / "final6_single.yml",
     "final7_single": ROOT / "eval" / "final7_single.yml",
+    "final8_single": ROOT / "eval" / "final8_single.yml",
 }
 CONVERSATION_SETS = {
     "dev_conversations": ROOT / "eval" / "dev_conversations.yml",
@@ -71,6 +73,7 @@ CONVERSATION_SETS = {
     "final5_conversations": ROOT / "eval" / "final5_conversations.yml",
     "final6_conversations": ROOT / "eval" / "final6_conversations.yml",
     "final7_conversations": ROOT / "eval" / "final7_conversations.yml",
+    "final8_conversations": ROOT / "eval" / "final8_conversations.yml",
 }
 
 
