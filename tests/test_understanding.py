@@ -581,3 +581,86 @@ def test_an_opening_question_nearly_as_vague_as_topical_is_clarified() -> None:
     assert turn.kind == "answer"
     rank = ranking(("ask_work_permit", 0.65), ("ask_vague", 0.3))
     assert understand("ask_work_permit", rank, [], "work permit info", TOPICS).kind == "answer"
+
+
+def test_a_thing_a_place_has_is_no_status_of_the_user() -> None:
+    from desk.dialogue.understanding import keyword_roles
+
+    topics = [*TOPICS, "digital_platform"]
+    text = "Further, we would like to know whether Pudong has a digital talent platform"
+    named, _negated, status = keyword_roles([_topic_at(text, "digital talent platform", "digital_platform")], text, topics)
+    assert named == ["digital_platform"] and status == []
+    text = "my wife has a residence permit, can she work?"
+    _named, _negated, status = keyword_roles([_topic_at(text, "residence permit", "residence_permit")], text, topics)
+    assert status == ["residence_permit"]
+
+
+def test_a_permit_inside_the_one_the_user_holds_is_held_too() -> None:
+    text = ("I'm Indian, in Shanghai on a dependent residence permit because my wife works here. "
+            "My employer says we can apply work permit without me leaving China. Is it true?")
+    entities = [_topic_at(text, "dependent residence permit", "family_permits"),
+                _topic_at(text, "residence permit", "residence_permit"),
+                _topic_at(text, "wife", "family_permits"), _topic_at(text, "work permit", "work_permit")]
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.36), ("ask_residence_permit", 0.31),
+                                                    ("ask_work_permit", 0.25)), entities, text, TOPICS)
+    assert turn.topic == "work_permit"
+
+
+def test_a_chinese_spouse_is_the_users_own_case_not_a_family_permit() -> None:
+    text = "我结婚5年了，老婆是中国人，我在上海连续住了5年"
+    turn = understand("out_of_scope", ranking(("out_of_scope", 0.34), ("ask_permanent_residence", 0.26),
+                                              ("ask_family_permits", 0.14)),
+                      [_topic_at(text, "老婆", "family_permits")], text, TOPICS,
+                      previous_topic="permanent_residence", previous_aspect="eligibility")
+    assert turn.topic == "permanent_residence"
+
+
+def test_a_family_member_named_in_an_unsure_turn_confirms_the_family_topic() -> None:
+    text = "我是新加坡籍，在陆家嘴上班，想把我妈接过来住一段时间，她68了，能办什么证？"
+    turn = understand("nlu_fallback", ranking(("nlu_fallback", 0.3), ("ask_family_permits", 0.23),
+                                              ("ask_residence_permit", 0.13)), [], text, TOPICS,
+                      aspect_guess={"name": "eligibility", "confidence": 0.6})
+    assert (turn.kind, turn.topic) == ("answer", "family_permits")
+    unsure = understand("nlu_fallback", ranking(("nlu_fallback", 0.3), ("ask_residence_permit", 0.23),
+                                                ("ask_family_permits", 0.13)), [], text, TOPICS,
+                        aspect_guess={"name": "eligibility", "confidence": 0.6})
+    assert unsure.topic != "family_permits"  # the family is named, but the classifier leans elsewhere
+
+
+def test_what_people_usually_pay_is_no_permit_question() -> None:
+    for text in ("外籍阿姨工资一般开多少啊", "what's a fair monthly salary for an ayi in Shanghai"):
+        turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.6)), [], text, TOPICS,
+                          previous_topic="family_permits")
+        assert turn.kind == "reject", text
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.8)), [], "年薪50万算A类吗", TOPICS)
+    assert turn.topic == "work_permit"
+
+
+def test_asking_whether_she_can_get_a_permit_is_no_status() -> None:
+    text = "那要是想让她长期留下来呢，能拿永居吗"
+    turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.7)),
+                      [_topic_at(text, "永居", "permanent_residence")], text, TOPICS,
+                      previous_topic="family_permits", previous_aspect="eligibility")
+    assert turn.topic == "permanent_residence"
+
+
+def test_their_permits_are_the_familys_when_the_classifier_finds_family_likeliest() -> None:
+    text = "Once we're there, what do they need for their residence permits?"
+    entities = [_topic_at(text, "residence permits", "residence_permit")]
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.5), ("ask_residence_permit", 0.3)),
+                      entities, text, TOPICS, previous_topic="talent_visa")
+    assert turn.topic == "family_permits"
+    mine = "Once I'm there, what do I need for my residence permit?"
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.8)),
+                      [_topic_at(mine, "residence permit", "residence_permit")], mine, TOPICS, previous_topic="talent_visa")
+    assert turn.topic == "residence_permit"
+
+
+def test_the_users_own_application_after_the_familys_is_the_residence_permit() -> None:
+    turn = understand("ask_aspect", ranking(("ask_aspect", 0.6)), [],
+                      "ah, one more — where do I submit my own application, at Minsheng Road?", TOPICS,
+                      previous_topic="family_permits", previous_aspect="duration")
+    assert turn.topic == "residence_permit"
+    kids = understand("ask_aspect", ranking(("ask_aspect", 0.6)), [], "and for my own kids?", TOPICS,
+                      previous_topic="family_permits", previous_aspect="duration")
+    assert kids.topic == "family_permits"

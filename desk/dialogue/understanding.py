@@ -171,13 +171,17 @@ NEGATION = re.compile(
     re.IGNORECASE,
 )
 # The user's own status, said in passing ("I'm on a work permit", "我持 R visa"): when the
-# message names another topic too, that other one is what is asked about.
+# message names another topic too, that other one is what is asked about. (拿 after 能/可以/想
+# asks for it: "她能拿永居吗".)
 STATUS = re.compile(
-    r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bhave (a|an|my)|\bwith (a|an|my)|\bhas (a|an)|"
+    r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bwith (a|an|my)|"
+    # a person has it ("I have a work permit", "my wife has an RP"), not a place ("whether Pudong has a
+    # digital talent platform") nor the desk ("do you have a list")
+    r"\b(have|has|had) (my|our|his|her)|\b(i|we|they|he|she|who|(my|our|his|her) \w+)( \w+)? (have|has|had) (a|an)|"
     r"\b(got|received|obtained|collected) (my|the|a|an)|"
     r"\bi'?m (a|an)|\bi am (a|an)|\bas (a|an)|"
     r"\bi'?ve got (a|an|my)|\bi got (a|an|my)|\bcame on (a|an|my)|"
-    r"持有?|拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是|(拿|持|用|办)的是|签的是)\s*$",
+    r"持有?|(?<![能以想要么])拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是|(拿|持|用|办)的是|签的是)\s*$",
     re.IGNORECASE,
 )
 # "my work permit and residence permit": a topic joined to one the user holds is held too.
@@ -229,16 +233,33 @@ ASKING = re.compile(
 # get residence permits too?", "我 wife 和 kids 的 residence permit", "our nanny's permit".
 FAMILY_TOPIC = "family_permits"
 FAMILY_ABSORBS = ("residence_permit",)  # a family member's residence permit is a family permit
+OWN_RESIDENCE = "residence_permit"  # ... and the user's own one, asked after the family's, is this
 HELPER_ABSORBS = ("residence_permit", "work_permit", "work_residence_permit")
 FAMILY_MEMBER = re.compile(
     r"(?<![a-z])(wife|husband|spouse|partner|kids?|child|children|son|daughter|baby|parents?|mum|mom|"
     r"mother|father|dad|family|dependants?|dependents?|in-laws?)(?![a-z])|"
     r"老婆|老公|妻子|丈夫|爱人|配偶|太太|孩子|小孩|儿子|女儿|宝宝|父母|爸妈|爸爸|妈妈|岳母|岳父|公婆|家属|家人|家眷|"
-    r"兒子|女兒|家屬|岳父|公公|婆婆|(?<![a-z])(laopo|laogong|haizi|jiashu|fumu|taitai|qizi|zhangfu)(?![a-z])",
+    r"兒子|女兒|家屬|岳父|公公|婆婆|[我他她](妈|爸|媽)|老[妈爸媽]|"
+    r"(?<![a-z])(laopo|laogong|haizi|jiashu|fumu|taitai|qizi|zhangfu)(?![a-z])",
     re.IGNORECASE,
 )
 DOMESTIC_HELPER = re.compile(
     r"(?<![a-z])(nanny|nannies|domestic helpers?|maid|housekeeper|ayi|au pair)(?![a-z])|保姆|家政|帮佣|外籍阿姨|菲佣",
+    re.IGNORECASE,
+)
+# A family member who is Chinese ("老婆是中国人", "married to a Chinese citizen") needs no permit: the
+# marriage is the user's own case (permanent residence), not a family-permit question.
+CHINESE_FAMILY = re.compile(
+    r"(wife|husband|spouse|partner|mother|father|老婆|老公|妻子|丈夫|爱人|配偶|太太|先生)\s*(is|was|是)\s*(a\s+)?"
+    r"(chinese|中国人|中国籍|中國人|上海人)|married to a chinese|(和|跟|与)中国人结婚|嫁给(了)?中国人|娶了中国",
+    re.IGNORECASE,
+)
+# What people usually pay or charge ("外籍阿姨工资一般开多少", "a fair monthly salary for an ayi"):
+# a market question, not a permit one, whatever person or permit it names.
+MARKET_PAY = re.compile(
+    r"\b(fair|typical|average|usual|normal|going|market)\s+(monthly\s+|hourly\s+|annual\s+)?(salary|wage|pay|rate|rent)\b|"
+    r"\bhow much (should|do|would) (we|i|people|you) (usually |normally )?(pay|offer|charge)\b|"
+    r"(工资|薪水|薪资|月薪|工钱|房租|租金)(一般|大概|通常|平均)?(开|给|付|要|是)?多少|(一般|通常|平均)(开|给|付)多少(工资|钱)",
     re.IGNORECASE,
 )
 PERMANENT = re.compile(r"permanent|green card|(?<![a-z])pr(?![a-z])|永久|永居|绿卡|綠卡|yongjiu", re.IGNORECASE)
@@ -254,20 +275,28 @@ WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", r
 
 
 def family_topic(
-    topic: Optional[str], text: str, known: Iterable[str], previous_topic: Optional[str] = None
+    topic: Optional[str], text: str, known: Iterable[str], previous_topic: Optional[str] = None,
+    held: Sequence[str] = (),
+    likeliest: Optional[str] = None,
 ) -> Optional[str]:
     """The family-permits topic when a residence (or, for a domestic helper, any work or
     residence) permit is asked about for a family member or helper, not for the user; while
-    family permits are under discussion, "they", "her", "他" are the family members."""
-    if FAMILY_TOPIC not in set(known) or OWN_PERMIT.search(text or "") or len(text or "") > MAX_FRAGMENT_CHARS:
+    family permits are under discussion, or the classifier finds them likeliest ("once we're there,
+    what do they need for their residence permits?"), "they", "her", "他" are the family members. A residence
+    permit the user holds ("I'm on a dependent residence permit because my wife works here, can
+    I get a work permit?") is background, not the permit asked about."""
+    if FAMILY_TOPIC not in set(known) or OWN_PERMIT.search(text or "") or len(text or "") > MAX_FRAGMENT_CHARS \
+            or CHINESE_FAMILY.search(text or ""):
         return topic  # a long pasted message mentions family in passing; its excerpt decides
     if topic in HELPER_ABSORBS and DOMESTIC_HELPER.search(text or ""):
         return FAMILY_TOPIC
-    member = FAMILY_MEMBER.search(text or "") or (previous_topic == FAMILY_TOPIC and THIRD_PERSON.search(text or ""))
+    member = FAMILY_MEMBER.search(text or "") or (
+        FAMILY_TOPIC in (previous_topic, likeliest) and THIRD_PERSON.search(text or "")
+    )
     if member and (
         topic in FAMILY_ABSORBS
         or (topic != FAMILY_TOPIC and RESIDENCE_PERMIT_WORD.search(text or "")
-            and not PERMANENT.search(text or ""))
+            and not PERMANENT.search(text or "") and "residence_permit" not in held)
         or (topic == COMBINED_TOPIC and not WORK_WORD.search(text or ""))
     ):
         return FAMILY_TOPIC  # "他老婆孩子一起来的话，也能一起办证吗": together with the talent, not both permits
@@ -464,7 +493,9 @@ def keyword_roles(
         (negated if before and NEGATION.search(before) else named).append(value)
         end = entity.get("end")
         after = text[int(end) : int(end) + 12] if isinstance(end, int) else ""
-        joined = isinstance(start, int) and status_end >= 0 and bool(STATUS_JOIN.match(text[status_end:start]))
+        joined = isinstance(start, int) and status_end >= 0 and (
+            start < status_end or bool(STATUS_JOIN.match(text[status_end:start]))
+        )  # "my work permit and residence permit"; "on a dependent residence permit" holds both terms in it
         if (before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined:
             background.append(value)  # "I have my work permit and residence permit": both held
             status_end = int(end) if isinstance(end, int) else -1
@@ -546,7 +577,8 @@ def follows_up(
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
     if not_a_question(text) or (
-        (DETOUR.search(text or "") or VISA_FREE.search(text or "")) and not asserted_topics(entities, text, known_topics)
+        (DETOUR.search(text or "") or VISA_FREE.search(text or "") or MARKET_PAY.search(text or ""))
+        and not asserted_topics(entities, text, known_topics)
     ):
         return False
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
@@ -579,6 +611,8 @@ def understand(
     keyword_topics, negated_topics, status_topics = keyword_roles(
         entities, text, known, exact_only=previous_topic in known
     )
+    if CHINESE_FAMILY.search(text):
+        keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]  # "老婆是中国人": the user's case
     status_only: List[str] = []
     if previous_topic in known and keyword_topics and set(keyword_topics) <= set(status_topics):
         # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
@@ -604,6 +638,9 @@ def understand(
         scores.pop(t, None)  # "not the work permit", "I'm an R visa holder": whatever the classifier thinks
     if previous_topic and not keyword_topics and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
+    # "where do I submit my own application?" after the family's permits: the user's own residence permit
+    own_after_family = previous_topic == FAMILY_TOPIC and not keyword_topics and bool(OWN_PERMIT.search(text)) \
+        and not FAMILY_MEMBER.search(text) and OWN_RESIDENCE in known
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
@@ -613,6 +650,8 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if VISA_FREE.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans"
+    if MARKET_PAY.search(text) and not set(keyword_topics) - {FAMILY_TOPIC}:
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "外籍阿姨工资一般开多少"
     if BARE_GENERIC.match(text) and not previous_topic:
         candidates = [t for t in COMMON_TOPICS if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
@@ -636,6 +675,8 @@ def understand(
         # information about the permit" the classifier finds nearly as vague as topical: ask which
         candidates = [t for t, _c in ranked[:3]]
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
+    elif own_after_family:
+        topic = OWN_RESIDENCE
     elif in_context:
         topic = best  # a follow-up on the topic under discussion
     elif keyword_topics and best not in keyword_topics and best == intent_topic \
@@ -643,6 +684,10 @@ def understand(
         topic = best  # sure of a topic described, not named ("the combined work + residence permit window")
     elif keyword_topics:
         topic = best if best in keyword_topics else keyword_topics[0]
+    elif intent == FALLBACK_INTENT and ranked and ranked[0][0] == FAMILY_TOPIC and (
+        FAMILY_MEMBER.search(text) or DOMESTIC_HELPER.search(text)
+    ) and not CHINESE_FAMILY.search(text):
+        topic = FAMILY_TOPIC  # "想把我妈接过来住一段时间，她68了，能办什么证": the likeliest topic, and the family named
     elif intent == FOLLOW_UP_INTENT:
         topic = ranked[0][0] if ranked and ranked[0][1] >= MIN_FIRST_TURN_TOPIC else None
         if topic is None:
@@ -661,7 +706,8 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)
     else:
         topic = intent_topic
-    topic = family_topic(combined_topic(topic, text, known), text, known, previous_topic)
+    topic = family_topic(combined_topic(topic, text, known), text, known, previous_topic, held=status_topics,
+                         likeliest=ranked[0][0] if ranked else None)
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
     switched = previous_topic is not None and topic != previous_topic
