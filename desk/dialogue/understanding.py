@@ -185,7 +185,8 @@ STATUS = re.compile(
     re.IGNORECASE,
 )
 # "my work permit and residence permit": a topic joined to one the user holds is held too.
-STATUS_JOIN = re.compile(r"^\s*(and|&|\+|和|及|与|以及|、|,|，)\s*(my|the|a|an|我的)?\s*$", re.IGNORECASE)
+# Right next to it ("on a dependent residence permit": both terms name the one permit held) too.
+STATUS_JOIN = re.compile(r"^\s*((and|&|\+|和|及|与|以及|、|,|，)\s*(my|the|a|an|我的)?)?\s*$", re.IGNORECASE)
 # "R visa holder", "工作许可持有人": the topic named is the user's status too.
 HOLDER = re.compile(r"^[\s-]*(holders?|持有人|持证人|持有者)", re.IGNORECASE)
 CORRECTION = re.compile(
@@ -493,9 +494,9 @@ def keyword_roles(
         (negated if before and NEGATION.search(before) else named).append(value)
         end = entity.get("end")
         after = text[int(end) : int(end) + 12] if isinstance(end, int) else ""
-        joined = isinstance(start, int) and status_end >= 0 and (
-            start < status_end or bool(STATUS_JOIN.match(text[status_end:start]))
-        )  # "my work permit and residence permit"; "on a dependent residence permit" holds both terms in it
+        # "my work permit and residence permit", "on a dependent residence permit" (a term inside or
+        # right after the one held: the slice is empty or blank)
+        joined = isinstance(start, int) and status_end >= 0 and bool(STATUS_JOIN.match(text[status_end:start]))
         if (before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined:
             background.append(value)  # "I have my work permit and residence permit": both held
             status_end = int(end) if isinstance(end, int) else -1
