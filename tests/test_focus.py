@@ -28,8 +28,16 @@ def test_a_message_of_blank_lines_or_one_long_run_is_read_in_linear_time() -> No
     """The subject-line pattern once took ~2 s of CPU on 10,000 newlines (quadratic '^\\s*')."""
     import time
 
-    for text in ("\n" * 10_000, "a\n" * 5_000, "1" * 10_000, " " * 10_000, "Subject:\n" * 1_000):
+    for text in ("\n" * 10_000, "a\n" * 5_000, "1" * 10_000, " " * 10_000, "Subject:\n" * 1_000,
+                 "【关于" * 3_000, "【关于通知\n" * 1_500):
         started = time.process_time()
         focus(text)
         assert time.process_time() - started < 0.5, repr(text[:10])
     assert "work permit" in focus("Subject: work permit renewal\n" + "Some context line.\n" * 200 + "What do we need?")
+
+
+def test_a_forwarded_notices_title_is_read_with_the_question() -> None:
+    notice = ("转发一段通知，麻烦帮忙看看：\n\n【关于开展2025年度“明珠计划”菁英人才申报工作的通知】\n各有关单位：\n"
+              + "一、申报条件……具有硕士及以上学位；\n" * 20 + "我们也在考虑给他申请永居，不过那个等以后再说。像他这种外籍的能报吗？")
+    excerpt = focus(notice)
+    assert excerpt.startswith("关于开展2025年度“明珠计划”菁英人才申报工作的通知") and "能报吗" in excerpt

@@ -664,3 +664,13 @@ def test_the_users_own_application_after_the_familys_is_the_residence_permit() -
     kids = understand("ask_aspect", ranking(("ask_aspect", 0.6)), [], "and for my own kids?", TOPICS,
                       previous_topic="family_permits", previous_aspect="duration")
     assert kids.topic == "family_permits"
+
+
+def test_an_opening_turn_that_only_says_there_is_a_question_is_asked_which_topic() -> None:
+    for text in ("你好，那个政策我想了解一下", "wo xiang wen qianzheng de shi", "I wanted to ask about one of your services"):
+        turn = understand("nlu_fallback", ranking(("nlu_fallback", 0.3), ("ask_talent_visa", 0.12),
+                                                  ("out_of_scope", 0.1)), [], text, TOPICS)
+        assert turn.kind == "clarify" and turn.candidates, text
+    later = understand("nlu_fallback", ranking(("nlu_fallback", 0.3), ("out_of_scope", 0.2)), [],
+                       "asdf qwer", TOPICS)
+    assert later.kind == "reject"

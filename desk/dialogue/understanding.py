@@ -443,6 +443,14 @@ ERRAND = re.compile(
 # is none of the desk's permits: refused unless the message names one of them too. (Landing
 # "without a visa" is different: that is what a port visa is for.)
 VISA_FREE = re.compile(r"\bvisa[- ]?(free|exempt(ion)?|waiver)\b|免签|免簽|过境免|過境免", re.IGNORECASE)
+# An opening turn that only says the user has a question ("你好，那个政策我想了解一下", "wo xiang wen
+# qianzheng de shi", "I wanted to ask about one of your services"): which topic is asked, not "not understood".
+WANTS_TO_ASK = re.compile(
+    r"想了解|想问|想咨询|想请教|有个问题|有几个问题|有问题|问一下|咨询一下|了解一下|"
+    r"\b(a |one |some |few |quick )?questions? (about|on|regarding)\b|\b(want|wanted|like|need) to ask\b|"
+    r"\bask(ing)? (you )?about\b|(?<![a-z])(xiang ?wen|xiang ?liao ?jie|xiang ?zi ?xun|you ge wen ?ti)(?![a-z])",
+    re.IGNORECASE,
+)
 # A bare generic word ("permit??", "visa", "证件？") names no topic: which one is meant is asked.
 BARE_GENERIC = re.compile(
     r"^\W*(the |a |my )?(permits?|visas?|cards?|polic(y|ies)|documents?|papers?|签证|簽證|证件|證件|许可|許可|政策|卡)\W*$",
@@ -657,6 +665,10 @@ def understand(
         candidates = [t for t in COMMON_TOPICS if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
+    if intent == FALLBACK_INTENT and not previous_topic and not options and not keyword_topics \
+            and WANTS_TO_ASK.search(text) and len(text) <= MAX_FRAGMENT_CHARS:
+        candidates = likely_candidates(ranked, known)
+        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     if intent == FALLBACK_INTENT and (
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
         or runner_up in SMALL_TALK_INTENTS

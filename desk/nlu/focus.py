@@ -3,7 +3,8 @@
 People paste whole e-mails (up to 10,000 characters) with the question buried in greetings,
 signatures, quoted history and case details. Classifying all of it lets the noise decide; so
 a long message is cut down to its question sentences (a question mark, a question word or a
-request such as "请问", "I would like to know"), plus the subject line, before the
+request such as "请问", "I would like to know"), plus the subject line (or a forwarded
+notice's 【关于…的通知】 title), before the
 NLU reads it. Short messages are left alone.
 """
 
@@ -36,7 +37,11 @@ _NOISE = re.compile(
     r"^\s*(from|to|cc|sent|date|发件人|收件人|抄送|日期|时间)\s*[:：]|^\s*(best|kind)? ?regards|^\s*thanks|^\s*谢谢|^[-=_*\s]+$",
     re.IGNORECASE,
 )
-_SUBJECT = re.compile(r"^[ \t]*(subject|主题|標題|标题)[ \t]*[:：][ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
+_SUBJECT = re.compile(
+    r"^[ \t]*(subject|主题|標題|标题)[ \t]*[:：][ \t]*(.+)$|"
+    r"^[ \t]*(【)((关于|關於)[^】\n]{4,80}(通知|公告|办法|辦法|意见|意見|指南|细则|細則))】[ \t]*$",  # a notice's title
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def _sentences(text: str) -> List[str]:
@@ -60,11 +65,12 @@ def focus(text: str) -> str:
     questions = asking[-FOCUS_MAX_SENTENCES:] or list(range(len(sentences)))[-FOCUS_MAX_SENTENCES:]
     wanted = questions[::-1] + [i - 1 for i in questions[::-1] if i > 0] + [0]
     chosen: List[int] = []
-    subject = _SUBJECT.search(text)
-    budget = FOCUS_MAX_CHARS - (len(subject.group(2)) + 1 if subject else 0)
+    found = _SUBJECT.search(text)
+    subject = (found.group(2) or found.group(4)).strip() if found else ""
+    budget = FOCUS_MAX_CHARS - (len(subject) + 1 if subject else 0)
     for index in dict.fromkeys(wanted):
         if len(sentences[index]) + 1 <= budget:
             chosen.append(index)
             budget -= len(sentences[index]) + 1
-    parts = ([subject.group(2).strip()] if subject else []) + [sentences[i] for i in sorted(chosen)]
+    parts = ([subject] if subject else []) + [sentences[i] for i in sorted(chosen)]
     return " ".join(parts)[:FOCUS_MAX_CHARS]
