@@ -41,3 +41,21 @@ def test_a_forwarded_notices_title_is_read_with_the_question() -> None:
               + "一、申报条件……具有硕士及以上学位；\n" * 20 + "我们也在考虑给他申请永居，不过那个等以后再说。像他这种外籍的能报吗？")
     excerpt = focus(notice)
     assert excerpt.startswith("关于开展2025年度“明珠计划”菁英人才申报工作的通知") and "能报吗" in excerpt
+
+
+def test_mail_headers_are_dropped_and_a_summing_up_sentence_is_read() -> None:
+    mail = ("---------- Forwarded message ---------\nFrom: Katrin Bauer\nDate: Tue, 14 May\nSubject: Onboarding\n\n"
+            "Dear all,\n\n" + "We met the candidate twice and the board approved the offer last week. " * 12
+            + "\nCan you check the flights? Can you book the hotel? Can you order the laptop?\n"
+            "总的来说，就是想确认一下：工作许可申请到底需要哪些材料，别再被退了。\n")
+    excerpt = focus(mail)
+    assert "From:" not in excerpt and "Forwarded" not in excerpt
+    assert "工作许可申请到底需要哪些材料" in excerpt
+
+
+def test_the_sentence_naming_what_this_question_points_at_is_read() -> None:
+    mail = ("Olá! Good evening. " + "We build drones for farms and have pilot clients in Brazil. " * 6
+            + "Last month someone from Pudong told us about an international talent station that gives "
+            "foreign talents some days of free apartment. " + "Our budget is small and we come in October. " * 4
+            + "So my question is: how do we apply to this, to whom we must write?")
+    assert "talent station" in focus(mail)

@@ -44,7 +44,30 @@ _SUBJECT = re.compile(
 )
 
 
+# A forwarded mail's header lines and separators: dropped before lines are joined into sentences.
+_HEADER_LINE = re.compile(
+    r"^[ \t]*((from|to|cc|bcc|sent|date|subject|发件人|收件人|抄送|日期|时间|主题)[ \t]*[:：].*|"
+    r"-{2,}[ \t]*(forwarded|original) message[ \t]*-*|[-=_*~ \t]{3,})$",
+    re.IGNORECASE,
+)
+# "总的来说，就是想确认…", "so basically: what steps…": the writer sums up the question; read first.
+SUMMARY = re.compile(
+    r"总的来说|总之|总而言之|简单来说|简单说|一句话|说白了|我的问题是|主要想问|主要是想|想确认一下|"
+    r"\b(so basically|basically|in short|to sum up|in summary|bottom line|tl;?dr|my (main |real )?question is)\b",
+    re.IGNORECASE,
+)
+# A sentence naming the desk's subjects ("代理建议走口岸签证", "a talent station that gives free
+# apartments"): a question naming none ("how do we apply to this?") points at it, so it is read too
+# when room is left; a question naming its subject needs no background ("I renew my work permit…").
+DOMAIN = re.compile(
+    r"visa|permit|residen|green card|permanent|talent|confirmation letter|work(ing)? authori[sz]ation|single window|"
+    r"bureau|签证|簽證|许可|許可|居留|永居|绿卡|綠卡|人才|驿站|驛站|口岸|落地签|工作证|居留证|确认函|单一窗口|人社",
+    re.IGNORECASE,
+)
+
+
 def _sentences(text: str) -> List[str]:
+    text = "\n".join(line for line in text.split("\n") if not _HEADER_LINE.match(line))
     joined = re.sub(r"(?<![\n。！？!?.])\n(?!\n)", " ", text)  # undo hard-wrapped lines
     pieces = [p.strip() for p in _SPLIT.split(joined)]
     return [p for p in pieces if p and not _NOISE.search(p)]
@@ -52,8 +75,9 @@ def _sentences(text: str) -> List[str]:
 
 def focus(text: str) -> str:
     """The question of a long message (unchanged when the message is short): the subject
-    line, the opening sentence and the last asking sentences, each with the sentence before it
-    ("...to extend it" names its "it" there), in the message's order, within the budget."""
+    line, a sentence that sums the question up, the last asking sentences, the last sentences
+    naming the desk's subjects (when the questions name none), each question's sentence before it ("...to extend it" names its
+    "it" there) and the opening sentence, in that priority, in the message's order, within the budget."""
     if len(text) <= FOCUS_MIN_CHARS:
         return text
     sentences = [s for s in _sentences(text) if len(s) <= FOCUS_MAX_CHARS]
@@ -63,7 +87,11 @@ def focus(text: str) -> str:
         i for i, s in enumerate(sentences) if QUESTION.search(s)
     ]
     questions = asking[-FOCUS_MAX_SENTENCES:] or list(range(len(sentences)))[-FOCUS_MAX_SENTENCES:]
-    wanted = questions[::-1] + [i - 1 for i in questions[::-1] if i > 0] + [0]
+    summaries = [i for i, s in enumerate(sentences) if SUMMARY.search(s)][-1:]
+    last = questions[-1] if questions else len(sentences) - 1
+    named = any(DOMAIN.search(sentences[i]) for i in summaries + questions)
+    naming = [] if named else [i for i in range(last, -1, -1) if DOMAIN.search(sentences[i])][:FOCUS_MAX_SENTENCES]
+    wanted = summaries + questions[::-1] + naming + [i - 1 for i in questions[::-1] if i > 0] + [0]
     chosen: List[int] = []
     found = _SUBJECT.search(text)
     subject = (found.group(2) or found.group(4)).strip() if found else ""
