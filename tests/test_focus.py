@@ -59,3 +59,10 @@ def test_the_sentence_naming_what_this_question_points_at_is_read() -> None:
             "foreign talents some days of free apartment. " + "Our budget is small and we come in October. " * 4
             + "So my question is: how do we apply to this, to whom we must write?")
     assert "talent station" in focus(mail)
+
+
+def test_a_question_about_this_visa_names_no_visa_itself() -> None:
+    mail = ("Hi, pasting the email from our headhunter below. " + "The candidate has 90 papers and 14 patents. " * 8
+            + "He asked whether he would qualify for the Chinese talent visa with multiple entries. "
+            + "His contract starts in May. " * 4 + "Could your HR team advise what the employer must do to get this visa started?")
+    assert "talent visa" in focus(mail)

@@ -65,6 +65,13 @@ DOMAIN = re.compile(
     re.IGNORECASE,
 )
 
+# "get him this visa", "这个签证怎么办": a question pointing back at a subject names none itself.
+GENERIC_REFERENCE = re.compile(
+    r"\b(this|that|these|those|such|the same)\s+(kind of\s+|type of\s+)?(visas?|permits?|cards?|letters?|polic(y|ies)|"
+    r"services?|programs?|programmes?)\b|(这个|那个|这种|那种|该|此)(签证|簽證|许可|許可|证件|证|卡|政策|服务|项目)",
+    re.IGNORECASE,
+)
+
 
 def _sentences(text: str) -> List[str]:
     text = "\n".join(line for line in text.split("\n") if not _HEADER_LINE.match(line))
@@ -89,8 +96,9 @@ def focus(text: str) -> str:
     questions = asking[-FOCUS_MAX_SENTENCES:] or list(range(len(sentences)))[-FOCUS_MAX_SENTENCES:]
     summaries = [i for i, s in enumerate(sentences) if SUMMARY.search(s)][-1:]
     last = questions[-1] if questions else len(sentences) - 1
-    named = any(DOMAIN.search(sentences[i]) for i in summaries + questions)
-    naming = [] if named else [i for i in range(last, -1, -1) if DOMAIN.search(sentences[i])][:FOCUS_MAX_SENTENCES]
+    names = [bool(DOMAIN.search(GENERIC_REFERENCE.sub(" ", s))) for s in sentences]
+    named = any(names[i] for i in summaries + questions)
+    naming = [] if named else [i for i in range(last, -1, -1) if names[i]][:FOCUS_MAX_SENTENCES]
     wanted = summaries + questions[::-1] + naming + [i - 1 for i in questions[::-1] if i > 0] + [0]
     chosen: List[int] = []
     found = _SUBJECT.search(text)
