@@ -674,3 +674,17 @@ def test_an_opening_turn_that_only_says_there_is_a_question_is_asked_which_topic
     later = understand("nlu_fallback", ranking(("nlu_fallback", 0.3), ("out_of_scope", 0.2)), [],
                        "asdf qwer", TOPICS)
     assert later.kind == "reject"
+
+
+def test_an_everyday_errand_beside_a_permit_the_user_calls_their_own_is_refused() -> None:
+    for text, phrase, topic in (
+        ("my residence permit is fine, but how do I get a WeChat Pay account linked to a foreign card",
+         "residence permit", "residence_permit"),
+        ("my work permit is done, now how do I get a library card in Pudong", "work permit", "work_permit"),
+    ):
+        turn = understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_topic_at(text, phrase, topic)], text, TOPICS)
+        assert turn.kind == "reject", text
+    text = "my work permit is done, how do I get the residence permit now?"
+    entities = [_topic_at(text, "work permit", "work_permit"), _topic_at(text, "residence permit", "residence_permit")]
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.7)), entities, text, TOPICS)
+    assert turn.topic == "residence_permit"

@@ -434,7 +434,13 @@ def foreign_visa(text: str) -> bool:
 # with the permits named only as what the user holds, the question is not about them.
 ERRAND = re.compile(
     r"bank account|open an? account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
-    r"银行开户|开银行卡|办银行卡|个税|个人所得税|报税|驾照|驾驶证|手机卡|电话卡",
+    r"wechat pay|alipay|credit card|debit card|library card|\bgym\b|"
+    r"银行开户|开银行卡|办银行卡|个税|个人所得税|报税|驾照|驾驶证|手机卡|电话卡|支付宝|微信支付|信用卡|借记卡|图书馆|健身",
+    re.IGNORECASE,
+)
+# "my residence permit is fine, but …": a permit the user calls their own is held, like a status.
+MY_PERMIT = re.compile(
+    r"\b(my|our)\s+(\w+\s+){0,2}(permits?|visas?|cards?|rp|wp)\b|我(们)?的(工作许可|居留|签证|簽證|永居|绿卡|工作证|居留证)",
     re.IGNORECASE,
 )
 
@@ -655,7 +661,8 @@ def understand(
 
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
-    if status_topics and ERRAND.search(text) and set(keyword_topics) - set(status_topics) <= {CONTACT_TOPIC}:
+    held = status_topics or (keyword_topics if MY_PERMIT.search(text) and len(text) <= MAX_FRAGMENT_CHARS else [])
+    if held and ERRAND.search(text) and set(keyword_topics) - set(held) <= {CONTACT_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if VISA_FREE.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans"
