@@ -40,11 +40,11 @@ ROOT = settings.PROJECT_ROOT
 # reported at the end of round 5, is opened in round 6 for error analysis like dev (final6 is
 # round 6's unseen figure). `--errors` never lists a sealed set's mistakes.
 SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_", "final8_")
-# Written for a round still to come: scored only when asked for by name (--sets final7), once, at
+# Written for a round still to come: scored only when asked for by name (--sets final8), once, at
 # that round's end, so a plain `make eval` does not spend it early. (final6 was scored at the end
-# of round 6; from then on a plain run scores it too, its mistakes still unlisted.) final8 was
-# written in round 7 for round 8.
-UNSCORED = ("final7", "final8")
+# of round 6, final7 at the end of round 7; from then on a plain run scores them too, their
+# mistakes still unlisted.) final8 was written in round 7 for round 8.
+UNSCORED = ("final8",)
 
 
 def chosen(name: str, wanted: str) -> bool:
