@@ -297,7 +297,7 @@ def family_topic(
     if member and (
         topic in FAMILY_ABSORBS
         or (topic != FAMILY_TOPIC and RESIDENCE_PERMIT_WORD.search(text or "")
-            and not PERMANENT.search(text or "") and "residence_permit" not in held)
+            and not PERMANENT.search(text or "") and OWN_RESIDENCE not in held)
         or (topic == COMBINED_TOPIC and not WORK_WORD.search(text or ""))
     ):
         return FAMILY_TOPIC  # "他老婆孩子一起来的话，也能一起办证吗": together with the talent, not both permits
@@ -661,8 +661,9 @@ def understand(
 
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
-    held = status_topics or (keyword_topics if MY_PERMIT.search(text) and len(text) <= MAX_FRAGMENT_CHARS else [])
-    if held and ERRAND.search(text) and set(keyword_topics) - set(held) <= {CONTACT_TOPIC}:
+    # the permits the user has, for an errand: those held as a status, or named as "my …" in a short message
+    owned = status_topics or (keyword_topics if MY_PERMIT.search(text) and len(text) <= MAX_FRAGMENT_CHARS else [])
+    if owned and ERRAND.search(text) and set(keyword_topics) - set(owned) <= {CONTACT_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if VISA_FREE.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans"

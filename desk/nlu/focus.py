@@ -33,8 +33,10 @@ ASKS = re.compile(
     r"[?？]|吗|请问|想问|想了解|请告知|请帮忙|please (advise|let me know|tell|confirm)|i would like to know|i'd like to know",
     re.IGNORECASE,
 )
+# A mail header's field names: a sentence starting with one is noise, and so is a whole header line.
+_HEADER_FIELDS = r"from|to|cc|sent|date|发件人|收件人|抄送|日期|时间"
 _NOISE = re.compile(
-    r"^\s*(from|to|cc|sent|date|发件人|收件人|抄送|日期|时间)\s*[:：]|^\s*(best|kind)? ?regards|^\s*thanks|^\s*谢谢|^[-=_*\s]+$",
+    r"^\s*(" + _HEADER_FIELDS + r")\s*[:：]|^\s*(best|kind)? ?regards|^\s*thanks|^\s*谢谢|^[-=_*\s]+$",
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(
@@ -46,7 +48,7 @@ _SUBJECT = re.compile(
 
 # A forwarded mail's header lines and separators: dropped before lines are joined into sentences.
 _HEADER_LINE = re.compile(
-    r"^[ \t]*((from|to|cc|bcc|sent|date|subject|发件人|收件人|抄送|日期|时间|主题)[ \t]*[:：].*|"
+    r"^[ \t]*((" + _HEADER_FIELDS + r"|bcc|subject|主题)[ \t]*[:：].*|"
     r"-{2,}[ \t]*(forwarded|original) message[ \t]*-*|[-=_*~ \t]{3,})$",
     re.IGNORECASE,
 )
@@ -83,8 +85,9 @@ def _sentences(text: str) -> List[str]:
 def focus(text: str) -> str:
     """The question of a long message (unchanged when the message is short): the subject
     line, a sentence that sums the question up, the last asking sentences, the last sentences
-    naming the desk's subjects (when the questions name none), each question's sentence before it ("...to extend it" names its
-    "it" there) and the opening sentence, in that priority, in the message's order, within the budget."""
+    naming the desk's subjects (when the questions name none), each question's sentence before
+    it ("...to extend it" names its "it" there) and the opening sentence, in that priority, in
+    the message's order, within the budget."""
     if len(text) <= FOCUS_MIN_CHARS:
         return text
     sentences = [s for s in _sentences(text) if len(s) <= FOCUS_MAX_CHARS]
@@ -95,10 +98,9 @@ def focus(text: str) -> str:
     ]
     questions = asking[-FOCUS_MAX_SENTENCES:] or list(range(len(sentences)))[-FOCUS_MAX_SENTENCES:]
     summaries = [i for i, s in enumerate(sentences) if SUMMARY.search(s)][-1:]
-    last = questions[-1] if questions else len(sentences) - 1
     names = [bool(DOMAIN.search(GENERIC_REFERENCE.sub(" ", s))) for s in sentences]
     named = any(names[i] for i in summaries + questions)
-    naming = [] if named else [i for i in range(last, -1, -1) if names[i]][:FOCUS_MAX_SENTENCES]
+    naming = [] if named else [i for i in range(questions[-1], -1, -1) if names[i]][:FOCUS_MAX_SENTENCES]
     wanted = summaries + questions[::-1] + naming + [i - 1 for i in questions[::-1] if i > 0] + [0]
     chosen: List[int] = []
     found = _SUBJECT.search(text)
