@@ -39,12 +39,12 @@ ROOT = settings.PROJECT_ROOT
 # never been looked at either, so it stays sealed as a second unseen check. final5, scored and
 # reported at the end of round 5, is opened in round 6 for error analysis like dev (final6 is
 # round 6's unseen figure). `--errors` never lists a sealed set's mistakes.
-SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_", "final8_")
+SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_", "final8_", "final9_")
 # Written for a round still to come: scored only when asked for by name (--sets final8), once, at
 # that round's end, so a plain `make eval` does not spend it early. (final6 was scored at the end
 # of round 6, final7 at the end of round 7; from then on a plain run scores them too, their
-# mistakes still unlisted.) final8 was written in round 7 for round 8.
-UNSCORED = ("final8",)
+# mistakes still unlisted.) final8 was written in round 7 for round 8, final9 in round 8 for round 9.
+UNSCORED = ("final8", "final9")
 
 
 def chosen(name: str, wanted: str) -> bool:
@@ -63,6 +63,7 @@ SINGLE_SETS = {
     "final6_single": ROOT / "eval" / "final6_single.yml",
     "final7_single": ROOT / "eval" / "final7_single.yml",
     "final8_single": ROOT / "eval" / "final8_single.yml",
+    "final9_single": ROOT / "eval" / "final9_single.yml",
 }
 CONVERSATION_SETS = {
     "dev_conversations": ROOT / "eval" / "dev_conversations.yml",
@@ -74,6 +75,7 @@ CONVERSATION_SETS = {
     "final6_conversations": ROOT / "eval" / "final6_conversations.yml",
     "final7_conversations": ROOT / "eval" / "final7_conversations.yml",
     "final8_conversations": ROOT / "eval" / "final8_conversations.yml",
+    "final9_conversations": ROOT / "eval" / "final9_conversations.yml",
 }
 
 
