@@ -40,11 +40,11 @@ ROOT = settings.PROJECT_ROOT
 # reported at the end of round 5, is opened in round 6 for error analysis like dev (final6 is
 # round 6's unseen figure). `--errors` never lists a sealed set's mistakes.
 SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_", "final8_", "final9_")
-# Written for a round still to come: scored only when asked for by name (--sets final8), once, at
-# that round's end, so a plain `make eval` does not spend it early. (final6 was scored at the end
-# of round 6, final7 at the end of round 7; from then on a plain run scores them too, their
-# mistakes still unlisted.) final8 was written in round 7 for round 8, final9 in round 8 for round 9.
-UNSCORED = ("final8", "final9")
+# Written for a round still to come: scored only when asked for by name (--sets final9), once, at
+# that round's end, so a plain `make eval` does not spend it early. (final6, final7 and final8 were
+# scored at the end of rounds 6, 7 and 8; from then on a plain run scores them too, their mistakes
+# still unlisted.) final9 was written in round 8 for round 9.
+UNSCORED = ("final9",)
 
 
 def chosen(name: str, wanted: str) -> bool:
