@@ -53,30 +53,10 @@ def chosen(name: str, wanted: str) -> bool:
     return name.startswith(wanted) and (not name.startswith(UNSCORED) or wanted.startswith(UNSCORED))
 
 
-SINGLE_SETS = {
-    "dev_single": ROOT / "eval" / "dev_single.yml",
-    "final_single": ROOT / "eval" / "final_single.yml",
-    "final2_single": ROOT / "eval" / "final2_single.yml",
-    "final3_single": ROOT / "eval" / "final3_single.yml",
-    "final4_single": ROOT / "eval" / "final4_single.yml",
-    "final5_single": ROOT / "eval" / "final5_single.yml",
-    "final6_single": ROOT / "eval" / "final6_single.yml",
-    "final7_single": ROOT / "eval" / "final7_single.yml",
-    "final8_single": ROOT / "eval" / "final8_single.yml",
-    "final9_single": ROOT / "eval" / "final9_single.yml",
-}
-CONVERSATION_SETS = {
-    "dev_conversations": ROOT / "eval" / "dev_conversations.yml",
-    "final_conversations": ROOT / "eval" / "final_conversations.yml",
-    "final2_conversations": ROOT / "eval" / "final2_conversations.yml",
-    "final3_conversations": ROOT / "eval" / "final3_conversations.yml",
-    "final4_conversations": ROOT / "eval" / "final4_conversations.yml",
-    "final5_conversations": ROOT / "eval" / "final5_conversations.yml",
-    "final6_conversations": ROOT / "eval" / "final6_conversations.yml",
-    "final7_conversations": ROOT / "eval" / "final7_conversations.yml",
-    "final8_conversations": ROOT / "eval" / "final8_conversations.yml",
-    "final9_conversations": ROOT / "eval" / "final9_conversations.yml",
-}
+# Each set is a pair of files, eval/<name>_single.yml and eval/<name>_conversations.yml.
+SET_NAMES = ("dev", "final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9")
+SINGLE_SETS = {f"{n}_single": ROOT / "eval" / f"{n}_single.yml" for n in SET_NAMES}
+CONVERSATION_SETS = {f"{n}_conversations": ROOT / "eval" / f"{n}_conversations.yml" for n in SET_NAMES}
 
 
 def _single(name: str, path: Path, train_texts: set, assistant, baseline, show_errors: bool) -> None:
