@@ -25,9 +25,8 @@ from desk import settings
 from desk.admin.evaluation import HELDOUT_SETS, _same_aspect
 from desk.dialogue import understanding
 from desk.language import normalize
-from desk.nlu.classifier import Featurizer, aspect_label, fast_proba
+from desk.nlu.classifier import Featurizer, aspect_label, fast_proba, fit_aspect_model, keyword_tables
 from desk.nlu.focus import focus
-from desk.nlu.keywords import LOOKUP_KINDS
 from eval.conversations import quiet_rasa
 from eval.evaluate import SEALED, SINGLE_SETS, UNSCORED
 
@@ -71,9 +70,7 @@ class FirstQuestion(Featurizer):
 
 
 def _fit(featurizer: Featurizer, labelled: List[Tuple[Any, str]], C: float = 5.0) -> Tuple[Featurizer, LogisticRegression]:
-    model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
-    model.fit(featurizer.fit([m for m, _ in labelled]), [a for _, a in labelled])
-    return featurizer, model
+    return featurizer, fit_aspect_model(featurizer, labelled, C)
 
 
 def _chars_2_5(tables: Dict[str, List[str]]) -> Featurizer:
@@ -124,11 +121,7 @@ def _training() -> Tuple[Dict[str, List[str]], List[Tuple[Any, str]]]:
             if is_nlu_file(str(file)):
                 parts.append(load_data(str(file)))
     data = TrainingData().merge(*parts)
-    tables: Dict[str, List[str]] = {}
-    for table in data.lookup_tables:
-        name = table.get("name", "")
-        if name.partition(":")[0] in LOOKUP_KINDS:
-            tables.setdefault(name, []).extend(str(e) for e in table.get("elements", []))
+    tables = keyword_tables(data)
     labelled = [(m, aspect_label(m)) for m in data.intent_examples if m.get("intent") and m.get("text") and aspect_label(m)]
     return tables, labelled
 

@@ -174,6 +174,27 @@ def fast_proba(model: LogisticRegression, columns: np.ndarray, values: np.ndarra
     return exp / exp.sum()
 
 
+def keyword_tables(training_data: TrainingData) -> Dict[str, List[str]]:
+    """The training data's lookup tables of the kinds the featurizer uses, by name; one reader
+    for training and for the design comparison in eval/, so both see the same keywords."""
+    tables: Dict[str, List[str]] = {}
+    for table in training_data.lookup_tables:
+        name = table.get("name", "")
+        if name.partition(":")[0] in LOOKUP_KINDS:
+            tables.setdefault(name, []).extend(str(e) for e in table.get("elements", []))
+    return tables
+
+
+def fit_aspect_model(
+    featurizer: Featurizer, labelled: List[Tuple[Message, str]], C: float, max_iter: int = 3000
+) -> LogisticRegression:
+    """Fits ``featurizer`` and an aspect model on (message, aspect) pairs, with balanced class
+    weights so that aspects with fewer examples are not drowned out; shared with eval/."""
+    model = LogisticRegression(C=C, max_iter=max_iter, class_weight="balanced")
+    model.fit(featurizer.fit([m for m, _ in labelled]), [a for _, a in labelled])
+    return model
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
@@ -223,11 +244,7 @@ class DeskClassifier(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        tables: Dict[str, List[str]] = {}
-        for table in training_data.lookup_tables:
-            name = table.get("name", "")
-            if name.partition(":")[0] in LOOKUP_KINDS:
-                tables.setdefault(name, []).extend(str(e) for e in table.get("elements", []))
+        tables = keyword_tables(training_data)
         examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
         if not examples:
             return self._resource
@@ -241,10 +258,7 @@ class DeskClassifier(GraphComponent):
         aspect_featurizer, aspect_model = None, None
         if len({a for _, a in labelled}) >= 2:
             aspect_featurizer = Featurizer(tables, self.config["aspect_keyword_weight"], mask_topics=True)
-            aspect_model = LogisticRegression(
-                C=self.config["aspect_C"], max_iter=self.config["max_iter"], class_weight="balanced"
-            )
-            aspect_model.fit(aspect_featurizer.fit([m for m, _ in labelled]), [a for _, a in labelled])
+            aspect_model = fit_aspect_model(aspect_featurizer, labelled, self.config["aspect_C"], self.config["max_iter"])
         self.featurizer, self.intent_model = featurizer, intent_model
         self.aspect_featurizer, self.aspect_model = aspect_featurizer, aspect_model
         with self._model_storage.write_to(self._resource) as directory:
