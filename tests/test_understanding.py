@@ -341,6 +341,33 @@ def test_another_countrys_visa_is_refused_even_with_a_domain_word() -> None:
         assert not foreign_visa(text), text
 
 
+def test_editing_naming_and_translating_a_phrase_are_word_tasks_but_asking_for_english_is_not() -> None:
+    from desk.dialogue.understanding import word_task
+
+    for text in ("tell me a funny joke about work permits", "give me 5 names for our talent station event",
+                 "proofread this: our company support talent visa applicant", "trivia: which country invented the green card?",
+                 "把“人才驿站”翻译成英文", "翻成英文：外籍高层次人才", "帮我校对一下这段话：欢迎申请工作许可",
+                 "“人才”这个词是什么意思", "给我们的人才港活动想几个口号"):
+        assert word_task(text), text
+    for text in ("能总结一下工作许可的流程吗", "用英文回答可以吗", "please answer in English",
+                 "我想改名字，工作许可要重新办吗", "can you summarize the residence permit rules for me"):
+        assert not word_task(text), text
+
+
+def test_another_countrys_green_card_and_going_abroad_visa_free_are_refused() -> None:
+    from desk.dialogue.understanding import foreign_visa, near_miss
+
+    for text in ("I hold an American green card, do I need to renew it while living in Pudong?",
+                 "持中国永居去泰国可以免签吗", "我有美国绿卡，回美国要注意什么"):
+        assert foreign_visa(text), text
+    for text in ("is the Chinese green card like the US green card?", "去日本出差回来，签证还有效吗",
+                 "I work in the film industry, can I get an R visa?"):
+        assert not foreign_visa(text), text
+        assert not near_miss(text), text
+    for text in ("which talent show is on TV tonight", "浦东港口的集装箱吞吐量是多少", "who starred in Green Card"):
+        assert near_miss(text), text
+
+
 def test_a_confident_what_is_it_beats_a_place_word_in_the_description() -> None:
     from desk.dialogue.understanding import resolve_aspect
 

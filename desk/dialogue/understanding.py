@@ -352,6 +352,9 @@ HOMONYMS = (
     r"pull request|\b(github|gitlab|bitbucket)\b|\bprs?\b.{0,30}\b(merged?|code review|reviewers?|repo|commits?|branch)\b|"
     r"\b(usb|serial|tcp|udp|http|ssh) ports?\b|\bport (\d{2,5}|forwarding|scan(ning)?)\b|"
     r"\b(container|cargo|shipping|freight) (port|terminal)\b|"
+    # a TV talent show or talent agency, the film "Green Card", a seaport or dock
+    r"\btalent (shows?|contests?|competitions?|agency|agencies)\b|\bgot talent\b|选秀|才艺(表演|比赛)|"
+    r"\b(movie|film)\b.{0,12}\bgreen card\b|\bgreen card\b.{0,12}\b(movie|film)\b|\bstarred\b|主演|港口|码头|碼頭|"
     # Q1-Q4 as quarters of a year, not the Q visas ("我们团队Q1招了12人", "Q3 revenue")
     r"(?<![a-z0-9])q[1-4](?![a-z0-9])[^。.?？]{0,20}(季度|quarter|fiscal|财年|业绩|营收|revenue|sales|earnings|招了|hired|okr|kpi)|"
     r"(季度|quarter|fiscal|财年|okr|kpi)[^。.?？]{0,20}(?<![a-z0-9])q[1-4](?![a-z0-9])"
@@ -387,7 +390,10 @@ STRUCTURED_INTENT = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 WORD_TASK = re.compile(
     r"\b(write|compose|make up|give me|suggest)\b.{0,40}\b(poems?|songs?|story|stories|novel|haiku|raps?|"
     r"limericks?|slogans?|lyrics|jokes?|riddles?|plot|plot twist)\b|\bwhat rhymes with\b|\brhymes? with\b|"
-    r"\btell me a joke\b|\bwriting a (novel|story|book|screenplay|script|song|poem)\b|"
+    r"\btell me (a|an|some) (\w+ ){0,2}jokes?\b|\bwriting a (novel|story|book|screenplay|script|song|poem)\b|"
+    # naming, editing and trivia: "a good name for our podcast?", "proofread this", "trivia question"
+    r"\b(a )?good name for\b|\bgive me \d+ (names|alternatives|ideas|taglines)\b|\b(proofread|polish|rephrase|paraphrase|summari[sz]e) (this|the following|my)\b|"
+    r"\btrivia\b|\bquiz question\b|\betymology\b|\bwhat does the word\b|"
     r"\bhow (do you|do i|would you|to) say\b.{0,50}\bin (french|german|spanish|japanese|korean|russian|"
     r"italian|arabic|latin|portuguese|dutch|thai|vietnamese)\b|"
     r"\btranslate\b.{0,50}\b(into|to) (french|german|spanish|japanese|korean|russian|italian|arabic|latin)\b|"
@@ -396,6 +402,11 @@ WORD_TASK = re.compile(
     r"写(一|几|两)?(首|篇|段|个|句)?.{0,14}(诗|打油诗|绝句|律诗|歌词|小说|笑话|段子|对联|顺口溜|藏头诗|口号|剧本|作文)|"
     r"(用|翻译成|译成|翻成)(英|法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文).{0,6}(怎么|如何)(说|翻译|讲|写)|"
     r"(法|德|日|韩|俄|西班牙|意大利|葡萄牙|阿拉伯)(语|文)(里|中)?(怎么|如何)(说|翻译|讲|写)|"
+    # a quoted phrase or a sentence after a colon to translate; a passage to polish or sum up; a
+    # word's meaning; names and slogans ("把「工作許可」翻成英文", "翻成英文：…", "帮我润色一下这段话")
+    r"把\s*[「“\"『'‘].{1,40}[」”\"』'’]\s*(翻译|翻譯|翻|译|譯)成|(翻译|翻譯|翻|译|譯)成(英|中|法|德|日|韩|韓)(文|语|語)\s*[：:]|"
+    r"(润色|潤色|校对|校對|改写|改寫|总结|總結|概括)(一下)?(这|這|以下|下面)(段|句|篇)|(这|這)个?(词|詞)(最早|本来|原来)?(是)?什么意思|词源|"
+    r"(想|起|取)(几|幾|一|两|兩|三|五|十)?个\s*(好听的|好的|响亮的)?\s*(名字|slogan|口号|口號|标语|標語)|冷知识|知识竞赛|"
     r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几|等于多少|计算一下|算一下",
     re.IGNORECASE,
 )
@@ -418,16 +429,27 @@ FOREIGN_VISA = re.compile(
     rf"\bschengen\b|\bvisas?\s+(for|to)\s+(going to\s+|travel(ling)? to\s+|visit(ing)?\s+)?({OTHER_COUNTRIES})\b|"
     rf"\b({OTHER_COUNTRIES})\s+(tourist\s+|business\s+|work\s+|student\s+|transit\s+)?visas?\b|"
     r"申根|(日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
-    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其)的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)",
+    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其)的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)|"
+    # going to another country ("去韩国旅游可以免签吗")
+    r"(去|到|赴)(日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
+    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其|香港|澳门|台湾)(旅游|玩|出差|旅行|转机)?(可以|能|需要|要|需不需要|用不用|要不要)?(办|辦)?(免签|免簽|签证|簽證|visa)",
     re.IGNORECASE,
 )
+# Another country's green card ("I'm a US green card holder ..."), unless China's is asked about too
+# ("is there a Chinese equivalent of the American green card").
+FOREIGN_GREEN_CARD = re.compile(r"\b(us|u\.s\.|american|usa|canadian)\s+green\s*cards?\b|美国绿卡|美國綠卡", re.IGNORECASE)
+CHINESE = re.compile(r"chin|中国|中國", re.IGNORECASE)
 CHINA = re.compile(r"china|chinese visa|中国签证|中國簽證|来华|來華|入境中国|中国的签证|visa for china|visa to china", re.IGNORECASE)
 
 
 def foreign_visa(text: str) -> bool:
     """A question about another country's visa, not about coming to China."""
     text = text or ""
-    return len(text) <= MAX_FRAGMENT_CHARS and bool(FOREIGN_VISA.search(text)) and not CHINA.search(text)
+    if len(text) > MAX_FRAGMENT_CHARS:
+        return False
+    if FOREIGN_GREEN_CARD.search(text):
+        return not CHINESE.search(text)
+    return bool(FOREIGN_VISA.search(text)) and not CHINA.search(text)
 
 
 # Errands of everyday life ("now that I have my residence permit, how do I open a bank account?"):
