@@ -361,7 +361,8 @@ def test_another_countrys_green_card_and_going_abroad_visa_free_are_refused() ->
                  "持中国永居去泰国可以免签吗", "我有美国绿卡，回美国要注意什么"):
         assert foreign_visa(text), text
     for text in ("is the Chinese green card like the US green card?", "去日本出差回来，签证还有效吗",
-                 "I work in the film industry, can I get an R visa?"):
+                 "I work in the film industry, can I get an R visa?", "港口签证落地能办吗",
+                 "which talent agencies are in the talent port"):
         assert not foreign_visa(text), text
         assert not near_miss(text), text
     for text in ("which talent show is on TV tonight", "浦东港口的集装箱吞吐量是多少", "who starred in Green Card"):

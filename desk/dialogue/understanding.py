@@ -352,9 +352,10 @@ HOMONYMS = (
     r"pull request|\b(github|gitlab|bitbucket)\b|\bprs?\b.{0,30}\b(merged?|code review|reviewers?|repo|commits?|branch)\b|"
     r"\b(usb|serial|tcp|udp|http|ssh) ports?\b|\bport (\d{2,5}|forwarding|scan(ning)?)\b|"
     r"\b(container|cargo|shipping|freight) (port|terminal)\b|"
-    # a TV talent show or talent agency, the film "Green Card", a seaport or dock
-    r"\btalent (shows?|contests?|competitions?|agency|agencies)\b|\bgot talent\b|选秀|才艺(表演|比赛)|"
-    r"\b(movie|film)\b.{0,12}\bgreen card\b|\bgreen card\b.{0,12}\b(movie|film)\b|\bstarred\b|主演|港口|码头|碼頭|"
+    # a TV talent show, the film "Green Card", a seaport or dock (not "港口签证", a port visa in other
+    # words; not talent agencies, which the Talent Port houses)
+    r"\btalent (shows?|contests?|competitions?)\b|\bgot talent\b|选秀|才艺(表演|比赛)|"
+    r"\b(movie|film)\b.{0,12}\bgreen card\b|\bgreen card\b.{0,12}\b(movie|film)\b|\bstarred\b|主演|港口(?!签|簽)|码头|碼頭|"
     # Q1-Q4 as quarters of a year, not the Q visas ("我们团队Q1招了12人", "Q3 revenue")
     r"(?<![a-z0-9])q[1-4](?![a-z0-9])[^。.?？]{0,20}(季度|quarter|fiscal|财年|业绩|营收|revenue|sales|earnings|招了|hired|okr|kpi)|"
     r"(季度|quarter|fiscal|财年|okr|kpi)[^。.?？]{0,20}(?<![a-z0-9])q[1-4](?![a-z0-9])"
