@@ -426,14 +426,17 @@ OTHER_COUNTRIES = (
     r"new zealand|singapore|thailand|vietnam|malaysia|indonesia|the philippines|india|russia|germany|france|"
     r"italy|spain|the netherlands|switzerland|europe|the eu|dubai|the uae|turkey"
 )
+OTHER_COUNTRIES_ZH = (
+    r"日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
+    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其"
+)
 FOREIGN_VISA = re.compile(
     rf"\bschengen\b|\bvisas?\s+(for|to)\s+(going to\s+|travel(ling)? to\s+|visit(ing)?\s+)?({OTHER_COUNTRIES})\b|"
     rf"\b({OTHER_COUNTRIES})\s+(tourist\s+|business\s+|work\s+|student\s+|transit\s+)?visas?\b|"
-    r"申根|(日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
-    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其)的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)|"
-    # going to another country ("去韩国旅游可以免签吗")
-    r"(去|到|赴)(日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
-    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其|香港|澳门|台湾)(旅游|玩|出差|旅行|转机)?(可以|能|需要|要|需不需要|用不用|要不要)?(办|辦)?(免签|免簽|签证|簽證|visa)",
+    rf"申根|({OTHER_COUNTRIES_ZH})的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)|"
+    # going to another country or to Hong Kong, Macao, Taiwan ("去韩国旅游可以免签吗")
+    rf"(去|到|赴)({OTHER_COUNTRIES_ZH}|香港|澳门|台湾)(旅游|玩|出差|旅行|转机)?(可以|能|需要|要|需不需要|用不用|要不要)?(办|辦)?"
+    r"(免签|免簽|签证|簽證|visa)",
     re.IGNORECASE,
 )
 # Another country's green card ("I'm a US green card holder ..."), unless China's is asked about too
