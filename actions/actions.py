@@ -11,8 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from desk.dialogue.answer import compose_answer, planned_named
 from desk.dialogue.render import render_text
-from desk.dialogue.turns import desk_payload, reply_language, requested_language
-from desk.dialogue.understanding import FALLBACK_INTENT, Turn, follows_up, understand
+from desk.dialogue.turns import asked_language, desk_payload, reply_language, requested_language
+from desk.dialogue.understanding import (
+    FALLBACK_INTENT,
+    Turn,
+    asks_more_than_language,
+    follows_up,
+    understand,
+)
 from desk.policies.repository import shared_repository
 
 FAILURES_BEFORE_HANDOFF = 2
@@ -43,6 +49,22 @@ def send(dispatcher: CollectingDispatcher, payload: Dict[str, Any],
     return answer
 
 
+def understand_turn(tracker: Tracker) -> Turn:
+    """What the latest message asks, read in the conversation's state."""
+    message = tracker.latest_message
+    return understand(
+        intent=_intent(tracker).get("name"),
+        ranking=message.get("intent_ranking") or [],
+        entities=message.get("entities") or [],
+        text=message.get("text") or "",
+        known_topics=shared_repository().ids(),
+        previous_topic=tracker.get_slot("topic"),
+        previous_aspect=tracker.get_slot("aspect"),
+        aspect_guess=message.get("aspect"),
+        options=tracker.get_slot("clarify_options") or (),
+    )
+
+
 class ActionAnswer(Action):
     """Answers a policy question, a follow-up, or asks which topic is meant."""
 
@@ -53,21 +75,11 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         message = tracker.latest_message
-        if _intent(tracker).get("name") == FALLBACK_INTENT and requested_language(message.get("text") or ""):
+        if _intent(tracker).get("name") == FALLBACK_INTENT and asked_language(message.get("text") or ""):
             return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
-        lang = _language(tracker)
+        turn = understand_turn(tracker)
         repo = shared_repository()
-        turn = understand(
-            intent=_intent(tracker).get("name"),
-            ranking=message.get("intent_ranking") or [],
-            entities=message.get("entities") or [],
-            text=message.get("text") or "",
-            known_topics=repo.ids(),
-            previous_topic=tracker.get_slot("topic"),
-            previous_aspect=tracker.get_slot("aspect"),
-            aspect_guess=message.get("aspect"),
-            options=tracker.get_slot("clarify_options") or (),
-        )
+        lang = _language(tracker)
         if turn.kind == "answer" and turn.topic and repo.get(turn.topic):
             return self._answer(dispatcher, tracker, turn, lang)
         if turn.kind == "clarify" and turn.candidates:
@@ -162,6 +174,11 @@ class ActionSwitchLanguage(Action):
             "en" if (tracker.get_slot("language") or "zh") == "zh" else "zh"
         )
         events: List[EventType] = [SlotSet("language_preference", lang), SlotSet("language", lang)]
+        if asks_more_than_language(tracker.latest_message.get("entities") or []):
+            # "Please answer in English too - what documents must our company submit?": answer that
+            turn = understand_turn(tracker)
+            if turn.kind == "answer" and turn.topic and shared_repository().get(turn.topic):
+                return events + ActionAnswer()._answer(dispatcher, tracker, turn, lang)
         topic_id = tracker.get_slot("topic")
         topic = shared_repository().get(topic_id) if topic_id else None
         if topic is None:

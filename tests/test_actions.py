@@ -129,3 +129,43 @@ def test_not_understood_request_for_another_language_switches(domain) -> None:
     )
     assert payload["language"] == "zh" and payload["topic"] == "port_visa"
     assert slots["language_preference"] == "zh"
+
+
+def test_a_language_named_in_a_question_is_no_request(domain) -> None:
+    """'without a Chinese ID' names a language and asks about the platform; pinyin 'neng' and
+    'Minsheng Road' end in 'eng': all three are questions, answered in the user's language."""
+    for text, aspect in (
+        ("so can foreigners without a Chinese ID use it?", "eligibility"),
+        ("waiguoren neng yong ma", "eligibility"),
+        ("要本人去 Minsheng Road 吗", "where"),
+    ):
+        _, payload, slots, _ = run(
+            acts.ActionAnswer(),
+            tracker(text, "nlu_fallback", 0.3, aspect=aspect,
+                    slots={"topic": "digital_platform", "aspect": "overview", "language": "en"}),
+            domain,
+        )
+        assert payload["topic"] == "digital_platform" and payload["aspect"] == aspect, text
+        assert "language_preference" not in slots, text
+
+
+def test_switch_language_that_asks_more_answers_it(domain) -> None:
+    _, payload, slots, _ = run(
+        acts.ActionSwitchLanguage(),
+        tracker("Please answer in English too - what documents must our company submit?", "switch_language",
+                aspect="materials", entities=[{"entity": "aspect", "value": "materials", "start": 44, "end": 53}],
+                slots={"topic": "work_permit", "aspect": "eligibility", "language": "zh"}),
+        domain,
+    )
+    assert slots["language_preference"] == "en" and payload["language"] == "en"
+    assert payload["topic"] == "work_permit" and payload["aspect"] == "materials"
+
+
+def test_explicit_language_requests() -> None:
+    from desk.dialogue.turns import asked_language, requested_language
+
+    assert asked_language("could you put that in Chinese for my manager?") == "zh"
+    assert asked_language("用英文回答") == "en"
+    assert asked_language("foreigners without a Chinese ID") is None
+    assert requested_language("eng pls") == "en"
+    assert requested_language("mianfei gongyu neng zhu ji tian") is None

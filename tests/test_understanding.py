@@ -35,6 +35,28 @@ def test_topic_switch_keeps_the_aspect() -> None:
     assert (turn.topic, turn.aspect) == ("family_permits", "materials")
 
 
+def test_new_topic_asked_what_it_is_is_not_the_earlier_question() -> None:
+    turn = understand(
+        "ask_talent_port", ranking(("ask_talent_port", 0.8)),
+        [{"entity": "topic", "value": "work_permit", "start": 13, "end": 24},
+         {"entity": "aspect", "value": "overview", "start": 26, "end": 38}],
+        "and the work permit, what is it exactly?", TOPICS,
+        previous_topic="talent_visa", previous_aspect="eligibility",
+        aspect_guess={"name": "overview", "confidence": 0.95},
+    )
+    assert (turn.topic, turn.aspect) == ("work_permit", "overview")
+    # unsure, or a correction ("sorry, I meant …, what is it"), the earlier question goes on
+    for guess, text in ((0.5, "and the work permit, what is it exactly?"), (0.95, "sorry I meant the work permit, what is it")):
+        turn = understand(
+            "ask_work_permit", ranking(("ask_work_permit", 0.8)),
+            [{"entity": "topic", "value": "work_permit", "start": 13, "end": 24},
+             {"entity": "aspect", "value": "overview", "start": 26, "end": 38}],
+            text, TOPICS, previous_topic="talent_visa", previous_aspect="eligibility",
+            aspect_guess={"name": "overview", "confidence": guess},
+        )
+        assert (turn.topic, turn.aspect) == ("work_permit", "eligibility"), text
+
+
 def test_correction_switches_topic() -> None:
     turn = understand(
         "ask_permanent_residence", ranking(("ask_permanent_residence", 0.8)),

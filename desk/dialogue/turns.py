@@ -10,7 +10,8 @@ from desk.dialogue import texts
 from desk.language import detect
 
 LANGUAGES = ("zh", "en")
-WANTS_ENGLISH = re.compile(r"english|英文|英语|英語|eng\b", re.IGNORECASE)
+# "eng" only as a word: pinyin "neng", "sheng" and "Minsheng Road" end in it
+WANTS_ENGLISH = re.compile(r"english|英文|英语|英語|\beng\b", re.IGNORECASE)
 WANTS_CHINESE = re.compile(r"chinese|mandarin|中文|汉语|漢語|普通话|华语|zhongwen", re.IGNORECASE)
 
 
@@ -26,6 +27,15 @@ ASKS_CHINESE = re.compile(
     r"(chinese|mandarin|中文|汉语|漢語|普通话)\s*(please|pls|回答|回复|说|版|再说)|^\W*(中文|chinese)\b",
     re.IGNORECASE,
 )
+
+
+def asked_language(text: str) -> Optional[str]:
+    """The language a message explicitly asks for ("in English please", "用中文回答"), None
+    when it only mentions one ("foreigners without a Chinese ID", "my English is bad")."""
+    asks_en, asks_zh = ASKS_ENGLISH.search(text or ""), ASKS_CHINESE.search(text or "")
+    if asks_en and asks_zh:
+        return "en" if asks_en.start() > asks_zh.start() else "zh"
+    return "en" if asks_en else "zh" if asks_zh else None
 
 
 def requested_language(text: str) -> Optional[str]:

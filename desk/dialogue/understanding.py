@@ -599,6 +599,13 @@ def specific_aspects(entities: Sequence[Dict[str, Any]]) -> List[str]:
     return [a for a in _entity_values(entities, "aspect") if a != "overview"]
 
 
+def asks_more_than_language(entities: Sequence[Dict[str, Any]]) -> bool:
+    """A request for another language that also asks about an aspect ("in English please -
+    what documents does the company submit?"). A topic word alone does not count: "my husband
+    doesn't read Chinese" names the family, not a question about family permits."""
+    return bool(specific_aspects(entities))
+
+
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
     """Topics to offer in a clarifying question: the classifier's plausible ones, else the common."""
     return [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in set(known)]
@@ -758,14 +765,19 @@ def understand(
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
     switched = previous_topic is not None and topic != previous_topic
-    if aspect == "overview" and (follow_up or correction) and previous_aspect and switched:
+    guess_name, guess_confidence = _aspect_guess(aspect_guess)
+    # "and that talent port place, what do they actually do there?": a new topic's "what is it",
+    # said in words and sure, is not the earlier question asked again
+    asks_what_it_is = (aspect == "overview" and not correction and "overview" in _entity_values(entities, "aspect")
+                       and guess_name == "overview" and guess_confidence >= CONFIDENT_OVERVIEW)
+    if aspect == "overview" and (follow_up or correction) and previous_aspect and switched and not asks_what_it_is:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
     if options and not confident_aspect(aspect_guess) and (previous_aspect or not ASKING.search(text)):
         # "how long?" - "which one?" - "the one you get at the airport": the aspect asked before;
         # a description that asks nothing ("the card you get after many years") asks what it is
         aspect = previous_aspect
     if (follow_up and switched and previous_aspect and not named_aspects and not own_case_statement(text)
-            and not confident_aspect(aspect_guess)):
+            and not confident_aspect(aspect_guess) and not asks_what_it_is):
         aspect = previous_aspect  # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic
     if aspect is None and in_context and not correction and own_case_statement(text):
         aspect = "eligibility"  # "she's 67 and Korean": can she?
