@@ -65,6 +65,28 @@ def understand_turn(tracker: Tracker) -> Turn:
     )
 
 
+def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn, lang: str) -> List[EventType]:
+    """Send the answer to an understood policy question and remember what was asked."""
+    topic = shared_repository().get(turn.topic)  # type: ignore[arg-type]
+    assert topic is not None
+    send(dispatcher, desk_payload(
+        language=lang,
+        intent=_intent(tracker),
+        topic=topic.id,
+        aspect=turn.aspect,
+        alternatives=turn.alternatives,
+        confidence=turn.confidence,
+        planned=planned_named(topic, tracker.latest_message.get("text") or ""),
+    ))
+    return [
+        SlotSet("topic", topic.id),
+        SlotSet("aspect", turn.aspect),
+        SlotSet("language", lang),
+        SlotSet("failed_turns", 0.0),
+        SlotSet("clarify_options", None),
+    ]
+
+
 class ActionAnswer(Action):
     """Answers a policy question, a follow-up, or asks which topic is meant."""
 
@@ -81,32 +103,10 @@ class ActionAnswer(Action):
         repo = shared_repository()
         lang = _language(tracker)
         if turn.kind == "answer" and turn.topic and repo.get(turn.topic):
-            return self._answer(dispatcher, tracker, turn, lang)
+            return answer_turn(dispatcher, tracker, turn, lang)
         if turn.kind == "clarify" and turn.candidates:
             return self._clarify(dispatcher, tracker, domain, turn, lang)
         return ActionFallback().run(dispatcher, tracker, domain)
-
-    def _answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn, lang: str
-    ) -> List[EventType]:
-        topic = shared_repository().get(turn.topic)  # type: ignore[arg-type]
-        assert topic is not None
-        send(dispatcher, desk_payload(
-            language=lang,
-            intent=_intent(tracker),
-            topic=topic.id,
-            aspect=turn.aspect,
-            alternatives=turn.alternatives,
-            confidence=turn.confidence,
-            planned=planned_named(topic, tracker.latest_message.get("text") or ""),
-        ))
-        return [
-            SlotSet("topic", topic.id),
-            SlotSet("aspect", turn.aspect),
-            SlotSet("language", lang),
-            SlotSet("failed_turns", 0.0),
-            SlotSet("clarify_options", None),
-        ]
 
     def _clarify(
         self,
@@ -178,7 +178,7 @@ class ActionSwitchLanguage(Action):
             # "Please answer in English too - what documents must our company submit?": answer that
             turn = understand_turn(tracker)
             if turn.kind == "answer" and turn.topic and shared_repository().get(turn.topic):
-                return events + ActionAnswer()._answer(dispatcher, tracker, turn, lang)
+                return events + answer_turn(dispatcher, tracker, turn, lang)
         topic_id = tracker.get_slot("topic")
         topic = shared_repository().get(topic_id) if topic_id else None
         if topic is None:

@@ -35,22 +35,24 @@ def test_topic_switch_keeps_the_aspect() -> None:
     assert (turn.topic, turn.aspect) == ("family_permits", "materials")
 
 
+def _named(text: str, topic: str, term: str, what: str) -> list:
+    """Keyword entities as the extractor gives them: a topic term and the "what is" cue."""
+    return [{"entity": "topic", "value": topic, "start": text.index(term), "end": text.index(term) + len(term)},
+            {"entity": "aspect", "value": "overview", "start": text.index(what), "end": text.index(what) + len(what)}]
+
+
 def test_new_topic_asked_what_it_is_is_not_the_earlier_question() -> None:
+    question = "and the work permit, what is it exactly?"
     turn = understand(
-        "ask_talent_port", ranking(("ask_talent_port", 0.8)),
-        [{"entity": "topic", "value": "work_permit", "start": 13, "end": 24},
-         {"entity": "aspect", "value": "overview", "start": 26, "end": 38}],
-        "and the work permit, what is it exactly?", TOPICS,
-        previous_topic="talent_visa", previous_aspect="eligibility",
+        "ask_work_permit", ranking(("ask_work_permit", 0.8)), _named(question, "work_permit", "work permit", "what is"),
+        question, TOPICS, previous_topic="talent_visa", previous_aspect="eligibility",
         aspect_guess={"name": "overview", "confidence": 0.95},
     )
     assert (turn.topic, turn.aspect) == ("work_permit", "overview")
     # unsure, or a correction ("sorry, I meant …, what is it"), the earlier question goes on
-    for guess, text in ((0.5, "and the work permit, what is it exactly?"), (0.95, "sorry I meant the work permit, what is it")):
+    for guess, text in ((0.5, question), (0.95, "sorry I meant the work permit, what is it")):
         turn = understand(
-            "ask_work_permit", ranking(("ask_work_permit", 0.8)),
-            [{"entity": "topic", "value": "work_permit", "start": 13, "end": 24},
-             {"entity": "aspect", "value": "overview", "start": 26, "end": 38}],
+            "ask_work_permit", ranking(("ask_work_permit", 0.8)), _named(text, "work_permit", "work permit", "what is"),
             text, TOPICS, previous_topic="talent_visa", previous_aspect="eligibility",
             aspect_guess={"name": "overview", "confidence": guess},
         )

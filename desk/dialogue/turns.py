@@ -39,10 +39,11 @@ def asked_language(text: str) -> Optional[str]:
 
 
 def requested_language(text: str) -> Optional[str]:
-    """The language a 'please answer in …' message asks for."""
-    asks_en, asks_zh = ASKS_ENGLISH.search(text or ""), ASKS_CHINESE.search(text or "")
-    if bool(asks_en) != bool(asks_zh):
-        return "en" if asks_en else "zh"
+    """The language a message the classifier took for a language switch asks for: an explicit
+    request, else the one language it mentions ("English?")."""
+    asked = asked_language(text)
+    if asked:
+        return asked
     en, zh = WANTS_ENGLISH.search(text or ""), WANTS_CHINESE.search(text or "")
     if en and not zh:
         return "en"
