@@ -65,10 +65,14 @@ def understand_turn(tracker: Tracker) -> Turn:
     )
 
 
-def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn, lang: str) -> List[EventType]:
-    """Send the answer to an understood policy question and remember what was asked."""
-    topic = shared_repository().get(turn.topic)  # type: ignore[arg-type]
-    assert topic is not None
+def answer_turn(
+    dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn, lang: str
+) -> Optional[List[EventType]]:
+    """Send the answer to an understood policy question and remember what was asked; None
+    (nothing sent) when the turn is no answer or its topic is not in the database."""
+    topic = shared_repository().get(turn.topic) if turn.kind == "answer" and turn.topic else None
+    if topic is None:
+        return None
     send(dispatcher, desk_payload(
         language=lang,
         intent=_intent(tracker),
@@ -100,10 +104,10 @@ class ActionAnswer(Action):
         if _intent(tracker).get("name") == FALLBACK_INTENT and asked_language(message.get("text") or ""):
             return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
         turn = understand_turn(tracker)
-        repo = shared_repository()
         lang = _language(tracker)
-        if turn.kind == "answer" and turn.topic and repo.get(turn.topic):
-            return answer_turn(dispatcher, tracker, turn, lang)
+        answered = answer_turn(dispatcher, tracker, turn, lang)
+        if answered is not None:
+            return answered
         if turn.kind == "clarify" and turn.candidates:
             return self._clarify(dispatcher, tracker, domain, turn, lang)
         return ActionFallback().run(dispatcher, tracker, domain)
@@ -176,9 +180,9 @@ class ActionSwitchLanguage(Action):
         events: List[EventType] = [SlotSet("language_preference", lang), SlotSet("language", lang)]
         if asks_more_than_language(tracker.latest_message.get("entities") or []):
             # "Please answer in English too - what documents must our company submit?": answer that
-            turn = understand_turn(tracker)
-            if turn.kind == "answer" and turn.topic and shared_repository().get(turn.topic):
-                return events + answer_turn(dispatcher, tracker, turn, lang)
+            answered = answer_turn(dispatcher, tracker, understand_turn(tracker), lang)
+            if answered is not None:
+                return events + answered
         topic_id = tracker.get_slot("topic")
         topic = shared_repository().get(topic_id) if topic_id else None
         if topic is None:

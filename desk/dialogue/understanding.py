@@ -110,6 +110,12 @@ def confident_aspect(guess: Optional[Dict[str, Any]]) -> Optional[str]:
     return name if name != "overview" and confidence >= CONFIDENT_ASPECT else None
 
 
+def sure_overview(guess: Optional[Dict[str, Any]], named: Sequence[str]) -> bool:
+    """The aspect model is sure the question asks what something is, and a "what is" cue says so."""
+    name, confidence = _aspect_guess(guess)
+    return name == "overview" and confidence >= CONFIDENT_OVERVIEW and "overview" in named
+
+
 # "where" asked as the question ("and where do we submit", "在哪交"), not inside a description.
 WHERE_ASKED = re.compile(
     r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*where\b|"
@@ -139,8 +145,7 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str], text: 
         if specific == "where" and not beyond_place and confidence < CONFIDENT_ASPECT and WHERE_ASKED.search(text):
             return "where"  # "and where do we submit": the question word, not the verb, says what is asked
         return confident
-    if confident == "overview" and confidence >= CONFIDENT_OVERVIEW and "overview" in named \
-            and not ASPECT_IS_WHAT.search(text):
+    if sure_overview(guess, named) and not ASPECT_IS_WHAT.search(text):
         # an aspect word inside a description ("是个什么地方", "one guiding document … what is it
         # called?") asks no aspect; one before "是什么" is the question ("申请条件是什么")
         return "overview"
@@ -765,11 +770,9 @@ def understand(
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
     switched = previous_topic is not None and topic != previous_topic
-    guess_name, guess_confidence = _aspect_guess(aspect_guess)
     # "and that talent port place, what do they actually do there?": a new topic's "what is it",
     # said in words and sure, is not the earlier question asked again
-    asks_what_it_is = (aspect == "overview" and not correction and "overview" in _entity_values(entities, "aspect")
-                       and guess_name == "overview" and guess_confidence >= CONFIDENT_OVERVIEW)
+    asks_what_it_is = aspect == "overview" and not correction and sure_overview(aspect_guess, _entity_values(entities, "aspect"))
     if aspect == "overview" and (follow_up or correction) and previous_aspect and switched and not asks_what_it_is:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
     if options and not confident_aspect(aspect_guess) and (previous_aspect or not ASKING.search(text)):
