@@ -36,6 +36,7 @@ from sklearn.linear_model import LogisticRegression
 from desk.language import normalize
 from desk.nlu import code_fingerprint
 from desk.nlu.keywords import LOOKUP_KINDS, KeywordMatcher
+from desk.nlu.pinyin import READING_KEY, PinyinReader
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def aspect_label(message: Message) -> Optional[str]:
 
 
 class Featurizer:
-    """Word + character TF-IDF and keyword-table features of a message.
+    """Word + character TF-IDF and keyword-table features of a message, plus the Chinese
+    words a message spells in pinyin (so "gongzuo xuke" reads like "工作许可").
 
     With ``mask_topics`` the topic keywords in the text are replaced by a placeholder and only
     the aspect tables count: the aspect model then learns from how a question is asked
@@ -72,6 +74,7 @@ class Featurizer:
 
     def __init__(self, tables: Dict[str, List[str]], keyword_weight: float, mask_topics: bool = False) -> None:
         self.mask_topics = mask_topics
+        self.pinyin: Optional[PinyinReader] = None  # vocabulary of the training data, set by fit
         topics = {k: v for k, v in tables.items() if k.startswith("topic:")}
         self.topic_matcher = KeywordMatcher(topics) if mask_topics else None
         self.matcher = KeywordMatcher(
@@ -83,8 +86,21 @@ class Featurizer:
         self.words = TfidfVectorizer(analyzer=_identity, ngram_range=(1, 1), sublinear_tf=True)
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, lowercase=False)
 
+    def reading(self, message: Message) -> str:
+        """The Chinese words the message spells in pinyin, joined ('' for none)."""
+        return "".join(self._reading(normalize(message.get(TEXT) or "")))
+
+    def _reading(self, text: str) -> List[str]:
+        """Chinese words the normalised text spells in pinyin (desk.nlu.pinyin)."""
+        reader: Optional[PinyinReader] = getattr(self, "pinyin", None)
+        return reader.read(text) if reader is not None else []
+
     def _texts(self, messages: List[Message]) -> List[str]:
-        texts = [normalize(message.get(TEXT) or "") for message in messages]
+        texts = []
+        for message in messages:
+            text = normalize(message.get(TEXT) or "")
+            reading = self._reading(text)
+            texts.append(f"{text} {''.join(reading)}" if reading else text)
         if self.topic_matcher is None:
             return texts
         masked = []
@@ -99,6 +115,7 @@ class Featurizer:
             words = [w for w in text.split() if w]
         else:
             words = [t.text for t in message.get("text_tokens") or []]
+            words += self._reading(normalize(message.get(TEXT) or ""))
         return words + [f"{a}_{b}" for a, b in zip(words, words[1:])]
 
     def _keywords(self, texts: List[str]) -> csr_matrix:
@@ -115,6 +132,9 @@ class Featurizer:
     def fit(self, messages: List[Message]) -> csr_matrix:
         """Fit the vectorisers and return the training matrix (inference uses ``row``)."""
         self.__dict__.pop("_fast", None)
+        self.pinyin = PinyinReader.from_tokens(
+            t.text for m in messages for t in (m.get("text_tokens") or [])
+        )
         texts = self._texts(messages)
         words = [self._words(m, t) for m, t in zip(messages, texts)]
         return hstack([self.words.fit_transform(words), self.chars.fit_transform(texts), self._keywords(texts)]).tocsr()
@@ -298,6 +318,9 @@ class DeskClassifier(GraphComponent):
                 for i in order
             ]
             message.set(INTENT, ranking[0], add_to_output=True)
+            reading = self.featurizer.reading(message)
+            if reading:
+                message.set(READING_KEY, reading, add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
             if aspect_probs is not None:
                 best = int(np.argmax(aspect_probs[row]))
