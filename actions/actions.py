@@ -17,6 +17,7 @@ from desk.dialogue.understanding import (
     Turn,
     asks_more_than_language,
     follows_up,
+    text_for_rules,
     understand,
 )
 from desk.policies.repository import shared_repository
@@ -56,7 +57,7 @@ def understand_turn(tracker: Tracker) -> Turn:
         intent=_intent(tracker).get("name"),
         ranking=message.get("intent_ranking") or [],
         entities=message.get("entities") or [],
-        text=message.get("text") or "",
+        text=text_for_rules(message),
         known_topics=shared_repository().ids(),
         previous_topic=tracker.get_slot("topic"),
         previous_aspect=tracker.get_slot("aspect"),
@@ -152,7 +153,7 @@ class ActionSmallTalk(Action):
         if name == "out_of_scope" and follows_up(
             float(intent.get("confidence") or 0.0),
             tracker.latest_message.get("entities") or [],
-            tracker.latest_message.get("text") or "",
+            text_for_rules(tracker.latest_message),
             shared_repository().ids(),
             tracker.get_slot("topic"),
             tracker.latest_message.get("aspect"),

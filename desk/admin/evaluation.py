@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import yaml
 
 from desk import settings
-from desk.dialogue.understanding import FALLBACK_INTENT, topic_of_intent, understand
+from desk.dialogue.understanding import FALLBACK_INTENT, text_for_rules, topic_of_intent, understand
 
 ROOT = settings.PROJECT_ROOT
 def nlu_sources() -> List[Path]:
@@ -135,7 +135,7 @@ def assistant_predictor(model_path: str, known_topics: List[str]) -> Callable[[s
             intent=intent,
             ranking=parsed.get("intent_ranking") or [],
             entities=parsed.get("entities") or [],
-            text=text,
+            text=text_for_rules({**parsed, "text": text}),
             known_topics=known_topics,
             aspect_guess=parsed.get("aspect"),
         )

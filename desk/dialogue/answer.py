@@ -211,7 +211,8 @@ def compose_topic(
             answer["materials"].append(item)
     answer["items"].extend(c.fact(n.text[lang], n.meta) for n in notes)
     has_facts = bool(answer["items"] or answer["steps"] or answer["materials"])
-    if aspect == "where" and has_facts and topic.contacts:
+    # where to go, and the contact topic's overview (it *is* the phone numbers): the contact list
+    if (aspect == "where" or (aspect == "overview" and topic.id == CONTACT_TOPIC)) and has_facts and topic.contacts:
         answer["contacts"] = [contact_object(x, lang) for x in topic.contacts]
     if not has_facts:
         answer["missing"] = texts.label("missing", lang, title=topic.title[lang], aspect=label)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from desk.language import normalize
+from desk.nlu.pinyin import READING_KEY
 
 TOPIC_INTENT_PREFIX = "ask_"
 FOLLOW_UP_INTENT = "ask_aspect"
@@ -55,6 +58,16 @@ FOLLOW_UP = re.compile(
     r"那|那么|还有|另外|我是说|我指的是|不是|我问的是|如果是|na\s|name\s|haiyou\s)|(呢|呢？|呢\?|\sne\s*[?？]?)\s*$",
     re.IGNORECASE,
 )
+
+
+def text_for_rules(parse: Mapping[str, Any]) -> str:
+    """The message as the rules below read it: normalised as the NLU reads it (traditional ->
+    simplified, full-width -> half-width, same length: "要帶什麼" asks like "要带什么"), then the
+    Chinese words it spells in pinyin (desk.nlu.pinyin), so "wo laopo" names a family member.
+    Appended, so the entities' offsets still point into the text."""
+    text = normalize(str(parse.get("text") or ""))
+    reading = parse.get(READING_KEY)
+    return f"{text} {reading}" if reading else text
 
 
 def topic_of_intent(intent: Optional[str], known_topics: Iterable[str]) -> Optional[str]:
@@ -116,6 +129,28 @@ def sure_overview(guess: Optional[Dict[str, Any]], named: Sequence[str]) -> bool
     return name == "overview" and confidence >= CONFIDENT_OVERVIEW and "overview" in named
 
 
+# The contact topic is the bureau's phone and address (topics.yml): asking for a phone number,
+# hotline or e-mail asks the topic itself (its overview lists the hotlines and contacts), while
+# "where" is asked with a place word (address, which building, where).
+NUMBER_ASKED = re.compile(
+    r"phone|\bnumbe?r|numbr|\bno\.|hotline|\bcall\b|\bdial|\bring\b|e-?mail|电话|号码|热线|"
+    r"几号(?![线楼])|邮箱|dianhua|haoma|rexian",
+    re.IGNORECASE,
+)
+PLACE_ASKED = re.compile(
+    r"address|where|locat|building|room|floor|street|road|visit|in person|go there|地址|哪|在那|门牌|地点|"
+    r"号楼|几楼|怎么去|dizhi|nali|nar\b|zainar",
+    re.IGNORECASE,
+)
+
+
+def contact_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
+    """A phone number of the contact topic is its overview, not "where" (its address)."""
+    if topic == CONTACT_TOPIC and aspect == "where" and NUMBER_ASKED.search(text) and not PLACE_ASKED.search(text):
+        return None
+    return aspect
+
+
 # "where" asked as the question ("and where do we submit", "在哪交"), not inside a description.
 WHERE_ASKED = re.compile(
     r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*where\b|"
@@ -171,7 +206,7 @@ OPTION_BONUS = 0.05
 MIN_OUT_OF_SCOPE_IN_CONTEXT = 0.75
 
 NEGATION = re.compile(
-    r"(不是|并非|而不是|不要|not(?: the| a| an| about)?|rather than|instead of|instead of the|"
+    r"((?<![a-z])bu ?shi|不是|并非|而不是|不要|not(?: the| a| an| about)?|rather than|instead of|instead of the|"
     r"scratch(?: that)?|other than)\s*$",
     re.IGNORECASE,
 )
@@ -186,14 +221,15 @@ STATUS = re.compile(
     r"\b(got|received|obtained|collected) (my|the|a|an)|"
     r"\bi'?m (a|an)|\bi am (a|an)|\bas (a|an)|"
     r"\bi'?ve got (a|an|my)|\bi got (a|an|my)|\bcame on (a|an|my)|"
-    r"持有?|(?<![能以想要么])拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是|(拿|持|用|办)的是|签的是)\s*$",
+    r"持有?|(?<![能以想要么])拿着?|有了|已经有|我的?|我们的?|他的?|她的?|我是|(拿|持|用|办)的是|签的是|"
+    r"(?<![a-z])(wo ?shi|wo ?you|chi ?you|na ?zhe))\s*$",
     re.IGNORECASE,
 )
 # "my work permit and residence permit": a topic joined to one the user holds is held too.
 # Right next to it ("on a dependent residence permit": both terms name the one permit held) too.
 STATUS_JOIN = re.compile(r"^\s*((and|&|\+|和|及|与|以及|、|,|，)\s*(my|the|a|an|我的)?)?\s*$", re.IGNORECASE)
 # "R visa holder", "工作许可持有人": the topic named is the user's status too.
-HOLDER = re.compile(r"^[\s-]*(holders?|持有人|持证人|持有者)", re.IGNORECASE)
+HOLDER = re.compile(r"^[\s-]*(holders?|持有人|持证人|持有者|chi ?you ?(zhe|ren))", re.IGNORECASE)
 CORRECTION = re.compile(
     r"(\bi meant\b|\bi mean\b|\bsorry\b|\bactually\b|\bwait\b|scratch that|\bno[,.!]|\bnot the\b|"
     r"我是说|我指的是|我问的是|我想问的是|说错了|打错了|不对|不是.{1,12}[，,]?是|其实)",
@@ -243,7 +279,8 @@ OWN_RESIDENCE = "residence_permit"  # ... and the user's own one, asked after th
 HELPER_ABSORBS = ("residence_permit", "work_permit", "work_residence_permit")
 FAMILY_MEMBER = re.compile(
     r"(?<![a-z])(wife|husband|spouse|partner|kids?|child|children|son|daughter|baby|parents?|mum|mom|"
-    r"mother|father|dad|family|dependants?|dependents?|in-laws?)(?![a-z])|"
+    r"mother|father|dad|family|dependants?|dependents?|in-laws?|"
+    r"wfe|wief|wifes|hubby|husbnd|husban|spous|dauther|daugther|doughter|childern|chidren|famliy|famly)(?![a-z])|"
     r"老婆|老公|妻子|丈夫|爱人|配偶|太太|孩子|小孩|儿子|女儿|宝宝|父母|爸妈|爸爸|妈妈|岳母|岳父|公婆|家属|家人|家眷|"
     r"兒子|女兒|家屬|岳父|公公|婆婆|[我他她](妈|爸|媽)|老[妈爸媽]|"
     r"(?<![a-z])(laopo|laogong|haizi|jiashu|fumu|taitai|qizi|zhangfu)(?![a-z])",
@@ -788,4 +825,5 @@ def understand(
         aspect = "eligibility"  # "浦東人社局可以個人直接上門諮詢嗎", "can our supplier get one?": who may
     if aspect is None and previous_aspect and (not switched or follow_up or correction):
         aspect = previous_aspect  # "and for my kids?" / "no, I meant …" keep asking the same
+    aspect = contact_aspect(topic, aspect, text)
     return Turn("answer", topic=topic, aspect=aspect, confidence=confidence, alternatives=alternatives)
