@@ -56,3 +56,22 @@ def test_the_aspect_model_sees_neither_topic_keywords_nor_local_place_names() ->
     assert Featurizer.PLACEHOLDER in masked and "office" in masked
     (masked,) = featurizer._texts([Message(data={"text": "在浦东新区哪里办工作许可"})])
     assert "浦东" not in masked and "哪里" in masked
+
+
+def _fitted(texts) -> Featurizer:
+    featurizer = Featurizer(TABLES, 1.0)
+    messages = [Message(data={"text": text}) for text in texts]
+    for message in messages:
+        message.set("text_tokens", [Token(w, s) for w, s, _ in jieba.tokenize(message.get("text")) if w.strip()])
+    featurizer.fit(messages)
+    return featurizer
+
+
+def test_pinyin_is_read_as_the_training_data_chinese() -> None:
+    featurizer = _fitted(TEXTS + ["工作许可怎么办"])
+    (text,) = featurizer._texts([Message(data={"text": "gongzuoxuke yao duojiu"})])
+    assert text.endswith("工作许可要多久")
+    message = Message(data={"text": "gong zuo xu ke zenme ban"})
+    message.set("text_tokens", [Token(w, s) for w, s, _ in jieba.tokenize(message.get("text")) if w.strip()])
+    words = featurizer._words(message, featurizer._texts([message])[0])
+    assert "工作" in words and "gong" in words  # the reading's words next to the message's own
