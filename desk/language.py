@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Optional
+from typing import List, Optional
 
 import zhconv
 
@@ -80,22 +80,34 @@ def _relative_where(text: str) -> str:
     return RELATIVE_WHERE.sub(lambda m: m.group(1) + "which", text) if "where" in text.lower() else text
 
 
+# A message without Chinese characters is Chinese written in pinyin when at least this share of
+# its words are pinyin (detect; desk.nlu.pinyin reads such a message word by word).
+PINYIN_SHARE = 0.75
 # Longest pinyin word we try to split: a real one is a few syllables; a run of letters
 # ("aaaa…", "hahaha…") longer than this is not Chinese written in pinyin.
 MAX_PINYIN_WORD = 60
 
 
+def pinyin_syllables(word: str) -> Optional[List[str]]:
+    """'gongzuoxuke' -> ['gong', 'zuo', 'xu', 'ke'] (lower case expected); None if the word
+    cannot be split into pinyin syllables. Fewest syllables wins, so 'xian' stays one syllable.
+    Iterative dynamic programming: no recursion depth."""
+    n = len(word)
+    if n > MAX_PINYIN_WORD:
+        return None
+    best: List[Optional[List[str]]] = [[]] + [None] * n
+    for end in range(1, n + 1):
+        for size in range(min(6, end), 0, -1):
+            head = best[end - size]
+            if head is not None and word[end - size : end] in PINYIN_SYLLABLES:
+                if best[end] is None or len(head) + 1 < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = head + [word[end - size : end]]
+    return best[n]
+
+
 def _is_pinyin_word(word: str) -> bool:
     word = word.lower()
-    if word in ENGLISH_COMMON or len(word) > MAX_PINYIN_WORD:
-        return False
-    # can word[:end] be split into syllables of 1-6 letters? (iterative: no recursion depth)
-    splits = [True] + [False] * len(word)
-    for end in range(1, len(word) + 1):
-        splits[end] = any(
-            splits[end - n] and word[end - n : end] in PINYIN_SYLLABLES for n in range(1, min(6, end) + 1)
-        )
-    return splits[-1]
+    return word not in ENGLISH_COMMON and pinyin_syllables(word) is not None
 
 
 def detect(text: str) -> Optional[str]:
@@ -108,7 +120,7 @@ def detect(text: str) -> Optional[str]:
         return None
     if not cjk:
         pinyin = [w for w in words if len(w) > 1 and _is_pinyin_word(w)]
-        if len(words) >= 2 and len(pinyin) >= 0.75 * len(words):
+        if len(words) >= 2 and len(pinyin) >= PINYIN_SHARE * len(words):
             return "zh"
         return "en"
     # a Chinese word is about 1.5 characters: "请问work permit要准备什么材料" is Chinese,

@@ -91,9 +91,15 @@ class Featurizer:
         return "".join(self._reading(normalize(message.get(TEXT) or "")))
 
     def _reading(self, text: str) -> List[str]:
-        """Chinese words the normalised text spells in pinyin (desk.nlu.pinyin)."""
+        """Chinese words the normalised text spells in pinyin (desk.nlu.pinyin). A message's
+        text, words and parse result each ask for it: the last one is kept, so it is read once."""
         reader: Optional[PinyinReader] = getattr(self, "pinyin", None)
-        return reader.read(text) if reader is not None else []
+        if reader is None:
+            return []
+        last = self.__dict__.get("_last_reading")
+        if last is None or last[0] != text:
+            last = self.__dict__["_last_reading"] = (text, reader.read(text))
+        return last[1]
 
     def _texts(self, messages: List[Message]) -> List[str]:
         texts = []
@@ -132,6 +138,7 @@ class Featurizer:
     def fit(self, messages: List[Message]) -> csr_matrix:
         """Fit the vectorisers and return the training matrix (inference uses ``row``)."""
         self.__dict__.pop("_fast", None)
+        self.__dict__.pop("_last_reading", None)
         self.pinyin = PinyinReader.from_tokens(
             t.text for m in messages for t in (m.get("text_tokens") or [])
         )
@@ -151,6 +158,7 @@ class Featurizer:
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_fast", None)  # rebuilt from the vectorisers after loading
+        state.pop("_last_reading", None)
         return state
 
     def row(self, message: Message) -> Tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,8 @@ import re
 from collections import Counter
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from desk.language import CJK, ENGLISH_COMMON, PINYIN_SYLLABLES
+from desk.language import CJK, ENGLISH_COMMON, PINYIN_SHARE, pinyin_syllables
+from desk.nlu.spelling import english_word
 
 # Field of the NLU's parse result that carries the reading (DeskClassifier sets it; the dialogue
 # rules read the message with it, desk.dialogue.understanding.text_for_rules).
@@ -33,9 +34,6 @@ MAX_WORD_SYLLABLES = 8
 # 擦 + 里 + 啊 + 哦).
 SINGLE_SYLLABLE_SCORE = 0.5
 UNKNOWN_SYLLABLE_SCORE = 0.0
-# A message without Chinese characters is read as pinyin throughout (one-syllable words too)
-# when at least this share of its words are pinyin and one of them is not an English word.
-PINYIN_MESSAGE_SHARE = 0.75
 # In English or mixed text a pinyin word is read only in a run of at least this many: a lone one
 # is mostly a place name ("apply in pudong"), whose Chinese adds nothing but a Chinese token to an
 # English question.
@@ -47,22 +45,10 @@ ABBREVIATIONS = {"sm": "shenme", "zm": "zenme", "zmb": "zenmeban"}
 
 
 def split_syllables(word: str) -> Optional[List[str]]:
-    """'gongzuoxuke' -> ['gong', 'zuo', 'xu', 'ke']; None if the word is not pinyin. Fewest
-    syllables wins, so 'xian' stays one syllable (the vocabulary decides 'xi an' only when the
-    user wrote a space)."""
-    word = ABBREVIATIONS.get(word, word)
-    n = len(word)
-    if n == 0 or n > 60:
-        return None
-    best: List[Optional[List[str]]] = [[]] + [None] * n
-    for end in range(1, n + 1):
-        for size in range(min(6, end), 0, -1):
-            head = best[end - size]
-            piece = word[end - size : end]
-            if head is not None and piece in PINYIN_SYLLABLES:
-                if best[end] is None or len(head) + 1 < len(best[end]):  # type: ignore[arg-type]
-                    best[end] = head + [piece]
-    return best[n]
+    """'gongzuoxuke' -> ['gong', 'zuo', 'xu', 'ke'], shorthand expanded; None if the word is not
+    pinyin. Fewest syllables wins, so 'xian' stays one syllable (the vocabulary decides 'xi an'
+    only when the user wrote a space)."""
+    return pinyin_syllables(ABBREVIATIONS.get(word, word)) if word else None
 
 
 def toneless_pinyin(word: str) -> Optional[str]:
@@ -137,7 +123,7 @@ class PinyinReader:
             count = 0
             for word in words + [""]:
                 syllables = split_syllables(word) if word else None
-                if syllables is not None and (single or (word not in ENGLISH_COMMON and not _english(word))):
+                if syllables is not None and (single or (word not in ENGLISH_COMMON and not english_word(word))):
                     group += syllables
                     count += 1
                     continue
@@ -148,16 +134,12 @@ class PinyinReader:
 
 
 def _pinyin_message(text: str) -> bool:
+    """A message without Chinese characters is read as pinyin throughout (one-syllable words
+    too) when PINYIN_SHARE of its words are pinyin and one of them is not an English word."""
     if CJK.search(text):
         return False
     words = [w for w in _LATIN_WORD.findall(text) if len(w) > 1]
     pinyin = [w for w in words if split_syllables(w) is not None]
-    return bool(words) and len(pinyin) >= PINYIN_MESSAGE_SHARE * len(words) and any(
-        w not in ENGLISH_COMMON and not _english(w) for w in pinyin
+    return bool(words) and len(pinyin) >= PINYIN_SHARE * len(words) and any(
+        w not in ENGLISH_COMMON and not english_word(w) for w in pinyin
     )
-
-
-def _english(word: str) -> bool:
-    from desk.nlu.spelling import english_word
-
-    return english_word(word)
