@@ -40,12 +40,12 @@ ROOT = settings.PROJECT_ROOT
 # reported at the end of round 5, is opened in round 6 for error analysis like dev (final6 is
 # round 6's unseen figure). `--errors` never lists a sealed set's mistakes. noisy (round 12) is an
 # open set of pinyin, typos and traditional characters, looked at like dev.
-SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_")
+SEALED = ("final2_", "final3_", "final4_", "final6_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_", "final14_")
 # Written for a round still to come: scored only when asked for by name (--sets final13), once, at
 # that round's end, so a plain `make eval` does not spend it early. (final6 to final12 were scored
 # at the end of rounds 6 to 12; from then on a plain run scores them too, their mistakes still
-# unlisted.) final13 was written in round 12 for round 13.
-UNSCORED = ("final13",)
+# unlisted.) final13 was written in round 12 for round 13, final14 in round 13 for round 14.
+UNSCORED = ("final13", "final14")
 
 
 def chosen(name: str, wanted: str) -> bool:
@@ -55,7 +55,7 @@ def chosen(name: str, wanted: str) -> bool:
 
 
 # Each set is a pair of files, eval/<name>_single.yml and eval/<name>_conversations.yml.
-SET_NAMES = ("dev", "borders", "borders2", "final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9", "final10", "final11", "final12", "final13", "noisy")
+SET_NAMES = ("dev", "borders", "borders2", "final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9", "final10", "final11", "final12", "final13", "final14", "noisy")
 SINGLE_SETS = {f"{n}_single": ROOT / "eval" / f"{n}_single.yml" for n in SET_NAMES}
 CONVERSATION_SETS = {f"{n}_conversations": ROOT / "eval" / f"{n}_conversations.yml" for n in SET_NAMES}
 
