@@ -75,3 +75,11 @@ def test_pinyin_is_read_as_the_training_data_chinese() -> None:
     message.set("text_tokens", [Token(w, s) for w, s, _ in jieba.tokenize(message.get("text")) if w.strip()])
     words = featurizer._words(message, featurizer._texts([message])[0])
     assert "工作" in words and "gong" in words  # the reading's words next to the message's own
+
+
+def test_the_aspect_model_reads_a_chinese_question_as_words() -> None:
+    featurizer = Featurizer(TABLES, 1.0, mask_topics=True)
+    message = Message(data={"text": "在浦东办工作许可需要准备哪些材料"})
+    words = featurizer._words(message, featurizer._texts([message])[0])
+    # cut by jieba, not taken whole: "需要" and "材料" are features of their own
+    assert "需要" in words and "材料" in words and Featurizer.PLACEHOLDER in words

@@ -19,6 +19,7 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
+import jieba
 import joblib
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -118,7 +119,9 @@ class Featurizer:
 
     def _words(self, message: Message, text: str) -> List[str]:
         if self.topic_matcher is not None:
-            words = [w for w in text.split() if w]
+            # The masked text is cut again by jieba (same dictionary as the tokenizer): split on
+            # spaces alone, a Chinese question was one "word" and only its characters counted.
+            words = [w for w in jieba.lcut(text) if w.strip()]
         else:
             words = [t.text for t in message.get("text_tokens") or []]
             words += self._reading(normalize(message.get(TEXT) or ""))
