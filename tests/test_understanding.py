@@ -740,3 +740,23 @@ def test_an_everyday_errand_beside_a_permit_the_user_calls_their_own_is_refused(
     entities = [_topic_at(text, "work permit", "work_permit"), _topic_at(text, "residence permit", "residence_permit")]
     turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.7)), entities, text, TOPICS)
     assert turn.topic == "residence_permit"
+
+
+def test_a_correction_of_the_topic_keeps_the_question_asked_before() -> None:
+    for text in ("sorry i ment residance permit, not work permit", "不好意思，我是要问居留许可"):
+        turn = understand(
+            "ask_residence_permit", ranking(("ask_residence_permit", 0.8)),
+            [{"entity": "topic", "value": "residence_permit"}], text, TOPICS,
+            previous_topic="work_permit", previous_aspect="duration",
+            aspect_guess={"name": "eligibility", "confidence": 0.5},
+        )
+        assert (turn.topic, turn.aspect) == ("residence_permit", "duration"), text
+    # a correction that asks something of its own asks that
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.8)),
+        [{"entity": "topic", "value": "residence_permit"}, {"entity": "aspect", "value": "materials"}],
+        "sorry, I meant the residence permit - what documents?", TOPICS,
+        previous_topic="work_permit", previous_aspect="duration",
+        aspect_guess={"name": "materials", "confidence": 0.9},
+    )
+    assert (turn.topic, turn.aspect) == ("residence_permit", "materials")

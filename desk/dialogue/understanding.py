@@ -230,11 +230,17 @@ STATUS = re.compile(
 STATUS_JOIN = re.compile(r"^\s*((and|&|\+|和|及|与|以及|、|,|，)\s*(my|the|a|an|我的)?)?\s*$", re.IGNORECASE)
 # "R visa holder", "工作许可持有人": the topic named is the user's status too.
 HOLDER = re.compile(r"^[\s-]*(holders?|持有人|持证人|持有者|chi ?you ?(zhe|ren))", re.IGNORECASE)
+# "I meant …", "我是要问 …": says which question was meant, so it is no statement of the user's case
+MEANT_PATTERN = (
+    r"\bi meant\b|\bi mean\b|我是说|我指的是|我问的是|我想问的是|我是要问|我要问的是|"
+    r"(?<![a-z])wo ?(shuo|wen|zhi) ?de ?shi\b|(?<![a-z])wo ?shi ?(shuo|xiang ?wen|yao ?wen)\b"
+)
 CORRECTION = re.compile(
-    r"(\bi meant\b|\bi mean\b|\bsorry\b|\bactually\b|\bwait\b|scratch that|\bno[,.!]|\bnot the\b|"
-    r"我是说|我指的是|我问的是|我想问的是|说错了|打错了|不对|不是.{1,12}[，,]?是|其实)",
+    rf"({MEANT_PATTERN}|\bsorry\b|\bactually\b|\bwait\b|scratch that|\bno[,.!]|\bnot the\b|"
+    r"不好意思|说错了|打错了|不对|不是.{1,12}[，,]?是|其实)",
     re.IGNORECASE,
 )
+MEANT = re.compile(MEANT_PATTERN, re.IGNORECASE)
 RETURN = re.compile(
     r"(back to|earlier question|what i asked|as i asked|anyway|回到|刚才|之前问|前面问|huidao|gangcai)",
     re.IGNORECASE,
@@ -381,7 +387,8 @@ def detail_correction(text: str) -> bool:
 
 def own_case_statement(text: str) -> bool:
     """Details of the user's case given as a statement, not a question."""
-    return bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
+    return (bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
+            and not MEANT.search(text or ""))
 
 
 # Markup or code: a fragment, not a question, whatever domain word is inside it.
@@ -816,9 +823,11 @@ def understand(
         # "how long?" - "which one?" - "the one you get at the airport": the aspect asked before;
         # a description that asks nothing ("the card you get after many years") asks what it is
         aspect = previous_aspect
-    if (follow_up and switched and previous_aspect and not named_aspects and not own_case_statement(text)
-            and not confident_aspect(aspect_guess) and not asks_what_it_is):
-        aspect = previous_aspect  # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic
+    if ((follow_up or correction) and switched and previous_aspect and not named_aspects
+            and not own_case_statement(text) and not confident_aspect(aspect_guess) and not asks_what_it_is):
+        # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic; "sorry I meant
+        # the residence permit": the question asked before, of the topic meant
+        aspect = previous_aspect
     if aspect is None and in_context and not correction and own_case_statement(text):
         aspect = "eligibility"  # "she's 67 and Korean": can she?
     if aspect is None and MAY_I.search(text) and not SERVICE.search(text) and not (in_context and previous_aspect):
