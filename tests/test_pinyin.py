@@ -77,3 +77,11 @@ def test_a_phone_number_of_the_contact_topic_is_its_overview() -> None:
 def test_an_address_asked_of_the_contact_topic_stays_where() -> None:
     assert contact_aspect("contact", "where", "浦东人社局办公室在环科路几号楼？") == "where"
     assert contact_aspect("contact", "where", "人社局 环科路那个 几号线地铁能到") == "where"
+
+
+def test_initials_of_a_longer_training_word_are_read_as_that_word() -> None:
+    reader = PinyinReader.from_tokens(["工作许可", "工作许可", "居留许可", "怎么", "办", "材料"])
+    assert reader.read("waiguoren gzxk zm ban") == ["工作许可", "怎么", "办"]
+    assert "居留许可" in reader.read("jlxk yao sm cailiao")
+    # short initials are left alone: they are English abbreviations as often
+    assert PinyinReader.from_tokens(["材料"]).read("pls send cl") == []

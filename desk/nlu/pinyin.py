@@ -42,6 +42,9 @@ MIN_RUN_IN_ENGLISH = 2
 
 # Chat shorthand of pinyin initials that stands for one word everyone knows ("sm cailiao", "zm ban").
 ABBREVIATIONS = {"sm": "shenme", "zm": "zenme", "zmb": "zenmeban"}
+# Initials of a longer training word ("gzxk" for 工作许可, "jlxk" for 居留许可) are read as that word
+# when they are at least this long: shorter ones are English abbreviations as often ("pls", "hr").
+MIN_INITIALS = 4
 
 
 def split_syllables(word: str) -> Optional[List[str]]:
@@ -51,9 +54,9 @@ def split_syllables(word: str) -> Optional[List[str]]:
     return pinyin_syllables(ABBREVIATIONS.get(word, word)) if word else None
 
 
-def toneless_pinyin(word: str) -> Optional[str]:
-    """The joined toneless pinyin of a Chinese word ('工作许可' -> 'gongzuoxuke'); None for a
-    token that is not all Chinese characters."""
+def toneless_syllables(word: str) -> Optional[List[str]]:
+    """The toneless pinyin syllables of a Chinese word ('工作许可' -> ['gong', 'zuo', 'xu', 'ke']);
+    None for a token that is not all Chinese characters."""
     if not word or not all(CJK.match(c) for c in word):
         return None
     from pypinyin import Style, lazy_pinyin  # at training time only: the reader pickles a dict
@@ -61,29 +64,49 @@ def toneless_pinyin(word: str) -> Optional[str]:
     syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=False)
     if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
         return None
-    return "".join(s.lower() for s in syllables)
+    return [s.lower() for s in syllables]
+
+
+def toneless_pinyin(word: str) -> Optional[str]:
+    """The joined toneless pinyin of a Chinese word ('工作许可' -> 'gongzuoxuke')."""
+    syllables = toneless_syllables(word)
+    return "".join(syllables) if syllables else None
 
 
 class PinyinReader:
     """Pinyin -> Chinese words of a fixed vocabulary (built once from training tokens)."""
 
-    def __init__(self, words: Dict[Tuple[str, int], str]) -> None:
+    def __init__(self, words: Dict[Tuple[str, int], str], initials: Optional[Dict[str, str]] = None) -> None:
         # (joined pinyin, number of syllables) -> Chinese word: "xi an" is 西安, "xian" 先
         self.words = words
+        # initials -> the joined pinyin of the word they abbreviate ("gzxk" -> "gongzuoxuke")
+        self.initials = initials or {}
 
     @classmethod
     def from_tokens(cls, tokens: Iterable[str]) -> "PinyinReader":
-        """Vocabulary from the Chinese tokens of the training examples (repeats count)."""
+        """Vocabulary from the Chinese tokens of the training examples (repeats count), and the
+        initials of its longer words that are not a word of the training data themselves."""
+        tokens = list(tokens)
         counts = Counter(t for t in tokens if t and len(t) <= MAX_WORD_SYLLABLES and CJK.match(t[0]))
+        latin = {t.lower() for t in tokens if t and t.isascii() and t.isalpha()}  # "hrss", "html": words
         chosen: Dict[Tuple[str, int], Tuple[str, int]] = {}
+        by_initials: Dict[str, Tuple[str, int]] = {}
         for word, count in counts.items():
-            spelling = toneless_pinyin(word)
-            if spelling is None:
+            syllables = toneless_syllables(word)
+            if syllables is None:
                 continue
+            spelling = "".join(syllables)
             key = (spelling, len(word))
             if key not in chosen or count > chosen[key][1]:
                 chosen[key] = (word, count)
-        return cls({key: word for key, (word, _count) in chosen.items()})
+            initials = "".join(s[0] for s in syllables)
+            if len(initials) >= MIN_INITIALS and (initials not in by_initials or count > by_initials[initials][1]):
+                by_initials[initials] = (spelling, count)
+        initials = {
+            short: spelling for short, (spelling, _count) in by_initials.items()
+            if pinyin_syllables(short) is None and not english_word(short) and short not in latin
+        }
+        return cls({key: word for key, (word, _count) in chosen.items()}, initials)
 
     def _read_run(self, syllables: List[str], single: bool) -> List[str]:
         """Best reading of one run of pinyin syllables: dynamic programming over them; pieces
@@ -115,14 +138,15 @@ class PinyinReader:
         that are not English, as words of two or more syllables ("R visa xuyao shenme")."""
         if not self.words or not _LATIN_WORD.search(text):
             return []
-        single = _pinyin_message(text)
+        initials = getattr(self, "initials", {})  # models trained before round 13 have none
+        single = _pinyin_message(text, initials)
         found: List[str] = []
         for run in LATIN_RUN.finditer(text):
             words = _LATIN_WORD.findall(run.group(0))
             group: List[str] = []
             count = 0
             for word in words + [""]:
-                syllables = split_syllables(word) if word else None
+                syllables = split_syllables(initials.get(word, word)) if word else None
                 if syllables is not None and (single or (word not in ENGLISH_COMMON and not english_word(word))):
                     group += syllables
                     count += 1
@@ -133,13 +157,14 @@ class PinyinReader:
         return found
 
 
-def _pinyin_message(text: str) -> bool:
+def _pinyin_message(text: str, initials: Dict[str, str]) -> bool:
     """A message without Chinese characters is read as pinyin throughout (one-syllable words
-    too) when PINYIN_SHARE of its words are pinyin and one of them is not an English word."""
+    too) when PINYIN_SHARE of its words are pinyin (or initials of a word) and one of them is
+    not an English word."""
     if CJK.search(text):
         return False
     words = [w for w in _LATIN_WORD.findall(text) if len(w) > 1]
-    pinyin = [w for w in words if split_syllables(w) is not None]
+    pinyin = [w for w in words if split_syllables(initials.get(w, w)) is not None]
     return bool(words) and len(pinyin) >= PINYIN_SHARE * len(words) and any(
         w not in ENGLISH_COMMON and not english_word(w) for w in pinyin
     )
