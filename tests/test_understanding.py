@@ -760,3 +760,16 @@ def test_a_correction_of_the_topic_keeps_the_question_asked_before() -> None:
         aspect_guess={"name": "materials", "confidence": 0.9},
     )
     assert (turn.topic, turn.aspect) == ("residence_permit", "materials")
+
+
+def test_where_asked_of_an_errand_asks_the_place() -> None:
+    text = "and my own residence permit runs out in May - where do I renew it?"
+    start = text.index("where do")
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.9)),
+        [{"entity": "topic", "value": "residence_permit"},
+         {"entity": "aspect", "value": "where", "start": start, "end": start + 8},
+         {"entity": "aspect", "value": "procedure", "start": text.index("renew"), "end": text.index("renew") + 5}],
+        text, TOPICS, aspect_guess={"name": "procedure", "confidence": 0.6},
+    )
+    assert (turn.topic, turn.aspect) == ("residence_permit", "where")

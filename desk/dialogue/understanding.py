@@ -173,7 +173,8 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str], text: 
     name, confidence = _aspect_guess(guess)
     confident = name if confidence >= MIN_ASPECT_CONFIDENCE else None
     specific = next((a for a in named if a in ASPECTS and a != "overview"), None)
-    beyond_place = [a for a in named if a in ASPECTS and a not in ("overview", "where")]
+    # what else the question names besides a place: not the errand done there ("where do I renew it")
+    beyond_place = [a for a in named if a in ASPECTS and a not in ("overview", "where", "procedure")]
     if confident and confident != "overview":
         if "overview" in named and specific is None and confidence < CONFIDENT_ASPECT:
             return "overview"  # "What's the International Talent Station in Pudong?": no cue but "what's"
