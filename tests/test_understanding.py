@@ -773,3 +773,30 @@ def test_where_asked_of_an_errand_asks_the_place() -> None:
         text, TOPICS, aspect_guess={"name": "procedure", "confidence": 0.6},
     )
     assert (turn.topic, turn.aspect) == ("residence_permit", "where")
+
+
+def test_family_named_while_permanent_residence_is_discussed_ask_about_permanent_residence() -> None:
+    topics = TOPICS + ["permanent_residence"]
+    for text in ("那我老婆呢", "孩子一个17一个20", "can she apply together with me?"):
+        turn = understand(
+            "ask_family_permits", ranking(("ask_family_permits", 0.7), ("ask_permanent_residence", 0.2)),
+            [{"entity": "topic", "value": "family_permits"}] if "she" not in text else [], text, topics,
+            previous_topic="permanent_residence", previous_aspect="eligibility",
+        )
+        assert turn.topic == "permanent_residence", text
+    # a residence permit of their own is the family permit
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.8)),
+        [{"entity": "topic", "value": "family_permits"}, {"entity": "topic", "value": "residence_permit"}],
+        "那我太太的居留许可怎么办", topics, previous_topic="permanent_residence", previous_aspect="eligibility",
+    )
+    assert turn.topic == "family_permits"
+
+
+def test_they_of_an_office_are_no_family_members() -> None:
+    for text, expected in (("how long they take to make it", "residence_permit"), ("what documents for her then?", "family_permits")):
+        turn = understand(
+            "ask_aspect", ranking(("ask_family_permits", 0.5), ("ask_aspect", 0.4)), [], text, TOPICS,
+            previous_topic="residence_permit", previous_aspect="where",
+        )
+        assert turn.topic == expected, text

@@ -313,6 +313,13 @@ MARKET_PAY = re.compile(
     re.IGNORECASE,
 )
 PERMANENT = re.compile(r"permanent|green card|(?<![a-z])pr(?![a-z])|永久|永居|绿卡|綠卡|yongjiu", re.IGNORECASE)
+# While permanent residence is under discussion, family members named without a permit of their own
+# ("那我老婆呢", "can she apply together with me?", "孩子一个17一个20") ask whether they can have it too:
+# a spouse and minor children apply with the talent. A residence or dependant's permit named is theirs.
+PERMANENT_TOPIC = "permanent_residence"
+FAMILY_PERMIT_WORD = re.compile(
+    r"dependa?e?nt|family (residence )?permit|accompany|随行|私人事务|(?<![a-z0-9])[sq][12](?![a-z0-9])", re.IGNORECASE
+)
 # "my own residence permit", "我自己的居留": the user asks for themself, family mentioned or not.
 OWN_PERMIT = re.compile(
     r"\bmy own\b|\bfor me\b|\bmyself\b|我自己|我本人|本人的|(?<![a-z])(wo )?ziji(?![a-z])", re.IGNORECASE
@@ -320,8 +327,21 @@ OWN_PERMIT = re.compile(
 
 # Family members referred to by a pronoun ("what do they need for their residence permits?").
 THIRD_PERSON = re.compile(r"\b(they|their|them|she|her|he|his|him)\b|她|他", re.IGNORECASE)
+PERSON_PRONOUN = re.compile(r"\b(she|her|he|his|him)\b|她|他", re.IGNORECASE)
 # Work named in a message: a family member who works here needs their own permits.
 WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", re.IGNORECASE)
+
+
+def family_of_permanent(previous_topic: Optional[str], text: str) -> bool:
+    """Family members (or "she", "他") named while permanent residence is under discussion, with no
+    permit of their own named: they ask about permanent residence with the talent."""
+    return (
+        previous_topic == PERMANENT_TOPIC
+        and bool(FAMILY_MEMBER.search(text) or THIRD_PERSON.search(text))
+        and not RESIDENCE_PERMIT_WORD.search(text)
+        and not FAMILY_PERMIT_WORD.search(text)
+        and len(text) <= MAX_FRAGMENT_CHARS
+    )
 
 
 def family_topic(
@@ -341,7 +361,12 @@ def family_topic(
     if topic in HELPER_ABSORBS and DOMESTIC_HELPER.search(text or ""):
         return FAMILY_TOPIC
     member = FAMILY_MEMBER.search(text or "") or (
-        FAMILY_TOPIC in (previous_topic, likeliest) and THIRD_PERSON.search(text or "")
+        THIRD_PERSON.search(text or "")
+        # "they", "her" are the family while family permits are discussed, or when the classifier finds
+        # them likeliest and the message names a person ("what documents for her?") or their residence
+        # permits - not "how long they take to make it", where "they" is the office
+        and (previous_topic == FAMILY_TOPIC or (likeliest == FAMILY_TOPIC and (
+            PERSON_PRONOUN.search(text or "") or RESIDENCE_PERMIT_WORD.search(text or ""))))
     )
     if member and (
         topic in FAMILY_ABSORBS
@@ -711,6 +736,9 @@ def understand(
     )
     if CHINESE_FAMILY.search(text):
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]  # "老婆是中国人": the user's case
+    family_along = family_of_permanent(previous_topic, text)
+    if family_along:
+        keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]
     status_only: List[str] = []
     if previous_topic in known and keyword_topics and set(keyword_topics) <= set(status_topics):
         # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
@@ -732,7 +760,7 @@ def understand(
         scores[t] = scores.get(t, 0.0) + OPTION_BONUS
     if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics):
         scores[previous_topic] = scores.get(previous_topic, 0.0) + CONTEXT_BONUS + context_probability(ranking)
-    for t in [*negated_topics, *status_only]:
+    for t in [*negated_topics, *status_only, *([FAMILY_TOPIC] if family_along else [])]:
         scores.pop(t, None)  # "not the work permit", "I'm an R visa holder": whatever the classifier thinks
     if previous_topic and not keyword_topics and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
