@@ -29,7 +29,7 @@ pytestmark = pytest.mark.stack
 ADMIN_TOKEN = "test-admin-token"
 FIXTURES = Path(__file__).parent / "fixtures"
 DESKTOP = {"width": 1280, "height": 900}
-PUBLISH_TIMEOUT_MS = 900_000
+PUBLISH_TIMEOUT_MS = 1_200_000
 
 
 @pytest.fixture(scope="module")
