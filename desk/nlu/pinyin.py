@@ -47,11 +47,14 @@ ABBREVIATIONS = {"sm": "shenme", "zm": "zenme", "zmb": "zenmeban"}
 MIN_INITIALS = 4
 
 
-def split_syllables(word: str) -> Optional[List[str]]:
-    """'gongzuoxuke' -> ['gong', 'zuo', 'xu', 'ke'], shorthand expanded; None if the word is not
-    pinyin. Fewest syllables wins, so 'xian' stays one syllable (the vocabulary decides 'xi an'
-    only when the user wrote a space)."""
-    return pinyin_syllables(ABBREVIATIONS.get(word, word)) if word else None
+def split_syllables(word: str, initials: Optional[Dict[str, str]] = None) -> Optional[List[str]]:
+    """'gongzuoxuke' -> ['gong', 'zuo', 'xu', 'ke'], shorthand expanded (ABBREVIATIONS, and a
+    reader's learned ``initials``); None if the word is not pinyin. Fewest syllables wins, so
+    'xian' stays one syllable (the vocabulary decides 'xi an' only when the user wrote a space)."""
+    if not word:
+        return None
+    word = (initials or {}).get(word, word)
+    return pinyin_syllables(ABBREVIATIONS.get(word, word))
 
 
 def toneless_syllables(word: str) -> Optional[List[str]]:
@@ -65,12 +68,6 @@ def toneless_syllables(word: str) -> Optional[List[str]]:
     if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
         return None
     return [s.lower() for s in syllables]
-
-
-def toneless_pinyin(word: str) -> Optional[str]:
-    """The joined toneless pinyin of a Chinese word ('工作许可' -> 'gongzuoxuke')."""
-    syllables = toneless_syllables(word)
-    return "".join(syllables) if syllables else None
 
 
 class PinyinReader:
@@ -146,7 +143,7 @@ class PinyinReader:
             group: List[str] = []
             count = 0
             for word in words + [""]:
-                syllables = split_syllables(initials.get(word, word)) if word else None
+                syllables = split_syllables(word, initials) if word else None
                 if syllables is not None and (single or (word not in ENGLISH_COMMON and not english_word(word))):
                     group += syllables
                     count += 1
@@ -164,7 +161,7 @@ def _pinyin_message(text: str, initials: Dict[str, str]) -> bool:
     if CJK.search(text):
         return False
     words = [w for w in _LATIN_WORD.findall(text) if len(w) > 1]
-    pinyin = [w for w in words if split_syllables(initials.get(w, w)) is not None]
+    pinyin = [w for w in words if split_syllables(w, initials) is not None]
     return bool(words) and len(pinyin) >= PINYIN_SHARE * len(words) and any(
         w not in ENGLISH_COMMON and not english_word(w) for w in pinyin
     )
