@@ -800,3 +800,86 @@ def test_they_of_an_office_are_no_family_members() -> None:
             previous_topic="residence_permit", previous_aspect="where",
         )
         assert turn.topic == expected, text
+
+
+def _term(text: str, topic: str, term: str) -> dict:
+    start = text.index(term)
+    return {"entity": "topic", "value": topic, "start": start, "end": start + len(term)}
+
+
+def test_a_pronoun_is_the_person_under_discussion_not_a_family_member() -> None:
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.72), ("ask_work_permit", 0.07)), [],
+        "how long will the approval take for her", TOPICS, previous_topic="work_permit", previous_aspect="materials",
+    )
+    assert turn.topic == "work_permit"
+
+
+def test_family_members_coming_along_switch_to_family_permits() -> None:
+    text = "他太太跟两个小孩也要一起过来"
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.69), ("ask_aspect", 0.05)), [_term(text, "family_permits", "太太")],
+        text, TOPICS, previous_topic="work_permit", previous_aspect="materials",
+    )
+    assert turn.topic == "family_permits"
+
+
+def test_the_topic_after_i_mean_is_the_one_meant() -> None:
+    text = "wait sorry, I mean my residence permit, the R visa was only for entering"
+    entities = [_term(text, "residence_permit", "residence permit"), _term(text, "talent_visa", "R visa")]
+    turn = understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 0.7), ("ask_residence_permit", 0.26)), entities, text, TOPICS,
+        previous_topic="talent_visa", previous_aspect="procedure",
+    )
+    assert turn.topic == "residence_permit"
+
+
+def test_together_with_the_talent_is_no_combined_permit() -> None:
+    topics = [*TOPICS, "work_residence_permit"]
+    text = "能跟员工本人一起办吗"
+    turn = understand(
+        "ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.72), ("ask_family_permits", 0.11)),
+        [_term(text, "work_residence_permit", "一起办")], text, topics, previous_topic="family_permits", previous_aspect="materials",
+    )
+    assert turn.topic == "family_permits"
+
+
+def test_spouse_and_children_applying_too_beside_permanent_residence() -> None:
+    topics = [*TOPICS, "work_residence_permit"]
+    text = "以任职类申请永久居留，需要准备哪些材料？配偶和子女能否同时申请？"
+    entities = [_term(text, "permanent_residence", "永久居留"), _term(text, "family_permits", "配偶"),
+                _term(text, "family_permits", "子女"), _term(text, "work_residence_permit", "同时申请")]
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.3), ("ask_work_residence_permit", 0.23), ("ask_permanent_residence", 0.2)),
+        entities, text, topics,
+    )
+    assert turn.topic == "permanent_residence"
+
+
+def test_a_trailing_spouse_asking_to_work_asks_for_a_work_permit() -> None:
+    turn = understand(
+        "ask_aspect", ranking(("ask_aspect", 0.67), ("ask_work_permit", 0.25)), [],
+        "and if I find a job, can I work on that? or what do I need", TOPICS,
+        previous_topic="family_permits", previous_aspect="eligibility",
+    )
+    assert turn.topic == "work_permit"
+
+
+def test_a_wife_asked_about_beside_the_r_visa_gets_it_too_but_dependants_get_family_permits() -> None:
+    for text, expected in (("那我老婆呢", "talent_visa"), ("那家属呢？太太和小孩", "family_permits")):
+        turn = understand(
+            "ask_aspect", ranking(("ask_aspect", 0.5), ("ask_family_permits", 0.4)), [_term(text, "family_permits", text[1:3])],
+            text, TOPICS, previous_topic="talent_visa", previous_aspect="eligibility",
+        )
+        assert turn.topic == expected, text
+
+
+def test_a_dependent_residence_permit_held_is_background() -> None:
+    text = "I'm in Shanghai on a dependent residence permit because my wife works here. Can I apply for a work permit?"
+    entities = [_term(text, "family_permits", "dependent"), _term(text, "residence_permit", "residence permit"),
+                _term(text, "family_permits", "wife"), _term(text, "work_permit", "work permit")]
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.37), ("ask_residence_permit", 0.29), ("ask_work_permit", 0.26)),
+        entities, text, TOPICS,
+    )
+    assert turn.topic == "work_permit"

@@ -135,7 +135,7 @@ def assistant_predictor(model_path: str, known_topics: List[str]) -> Callable[[s
             intent=intent,
             ranking=parsed.get("intent_ranking") or [],
             entities=parsed.get("entities") or [],
-            text=text_for_rules({**parsed, "text": text}),
+            text=text_for_rules({**parsed, "text": parsed.get("text") or text}),  # a long message's excerpt, as the actions read it
             known_topics=known_topics,
             aspect_guess=parsed.get("aspect"),
         )

@@ -285,11 +285,11 @@ FAMILY_ABSORBS = ("residence_permit",)  # a family member's residence permit is 
 OWN_RESIDENCE = "residence_permit"  # ... and the user's own one, asked after the family's, is this
 HELPER_ABSORBS = ("residence_permit", "work_permit", "work_residence_permit")
 FAMILY_MEMBER = re.compile(
-    r"(?<![a-z])(wife|husband|spouse|partner|kids?|child|children|son|daughter|baby|parents?|mum|mom|"
+    r"(?<![a-z])(wife|husband|spouse|partner|girlfriend|boyfriend|fianc[ée]e?|kids?|child|children|son|daughter|baby|parents?|mum|mom|"
     r"mother|father|dad|family|dependants?|dependents?|in-laws?|"
     r"wfe|wief|wifes|hubby|husbnd|husban|spous|dauther|daugther|doughter|childern|chidren|famliy|famly)(?![a-z])|"
     r"老婆|老公|妻子|丈夫|爱人|配偶|太太|孩子|小孩|儿子|女儿|宝宝|父母|爸妈|爸爸|妈妈|岳母|岳父|公婆|家属|家人|家眷|"
-    r"兒子|女兒|家屬|岳父|公公|婆婆|[我他她](妈|爸|媽)|老[妈爸媽]|"
+    r"兒子|女兒|家屬|岳父|公公|婆婆|[我他她](妈|爸|媽)|老[妈爸媽]|女朋友|男朋友|未婚妻|未婚夫|"
     r"(?<![a-z])(laopo|laogong|haizi|jiashu|fumu|taitai|qizi|zhangfu)(?![a-z])",
     re.IGNORECASE,
 )
@@ -322,7 +322,8 @@ FAMILY_PERMIT_WORD = re.compile(
 )
 # "my own residence permit", "我自己的居留": the user asks for themself, family mentioned or not.
 OWN_PERMIT = re.compile(
-    r"\bmy own\b|\bfor me\b|\bmyself\b|我自己|我本人|本人的|(?<![a-z])(wo )?ziji(?![a-z])", re.IGNORECASE
+    r"\bmy own\b|\bfor me\b|\bmyself\b|\bin my (case|situation)\b|\bsomeone like me\b|"
+    r"我自己|我本人|本人的|我这种情况|我这个情况|我这样的情况|像我这样|(?<![a-z])(wo )?ziji(?![a-z])", re.IGNORECASE
 )
 
 # Family members referred to by a pronoun ("what do they need for their residence permits?").
@@ -332,11 +333,20 @@ PERSON_PRONOUN = re.compile(r"\b(she|her|he|his|him)\b|她|他", re.IGNORECASE)
 WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", re.IGNORECASE)
 
 
+# Spouse and minor children apply for permanent residence with the talent, and get talent (R) visas of the
+# same validity: asked about while either is discussed, they ask about that, not family permits.
+FAMILY_ALONG_TOPICS = (PERMANENT_TOPIC, "talent_visa")
+# The family as a category of applicants ("家属", "dependants"), not one person.
+FAMILY_CATEGORY = re.compile(r"家属|家屬|(?<![a-z])jiashu(?![a-z])|\bdependa?e?nts?\b|\bfamily members?\b", re.IGNORECASE)
+
+
 def family_of_permanent(previous_topic: Optional[str], text: str) -> bool:
-    """Family members (or "she", "他") named while permanent residence is under discussion, with no
-    permit of their own named: they ask about permanent residence with the talent."""
+    """Family members (or "she", "他") named while permanent residence or the talent visa is under
+    discussion, with no permit of their own named: they ask about that with the talent."""
+    if previous_topic == "talent_visa" and FAMILY_CATEGORY.search(text):
+        return False  # "那家属呢？太太和小孩" after the R visa: the family's own permits
     return (
-        previous_topic == PERMANENT_TOPIC
+        previous_topic in FAMILY_ALONG_TOPICS
         and bool(FAMILY_MEMBER.search(text) or THIRD_PERSON.search(text))
         and not RESIDENCE_PERMIT_WORD.search(text)
         and not FAMILY_PERMIT_WORD.search(text)
@@ -403,6 +413,72 @@ def combined_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Opt
             and RESIDENCE_PERMIT_WORD.search(text or "") and TOGETHER.search(text or ""):
         return COMBINED_TOPIC
     return topic
+
+
+WORK_PERMIT_TOPIC = "work_permit"
+# A family member asking to work themself ("if I find a job, can I work on that?", "我能上班吗").
+SELF_WORK = re.compile(
+    r"\b(can|could|may|am) i (also |still |then )?(be allowed to |legally )?(work|get a job|take a job|have a job)\b|"
+    r"\bif i (find|get|land) a job\b|我(也|还)?(能|可以|能不能|可不可以)(上班|工作|找工作)|我(要是|如果)?找到(了)?工作",
+    re.IGNORECASE,
+)
+# Both permits asked for, or a family member who works ("我老婆也在浦东工作，她能一起办两证吗"): the combined one.
+BOTH_PERMITS = re.compile(
+    r"两证|兩證|二合一|both permits|two[- ]in[- ]one|single window|one window|单一窗口|單一窗口|"
+    r"在.{0,8}(工作|上班)|\b(works|working) (in|at|for)\b", re.IGNORECASE,
+)
+# "also", "too": a family member asked about beside the talent's own application.
+ALSO = re.compile(r"\b(also|too|as well|along|with me|with him|with her)\b|也|随同|跟着", re.IGNORECASE)
+
+
+def names_family(text: str) -> bool:
+    """A family member, a domestic helper or a family permit is named in the message."""
+    return bool(FAMILY_MEMBER.search(text) or DOMESTIC_HELPER.search(text) or FAMILY_PERMIT_WORD.search(text))
+
+
+def _topic_entities(entities: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    found = [e for e in entities if e.get("entity") == "topic" and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    return sorted(found, key=lambda e: int(e["start"]))
+
+
+def _meant_topic(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: List[str], scores: Dict[str, float]) -> List[str]:
+    """The topic named right after "I mean" is the one meant ("sorry, I mean my residence permit, the R
+    visa was only for entering"); the others the message names are background, so they drop out."""
+    meant = MEANT.search(text)
+    if not meant or len(keyword_topics) < 2:
+        return keyword_topics
+    after = [e for e in _topic_entities(entities) if e.get("value") in keyword_topics
+             and 0 <= int(e["start"]) - meant.end() <= 16]
+    if not after:
+        return keyword_topics
+    target = str(after[0]["value"])
+    for t in keyword_topics:
+        if t != target:
+            scores.pop(t, None)
+    scores[target] = max(scores.values(), default=0.0) + KEYWORD_BONUS
+    return [target]
+
+
+def _along_with_talent(
+    entities: Sequence[Dict[str, Any]], text: str, keyword_topics: Sequence[str], previous_topic: Optional[str]
+) -> List[str]:
+    """Topics named only because family members apply along with the talent: "together" said with
+    no permit ("能跟员工本人一起办吗" while family permits or permanent residence are discussed) is not
+    the combined work-and-residence permit, and family members named "too" beside permanent residence
+    ("配偶和子女能否同时申请") ask for permanent residence with the talent."""
+    dropped: List[str] = []
+    spans = [(str(e["value"]), text[int(e["start"]):int(e["end"])]) for e in _topic_entities(entities)]
+    family_context = previous_topic in (FAMILY_TOPIC, PERMANENT_TOPIC) or bool(FAMILY_MEMBER.search(text))
+    together_words = [v for v, span in spans if v == COMBINED_TOPIC and TOGETHER.search(span)
+                      and not (WORK_PERMIT_WORD.search(span) or RESIDENCE_PERMIT_WORD.search(span))]
+    if family_context and together_words and len(together_words) == sum(v == COMBINED_TOPIC for v, _ in spans) \
+            and not BOTH_PERMITS.search(text) and not (WORK_PERMIT_WORD.search(text) and RESIDENCE_PERMIT_WORD.search(text)):
+        dropped.append(COMBINED_TOPIC)
+    family_people = [span for v, span in spans if v == FAMILY_TOPIC]
+    if PERMANENT_TOPIC in keyword_topics and family_people and all(FAMILY_MEMBER.search(p) for p in family_people) \
+            and not FAMILY_PERMIT_WORD.search(text) and (TOGETHER.search(text) or ALSO.search(text)):
+        dropped.append(FAMILY_TOPIC)
+    return dropped
 
 
 def detail_correction(text: str) -> bool:
@@ -588,6 +664,10 @@ def keyword_topics_of(
     return named, negated
 
 
+# A permit word right after a family word: the word names the permit ("dependent residence permit", "家属签证").
+PERMIT_AFTER = re.compile(r"^[\s-]*(residence|resident|visa|permit|card|pass|居留|签证|簽證|许可|证)", re.IGNORECASE)
+
+
 def keyword_roles(
     entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str], exact_only: bool = False
 ) -> Tuple[List[str], List[str], List[str]]:
@@ -612,7 +692,11 @@ def keyword_roles(
         # "my work permit and residence permit", "on a dependent residence permit" (a term inside or
         # right after the one held: the slice is empty or blank)
         joined = isinstance(start, int) and status_end >= 0 and bool(STATUS_JOIN.match(text[status_end:start]))
-        if (before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined:
+        # a family member named is a person asked about, not a permit held ("他太太跟两个小孩也要过来"), unless
+        # the word qualifies a permit ("on a dependent residence permit")
+        person = isinstance(start, int) and isinstance(end, int) and bool(FAMILY_MEMBER.fullmatch(text[int(start):int(end)])) \
+            and not PERMIT_AFTER.match(after)
+        if not person and ((before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined):
             background.append(value)  # "I have my work permit and residence permit": both held
             status_end = int(end) if isinstance(end, int) else -1
     kept = [t for t in dict.fromkeys(named) if t not in negated]
@@ -764,6 +848,17 @@ def understand(
         scores.pop(t, None)  # "not the work permit", "I'm an R visa holder": whatever the classifier thinks
     if previous_topic and not keyword_topics and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
+    keyword_topics = _meant_topic(entities, text, keyword_topics, scores)
+    for t in _along_with_talent(entities, text, keyword_topics, previous_topic):
+        keyword_topics = [k for k in keyword_topics if k != t]
+        if t != previous_topic:
+            scores.pop(t, None)  # "配偶和子女能否同时申请" beside permanent residence: with the talent
+    if previous_topic and previous_topic != FAMILY_TOPIC and FAMILY_TOPIC not in keyword_topics \
+            and not names_family(text):
+        scores.pop(FAMILY_TOPIC, None)  # "how long will the approval take for her": the person under discussion
+    # "and if I find a job, can I work on that?" from a family member: their own work permit
+    self_work = previous_topic == FAMILY_TOPIC and not keyword_topics and bool(SELF_WORK.search(text)) \
+        and not FAMILY_MEMBER.search(text) and WORK_PERMIT_TOPIC in known
     # "where do I submit my own application?" after the family's permits: the user's own residence permit
     own_after_family = previous_topic == FAMILY_TOPIC and not keyword_topics and bool(OWN_PERMIT.search(text)) \
         and not FAMILY_MEMBER.search(text) and OWN_RESIDENCE in known
@@ -809,6 +904,8 @@ def understand(
         return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
     elif own_after_family:
         topic = OWN_RESIDENCE
+    elif self_work:
+        topic = WORK_PERMIT_TOPIC
     elif in_context:
         topic = best  # a follow-up on the topic under discussion
     elif keyword_topics and best not in keyword_topics and best == intent_topic \
