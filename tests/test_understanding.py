@@ -883,3 +883,34 @@ def test_a_dependent_residence_permit_held_is_background() -> None:
         entities, text, TOPICS,
     )
     assert turn.topic == "work_permit"
+
+
+def test_the_single_window_asked_by_a_talent_moving_with_family_is_the_talents_own() -> None:
+    topics = [*TOPICS, "work_residence_permit"]
+    text = ("I'm 45, German, mechanical engineer, moving to Lingang with my wife and two boys. "
+            "How does this single window for work and residence permits work?")
+    entities = [_term(text, "family_permits", "wife"), _term(text, "work_residence_permit", "single window")]
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.98)), entities, text, topics)
+    assert turn.topic == "work_residence_permit"
+
+
+def test_whether_i_may_use_the_thing_under_discussion_is_a_follow_up() -> None:
+    turn = understand(
+        "out_of_scope", ranking(("out_of_scope", 0.63), ("ask_family_permits", 0.09)), [],
+        "can I use it with a foreign passport", [*TOPICS, "digital_platform"],
+        previous_topic="digital_platform", previous_aspect="procedure",
+        aspect_guess={"name": "eligibility", "confidence": 0.85},
+    )
+    assert (turn.kind, turn.topic, turn.aspect) == ("answer", "digital_platform", "eligibility")
+
+
+def test_a_pasted_mail_naming_permits_in_passing_is_about_its_question() -> None:
+    topics = [*TOPICS, "digital_platform"]
+    text = ("老板让我搞清楚这个平台到底怎么用，好给外籍同事做个英文版的说明。" * 8 +
+            "另外我们日本籍的研发经理下个月要续签工作许可，德国同事的太太也要办居留，不过这个我们之后再问。请问外籍员工要怎么注册、怎么使用这个平台？")
+    entities = [_term(text, "work_permit", "工作许可"), _term(text, "family_permits", "太太")]
+    turn = understand(
+        "ask_digital_platform", ranking(("ask_digital_platform", 0.5), ("ask_work_permit", 0.18), ("ask_family_permits", 0.04)),
+        entities, text, topics,
+    )
+    assert turn.topic == "digital_platform"

@@ -370,6 +370,8 @@ def family_topic(
         return topic  # a long pasted message mentions family in passing; its excerpt decides
     if topic in HELPER_ABSORBS and DOMESTIC_HELPER.search(text or ""):
         return FAMILY_TOPIC
+    if topic == COMBINED_TOPIC and COMBINED_NAMED.search(text or ""):
+        return topic  # "moving with my wife and two boys. How does this single window … work?": the talent's own
     member = FAMILY_MEMBER.search(text or "") or (
         THIRD_PERSON.search(text or "")
         # "they", "her" are the family while family permits are discussed, or when the classifier finds
@@ -423,10 +425,9 @@ SELF_WORK = re.compile(
     re.IGNORECASE,
 )
 # Both permits asked for, or a family member who works ("我老婆也在浦东工作，她能一起办两证吗"): the combined one.
-BOTH_PERMITS = re.compile(
-    r"两证|兩證|二合一|both permits|two[- ]in[- ]one|single window|one window|单一窗口|單一窗口|"
-    r"在.{0,8}(工作|上班)|\b(works|working) (in|at|for)\b", re.IGNORECASE,
-)
+COMBINED_NAME = r"两证|兩證|二合一|both permits|two[- ]in[- ]one|single window|one window|单一窗口|單一窗口"
+COMBINED_NAMED = re.compile(COMBINED_NAME, re.IGNORECASE)
+BOTH_PERMITS = re.compile(COMBINED_NAME + r"|在.{0,8}(工作|上班)|\b(works|working) (in|at|for)\b", re.IGNORECASE)
 # "also", "too": a family member asked about beside the talent's own application.
 ALSO = re.compile(r"\b(also|too|as well|along|with me|with him|with her)\b|也|随同|跟着", re.IGNORECASE)
 
@@ -792,6 +793,8 @@ def follows_up(
             or detail_correction(text):
         return True
     named_aspects = specific_aspects(entities)
+    if MAY_I.search(text or "") and not SERVICE.search(text or ""):
+        return True  # "can I use it with a foreign passport": whether the thing under discussion is for them
     return bool(named_aspects) or (
         bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, named_aspects, text) not in (None, "overview")
     )
@@ -911,6 +914,8 @@ def understand(
     elif keyword_topics and best not in keyword_topics and best == intent_topic \
             and probability.get(best, 0.0) >= SURE_OF_TOPIC and not negated_topics:
         topic = best  # sure of a topic described, not named ("the combined work + residence permit window")
+    elif keyword_topics and len(text) > MAX_FRAGMENT_CHARS and best == intent_topic:
+        topic = best  # a pasted mail names permits in passing; its question's topic leads even with their bonus
     elif keyword_topics:
         topic = best if best in keyword_topics else keyword_topics[0]
     elif intent == FALLBACK_INTENT and ranked and ranked[0][0] == FAMILY_TOPIC and (
