@@ -560,7 +560,10 @@ WORD_TASK = re.compile(
     r"把\s*[「“\"『'‘].{1,40}[」”\"』'’]\s*(翻译|翻譯|翻|译|譯)成|(翻译|翻譯|翻|译|譯)成(英|中|法|德|日|韩|韓)(文|语|語)\s*[：:]|"
     r"(润色|潤色|校对|校對|改写|改寫|总结|總結|概括)(一下)?(这|這|以下|下面)(段|句|篇)|(这|這)个?(词|詞)(最早|本来|原来)?(是)?什么意思|词源|"
     r"(想|起|取)(几|幾|一|两|兩|三|五|十)?个\s*(好听的|好的|响亮的)?\s*(名字|slogan|口号|口號|标语|標語)|冷知识|知识竞赛|"
-    r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几|等于多少|计算一下|算一下",
+    r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几|等于多少|计算一下|算一下|"
+    # "帮我 translate 一下 …", "「人才」的英文是 talent 还是 talents", "fix my yaml"
+    r"帮我\s*(translate|翻译|翻譯)|\btranslate\s*(一下|this|these|the following)\b|的英文是|用英文怎么说|英文怎么说|"
+    r"\bfix my (yaml|json|code|script|sql|regex|css|html|formula)\b|mapping values are not allowed",
     re.IGNORECASE,
 )
 
@@ -576,7 +579,7 @@ def word_task(text: str) -> bool:
 OTHER_COUNTRIES = (
     r"japan|korea|the us|the usa|usa|america|the united states|the uk|britain|england|canada|australia|"
     r"new zealand|singapore|thailand|vietnam|malaysia|indonesia|the philippines|india|russia|germany|france|"
-    r"italy|spain|the netherlands|switzerland|europe|the eu|dubai|the uae|turkey"
+    r"italy|spain|the netherlands|switzerland|europe|the eu|dubai|the uae|turkey|hong kong|hk|macao|macau|taiwan"
 )
 OTHER_COUNTRIES_ZH = (
     r"日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
@@ -593,7 +596,12 @@ FOREIGN_VISA = re.compile(
 )
 # Another country's green card ("I'm a US green card holder ..."), unless China's is asked about too
 # ("is there a Chinese equivalent of the American green card").
-FOREIGN_GREEN_CARD = re.compile(r"\b(us|u\.s\.|american|usa|canadian)\s+green\s*cards?\b|美国绿卡|美國綠卡", re.IGNORECASE)
+FOREIGN_GREEN_CARD = re.compile(
+    r"\b(us|u\.s\.|american|usa|canadian)\s+green\s*cards?\b|美国绿卡|美國綠卡|"
+    r"\b(canada|canadian|australia|australian|uk|british|new zealand|singapore|us|american|german|japanese)\s+"
+    r"(pr|permanent residen\w*|citizenship)\b|(加拿大|澳洲|澳大利亚|英国|新西兰|新加坡|日本|德国)(的)?(永居|绿卡|移民|PR)",
+    re.IGNORECASE,
+)
 CHINESE = re.compile(r"chin|中国|中國", re.IGNORECASE)
 CHINA = re.compile(r"china|chinese visa|中国签证|中國簽證|来华|來華|入境中国|中国的签证|visa for china|visa to china", re.IGNORECASE)
 
@@ -650,10 +658,43 @@ def code_fragment(text: str) -> bool:
     return len(text) <= MAX_FRAGMENT_CHARS and bool(CODE_OR_MARKUP.search(text))
 
 
+# Another Chinese city's services ("北京的外国人居留许可", "苏州工业园区的人才公寓", "what does Hangzhou give
+# overseas PhDs"): the desk knows Pudong's, so with neither Shanghai nor Pudong named the question is not ours.
+OTHER_CITIES = (
+    r"北京|杭州|苏州|蘇州|深圳|广州|廣州|南京|成都|武汉|天津|重庆|西安|厦门|青岛|宁波|无锡|合肥|大连|长沙|郑州|济南|昆明|珠海|东莞|佛山"
+)
+OTHER_CITY_SERVICE = re.compile(
+    rf"({OTHER_CITIES})(市|那边|那里|工业园区|园区|新区|高新区)?的|"
+    r"\b(beijing|hangzhou|suzhou|shenzhen|guangzhou|nanjing|chengdu|wuhan|tianjin|chongqing|xiamen|qingdao|ningbo|hefei)"
+    r"('s|\s+(gives?|offers?|provides?|pays?))\b",
+    re.IGNORECASE,
+)
+SHANGHAI = re.compile(r"shanghai|pudong|lingang|zhangjiang|jinqiao|上海|浦东|浦東|临港|臨港|张江|張江|金桥|金橋|沪|滬", re.IGNORECASE)
+# Travel permits of Chinese compatriots from Hong Kong, Macao and Taiwan: none of the desk's permits.
+COMPATRIOT_PERMIT = re.compile(
+    r"home[- ]return permit|taiwan compatriot|mainland travel permit|回乡证|回鄉證|台胞证|台胞證|港澳通行证|港澳通行證|大通证",
+    re.IGNORECASE,
+)
+# A homonym of the Pearl talent plans: the Pearl metro line ("明珠线"). (A line number alone is no homonym:
+# "坐2号线去人才港" asks the way.)
+METRO = re.compile(r"明珠线|明珠線|pearl line", re.IGNORECASE)
+
+
+def elsewhere(text: str) -> bool:
+    """A short question about another Chinese city's services, or about a compatriot's travel permit."""
+    text = text or ""
+    if len(text) > MAX_FRAGMENT_CHARS:
+        return False
+    return bool(COMPATRIOT_PERMIT.search(text) or METRO.search(text)) or (
+        bool(OTHER_CITY_SERVICE.search(text)) and not SHANGHAI.search(text)
+    )
+
+
 def not_a_question(text: str, classifier_sure: bool = False) -> bool:
     """Not a policy question whatever domain word it holds: markup or code, a word task,
-    another country's visa, or arithmetic (unless the classifier is sure of a topic)."""
-    return code_fragment(text) or word_task(text) or foreign_visa(text) or (near_miss(text) and not classifier_sure)
+    another country's visa or another city's services, or arithmetic (unless the classifier is sure of a topic)."""
+    return code_fragment(text) or word_task(text) or foreign_visa(text) or elsewhere(text) \
+        or (near_miss(text) and not classifier_sure)
 
 
 def keyword_topics_of(
