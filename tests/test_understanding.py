@@ -932,3 +932,19 @@ def test_another_citys_services_and_compatriot_permits_are_not_the_desks() -> No
     for text in ("帮我 translate 一下 \"work-type residence permit\"", "“人才”的英文是 talent 还是 talents",
                  "fix my yaml pls\nvisa:\n  type: R"):
         assert word_task(text), text
+
+
+def test_a_working_husbands_own_residence_permit_and_my_own_visa_asked() -> None:
+    text = "姐妹们 老公换工作了 他的居留许可要怎么弄啊 要去出入境变更吗"
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.8), ("ask_family_permits", 0.1)),
+        [_term(text, "family_permits", "老公"), _term(text, "residence_permit", "居留许可")], text, TOPICS,
+    )
+    assert turn.topic == "residence_permit"
+    text = "我老公是 German，在张江上班有 work permit，我是 Japanese，我的 dependent visa 要怎么办？"
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.6), ("ask_work_permit", 0.3)),
+        [_term(text, "family_permits", "老公"), _term(text, "work_permit", "work permit"),
+         _term(text, "family_permits", "dependent visa")], text, TOPICS,
+    )
+    assert turn.topic == "family_permits"

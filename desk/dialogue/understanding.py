@@ -380,6 +380,9 @@ def family_topic(
         and (previous_topic == FAMILY_TOPIC or (likeliest == FAMILY_TOPIC and (
             PERSON_PRONOUN.search(text or "") or RESIDENCE_PERMIT_WORD.search(text or ""))))
     )
+    if member and topic in FAMILY_ABSORBS and MEMBERS_OWN_WORK_PERMIT.search(text or "") \
+            and not NOT_WORKING.search(text or ""):
+        return topic  # "老公换工作了，他的居留许可要怎么弄": the working member's own residence permit
     if member and (
         topic in FAMILY_ABSORBS
         or (topic != FAMILY_TOPIC and RESIDENCE_PERMIT_WORD.search(text or "")
@@ -388,6 +391,17 @@ def family_topic(
     ):
         return FAMILY_TOPIC  # "他老婆孩子一起来的话，也能一起办证吗": together with the talent, not both permits
     return topic
+
+
+# A family member who works, and their own ("his", "他的") residence permit.
+MEMBERS_OWN_WORK_PERMIT = re.compile(
+    r"(?=.*(他的|她的|\bhis\b|\bher\b)\s*(work[- ]type\s*)?(居留|residence permit|rp\b))"
+    r"(?=.*(他|她|老公|老婆|丈夫|妻子|先生|太太|\bhe\b|\bshe\b|husband|wife)[^。.!?？]{0,10}(换了?工作|工作|上班|\bworks\b|\bis working\b|\bjob\b))",
+    re.IGNORECASE,
+)
+
+
+NOT_WORKING = re.compile(r"(不|没|没有|无)(在)?(工作|上班)|\b(not|n't|never|no longer|without)\b.{0,16}\b(work|job)", re.IGNORECASE)
 
 
 # The work permit and the residence permit asked for together are the combined ("single
@@ -710,6 +724,11 @@ def keyword_topics_of(
 PERMIT_AFTER = re.compile(r"^[\s-]*(residence|resident|visa|permit|card|pass|居留|签证|簽證|许可|证)", re.IGNORECASE)
 
 
+# "我的 X 要怎么办": the user's own X asked about, not held as background.
+MINE_ASKED = re.compile(r"我的\s*$")
+ASKED_AFTER = re.compile(r"^\s*(visa|permit|签证|许可)?\s*(要|该|应该|需要)?(怎么|如何|咋)(办|弄|申请|处理|续)|^\s*(要|需要)(什么|哪些)")
+
+
 def keyword_roles(
     entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str], exact_only: bool = False
 ) -> Tuple[List[str], List[str], List[str]]:
@@ -738,7 +757,8 @@ def keyword_roles(
         # the word qualifies a permit ("on a dependent residence permit")
         person = isinstance(start, int) and isinstance(end, int) and bool(FAMILY_MEMBER.fullmatch(text[int(start):int(end)])) \
             and not PERMIT_AFTER.match(after)
-        if not person and ((before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined):
+        asked = bool(MINE_ASKED.search(before) and ASKED_AFTER.match(after))  # "我的 dependent visa 要怎么办"
+        if not person and not asked and ((before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined):
             background.append(value)  # "I have my work permit and residence permit": both held
             status_end = int(end) if isinstance(end, int) else -1
     kept = [t for t in dict.fromkeys(named) if t not in negated]
