@@ -948,3 +948,57 @@ def test_a_working_husbands_own_residence_permit_and_my_own_visa_asked() -> None
          _term(text, "family_permits", "dependent visa")], text, TOPICS,
     )
     assert turn.topic == "family_permits"
+
+
+ALL_TOPICS = ["talent_policy_system", "port_visa", "talent_visa", "work_permit", "work_residence_permit", "residence_permit",
+              "permanent_residence", "family_permits", "talent_station", "talent_port", "digital_platform", "contact"]
+
+
+def test_she_is_a_colleague_while_the_combined_permit_is_discussed() -> None:
+    turn = understand(
+        "nlu_fallback", ranking(("nlu_fallback", 0.3), ("ask_family_permits", 0.25), ("ask_aspect", 0.16),
+                                ("ask_work_residence_permit", 0.1)),
+        [], "Camila is B category - can she also use this?", ALL_TOPICS,
+        previous_topic="work_residence_permit", previous_aspect="procedure",
+        aspect_guess={"name": "eligibility", "confidence": 0.99},
+    )
+    assert turn.topic == "work_residence_permit"
+
+
+def test_a_colleague_here_on_a_spouse_permit_asks_about_the_topic_under_discussion() -> None:
+    text = "and my colleague Priya, she is here on spouse residence permit - can she get it without leaving china?"
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.35), ("ask_family_permits", 0.33)),
+        [_term(text, "family_permits", "spouse"), _term(text, "residence_permit", "residence permit")], text, ALL_TOPICS,
+        previous_topic="work_permit", previous_aspect="overview",
+    )
+    assert turn.topic == "work_permit"
+
+
+def test_a_correction_the_classifier_reads_as_another_topic_leaves_the_context() -> None:
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.7), ("ask_talent_visa", 0.1)), [],
+        "no sorry, I meant the permanent one, the ID card", ALL_TOPICS,
+        previous_topic="talent_visa", previous_aspect="eligibility",
+    )
+    assert (turn.topic, turn.aspect) == ("permanent_residence", "eligibility")
+
+
+def test_family_coming_along_for_a_port_visa_or_a_stay_at_the_station() -> None:
+    for previous, text in (("port_visa", "他太太也想同行，也可以一起在机场申请吗？"), ("talent_station", "wo laopo ye keyi yiqi zhu ma"),
+                           ("digital_platform", "my wife too - can she register with her passport, she doesn't work here")):
+        term = next(w for w in ("太太", "laopo", "wife") if w in text)
+        turn = understand(
+            "ask_family_permits", ranking(("ask_family_permits", 0.6), ("ask_aspect", 0.2)), [_term(text, "family_permits", term)],
+            text, ALL_TOPICS, previous_topic=previous, previous_aspect="eligibility",
+        )
+        assert turn.topic == previous, text
+
+
+def test_working_as_a_familys_helper_is_a_family_permit() -> None:
+    text = ("hi, im filipina, my employer in pudong is a german family, the husband has work permit. they want me to work "
+            "as helper for them. can i get residense permit for that?")
+    entities = [_term(text, "family_permits", "family"), _term(text, "family_permits", "husband"),
+                _term(text, "work_permit", "work permit"), _term(text, "residence_permit", "residense permit")]
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.5), ("ask_family_permits", 0.44)), entities, text, ALL_TOPICS)
+    assert turn.topic == "family_permits"

@@ -215,7 +215,7 @@ NEGATION = re.compile(
 # message names another topic too, that other one is what is asked about. (拿 after 能/可以/想
 # asks for it: "她能拿永居吗".)
 STATUS = re.compile(
-    r"(\bon (a|an|my|the)|\bholding( a| an| my)?|\bhold (a|an)|\bwith (a|an|my)|"
+    r"(\bon (a|an|my|the)|\b(here|is|are|am|currently|now|still|been) on|\bholding( a| an| my)?|\bhold (a|an)|\bwith (a|an|my)|"
     # a person has it ("I have a work permit", "my wife has an RP"), not a place ("whether Pudong has a
     # digital talent platform") nor the desk ("do you have a list")
     r"\b(have|has|had) (my|our|his|her)|\b(i|we|they|he|she|who|(my|our|his|her) \w+)( \w+)? (have|has|had) (a|an)|"
@@ -294,7 +294,8 @@ FAMILY_MEMBER = re.compile(
     re.IGNORECASE,
 )
 DOMESTIC_HELPER = re.compile(
-    r"(?<![a-z])(nanny|nannies|domestic helpers?|maid|housekeeper|ayi|au pair)(?![a-z])|保姆|家政|帮佣|外籍阿姨|菲佣",
+    r"(?<![a-z])(nanny|nannies|domestic helpers?|maid|housekeeper|ayi|au pair)(?![a-z])|\b(as|be) (a |an |their |the )?helper\b|"
+    r"\bhelper for\b|保姆|家政|帮佣|外籍阿姨|菲佣",
     re.IGNORECASE,
 )
 # A family member who is Chinese ("老婆是中国人", "married to a Chinese citizen") needs no permit: the
@@ -333,9 +334,10 @@ PERSON_PRONOUN = re.compile(r"\b(she|her|he|his|him)\b|她|他", re.IGNORECASE)
 WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", re.IGNORECASE)
 
 
-# Spouse and minor children apply for permanent residence with the talent, and get talent (R) visas of the
-# same validity: asked about while either is discussed, they ask about that, not family permits.
-FAMILY_ALONG_TOPICS = (PERMANENT_TOPIC, "talent_visa")
+# Spouse and minor children apply for permanent residence with the talent and get talent (R) visas of the
+# same validity; they come along for a port visa, stay at the talent station, use the platform and the port's
+# services with them: asked about while one of these is discussed, they ask about that, not family permits.
+FAMILY_ALONG_TOPICS = (PERMANENT_TOPIC, "talent_visa", "port_visa", "talent_station", "talent_port", "digital_platform")
 # The family as a category of applicants ("家属", "dependants"), not one person.
 FAMILY_CATEGORY = re.compile(r"家属|家屬|(?<![a-z])jiashu(?![a-z])|\bdependa?e?nts?\b|\bfamily members?\b", re.IGNORECASE)
 
@@ -494,6 +496,10 @@ def _along_with_talent(
             and not FAMILY_PERMIT_WORD.search(text) and (TOGETHER.search(text) or ALSO.search(text)):
         dropped.append(FAMILY_TOPIC)
     return dropped
+
+
+# A number or an age in a correction: the user corrects a detail they gave.
+DETAIL_NUMBER = re.compile(r"\d|[一二三四五六七八九十两半几]+\s*(年|岁|歲|个月|個月|天|次|周)|\b(years?|months?|days?|weeks?)\b", re.IGNORECASE)
 
 
 def detail_correction(text: str) -> bool:
@@ -906,19 +912,26 @@ def understand(
         scores[t] = scores.get(t, 0.0) + KEYWORD_BONUS
     for t in options:
         scores[t] = scores.get(t, 0.0) + OPTION_BONUS
-    if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics):
+    # "no sorry, I meant the permanent one, the ID card": a correction the classifier reads as another topic
+    # ("说错了，是工作了八年，不是四年" corrects a number: a detail of the case, not the topic)
+    corrected_away = correction and intent_topic is not None and intent_topic != previous_topic \
+        and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC and not DETAIL_NUMBER.search(text)
+    if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics) \
+            and not corrected_away:
         scores[previous_topic] = scores.get(previous_topic, 0.0) + CONTEXT_BONUS + context_probability(ranking)
     for t in [*negated_topics, *status_only, *([FAMILY_TOPIC] if family_along else [])]:
         scores.pop(t, None)  # "not the work permit", "I'm an R visa holder": whatever the classifier thinks
-    if previous_topic and not keyword_topics and (detail_correction(text) or own_case_statement(text)):
+    if previous_topic and not keyword_topics and not corrected_away and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
     keyword_topics = _meant_topic(entities, text, keyword_topics, scores)
     for t in _along_with_talent(entities, text, keyword_topics, previous_topic):
         keyword_topics = [k for k in keyword_topics if k != t]
         if t != previous_topic:
             scores.pop(t, None)  # "配偶和子女能否同时申请" beside permanent residence: with the talent
-    if previous_topic and previous_topic != FAMILY_TOPIC and FAMILY_TOPIC not in keyword_topics \
-            and not names_family(text):
+    family_blocked = bool(previous_topic) and previous_topic not in (FAMILY_TOPIC, *FAMILY_ABSORBS) \
+        and FAMILY_TOPIC not in keyword_topics and not names_family(text) \
+        and not (THIRD_PERSON.search(text) and RESIDENCE_PERMIT_WORD.search(text))  # "what do they need for their residence permits?"
+    if family_blocked:
         scores.pop(FAMILY_TOPIC, None)  # "how long will the approval take for her": the person under discussion
     # "and if I find a job, can I work on that?" from a family member: their own work permit
     self_work = previous_topic == FAMILY_TOPIC and not keyword_topics and bool(SELF_WORK.search(text)) \
@@ -1001,7 +1014,8 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)
     else:
         topic = intent_topic
-    topic = family_topic(combined_topic(topic, text, known), text, known, previous_topic, held=status_topics,
+    topic = combined_topic(topic, text, known) if family_blocked else family_topic(
+        combined_topic(topic, text, known), text, known, previous_topic, held=status_topics,
                          likeliest=ranked[0][0] if ranked else None)
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
