@@ -1002,3 +1002,31 @@ def test_working_as_a_familys_helper_is_a_family_permit() -> None:
                 _term(text, "work_permit", "work permit"), _term(text, "residence_permit", "residense permit")]
     turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.5), ("ask_family_permits", 0.44)), entities, text, ALL_TOPICS)
     assert turn.topic == "family_permits"
+
+
+def test_a_held_permit_and_what_it_brings() -> None:
+    text = "请问持人才签证入境以后，停留居留方面有啥便利吗"
+    turn = understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 0.77), ("ask_residence_permit", 0.06)),
+        [_term(text, "talent_visa", "人才签证"), _term(text, "residence_permit", "居留")], text, ALL_TOPICS,
+    )
+    assert turn.topic == "talent_visa"
+    text = "just landed with my Z visa 那个居留的东西 how many days do I have to get it sorted"
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.72), ("ask_work_permit", 0.03)),
+        [_term(text, "work_permit", "Z visa")], text, ALL_TOPICS,
+    )
+    assert turn.topic == "residence_permit"
+
+
+def test_both_permits_as_one_package_and_a_foreign_visa_centre() -> None:
+    from desk.dialogue.understanding import foreign_visa, word_task
+
+    text = "Our HR says they can file my job permit and my residence permit as one package. How does that process go?"
+    turn = understand(
+        "ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.66), ("ask_residence_permit", 0.15)),
+        [_term(text, "residence_permit", "residence permit")], text, ALL_TOPICS,
+    )
+    assert turn.topic == "work_residence_permit"
+    assert foreign_visa("I live in Shanghai on a work residence permit and want to visit Japan. Where is the Japanese visa centre?")
+    assert word_task("I got 85 in maths and 60 in physics - what's my average?")

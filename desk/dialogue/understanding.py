@@ -418,7 +418,8 @@ RESIDENCE_PERMIT_WORD = re.compile(
 )
 TOGETHER = re.compile(
     r"together|in one go|at once|(at )?the same time|combined|in one application|single application|same window|"
-    r"both permits|one window|\+|一起|同时|同時|一并|一併|合并|一次|两证|兩證|二合一|yi ?qi|tong ?shi",
+    r"both permits|one window|one package|as one|in one time|one form|single form|one trip|\+|一起|同时|同時|一并|一併|合并|一次|"
+    r"两证|兩證|二合一|yi ?qi|tong ?shi",
     re.IGNORECASE,
 )
 
@@ -498,6 +499,8 @@ def _along_with_talent(
     return dropped
 
 
+# What holding a permit brings ("有啥便利", "what are the perks").
+BENEFITS = re.compile(r"便利|好处|好處|优势|優勢|优惠|待遇|\bbenefits?\b|\bperks?\b|\badvantages?\b|\bprivileges?\b", re.IGNORECASE)
 # A number or an age in a correction: the user corrects a detail they gave.
 DETAIL_NUMBER = re.compile(r"\d|[一二三四五六七八九十两半几]+\s*(年|岁|歲|个月|個月|天|次|周)|\b(years?|months?|days?|weeks?)\b", re.IGNORECASE)
 
@@ -583,7 +586,8 @@ WORD_TASK = re.compile(
     r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几|等于多少|计算一下|算一下|"
     # "帮我 translate 一下 …", "「人才」的英文是 talent 还是 talents", "fix my yaml"
     r"帮我\s*(translate|翻译|翻譯)|\btranslate\s*(一下|this|these|the following)\b|的英文是|用英文怎么说|英文怎么说|"
-    r"\bfix my (yaml|json|code|script|sql|regex|css|html|formula)\b|mapping values are not allowed",
+    r"\bfix my (yaml|json|code|script|sql|regex|css|html|formula)\b|mapping values are not allowed|"
+    r"\bwhat'?s my average\b|\baverage (score|grade|mark)s?\b|平均分",
     re.IGNORECASE,
 )
 
@@ -606,6 +610,8 @@ OTHER_COUNTRIES_ZH = (
     r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其"
 )
 FOREIGN_VISA = re.compile(
+    r"\b(japanese|korean|american|british|canadian|australian|german|french|italian|spanish|thai|vietnamese|"
+    r"singaporean|indian|russian|us|uk|schengen)\s+(visa|embassy|consulate)\s*(cent(er|re)|office|application)?\b|"
     rf"\bschengen\b|\bvisas?\s+(for|to)\s+(going to\s+|travel(ling)? to\s+|visit(ing)?\s+)?({OTHER_COUNTRIES})\b|"
     rf"\b({OTHER_COUNTRIES})\s+(tourist\s+|business\s+|work\s+|student\s+|transit\s+)?visas?\b|"
     rf"申根|({OTHER_COUNTRIES_ZH})的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)|"
@@ -898,6 +904,9 @@ def understand(
         # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
         status_only = [t for t in keyword_topics if t != previous_topic]
         keyword_topics = []
+    intent_topic = topic_of_intent(intent, known)
+    if intent_topic in status_topics and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC and BENEFITS.search(text):
+        keyword_topics = [intent_topic]  # "持人才签证入境以后，停留居留方面有啥便利": what holding it brings
     named_aspects = specific_aspects(entities)
     aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"), text)
     follow_up = bool(FOLLOW_UP.search(text))
@@ -905,7 +914,6 @@ def understand(
     alternatives = ranked[:4]
     previous_topic = previous_topic if previous_topic in known else None
     options = [t for t in options if t in known]
-    intent_topic = topic_of_intent(intent, known)
 
     scores: Dict[str, float] = {t: p for t, p in ranked}
     for t in keyword_topics:
@@ -988,6 +996,9 @@ def understand(
     elif keyword_topics and best not in keyword_topics and best == intent_topic \
             and probability.get(best, 0.0) >= SURE_OF_TOPIC and not negated_topics:
         topic = best  # sure of a topic described, not named ("the combined work + residence permit window")
+    elif keyword_topics and set(keyword_topics) <= set(status_topics) and best == intent_topic \
+            and probability.get(best, 0.0) >= CLEAR_TOPIC:
+        topic = best  # "just landed with my Z visa, 那个居留的东西 how many days": the permit held is not the one asked
     elif keyword_topics and len(text) > MAX_FRAGMENT_CHARS and best == intent_topic:
         topic = best  # a pasted mail names permits in passing; its question's topic leads even with their bonus
     elif keyword_topics:
