@@ -107,3 +107,21 @@ def test_a_bare_word_is_clarified_and_visa_free_entry_refused(stack: Stack) -> N
     assert bare["topic"] is None and bare["buttons"]
     visa_free = stack.ask(sender(), "is the 30-day visa-free entry for Germans still valid next year?")
     assert visa_free["topic"] is None and visa_free["answer"] is None
+
+
+def test_who_a_turn_is_about_colleague_family_and_the_topic_meant(stack: Stack) -> None:
+    who = sender()
+    first = stack.ask(who, "We are hiring a German engineer, what documents does the company need for her work permit?")
+    assert first["topic"] == "work_permit"
+    assert stack.ask(who, "how long will the approval take for her")["topic"] == "work_permit"
+    assert stack.ask(who, "他太太跟两个小孩也要一起过来")["topic"] == "family_permits"
+    who = sender()
+    assert stack.ask(who, "What are the conditions for the R visa?")["topic"] == "talent_visa"
+    assert stack.ask(who, "那我老婆呢")["topic"] == "talent_visa"
+    meant = stack.ask(who, "wait sorry, I mean my residence permit, the R visa was only for entering")
+    assert meant["topic"] == "residence_permit"
+    who = sender()
+    assert stack.ask(who, "I have a question about the talent apartment in Pudong, how many days is it free?")["topic"] == "talent_station"
+    assert stack.ask(who, "can I use it with my foreign passport")["topic"] == "talent_station"
+    elsewhere = stack.ask(sender(), "北京的外国人居留许可要去哪个分局办？")
+    assert elsewhere["topic"] is None and elsewhere["answer"] is None
