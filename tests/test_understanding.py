@@ -1030,3 +1030,12 @@ def test_both_permits_as_one_package_and_a_foreign_visa_centre() -> None:
     assert turn.topic == "work_residence_permit"
     assert foreign_visa("I live in Shanghai on a work residence permit and want to visit Japan. Where is the Japanese visa centre?")
     assert word_task("I got 85 in maths and 60 in physics - what's my average?")
+
+
+def test_a_button_press_names_its_topic_whatever_the_conversation() -> None:
+    text = '/ask_family_permits{"aspect": "materials"}'
+    entities = [{"entity": "aspect", "value": "materials", "start": 19, "end": len(text)}]
+    for previous in ("port_visa", "permanent_residence", "work_permit", "talent_visa"):
+        turn = understand("ask_family_permits", ranking(("ask_family_permits", 1.0)), entities, text, ALL_TOPICS,
+                          previous_topic=previous, previous_aspect="materials")
+        assert turn.topic == "family_permits", previous

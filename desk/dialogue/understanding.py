@@ -896,7 +896,9 @@ def understand(
     )
     if CHINESE_FAMILY.search(text):
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]  # "老婆是中国人": the user's case
-    family_along = family_of_permanent(previous_topic, text)
+    # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
+    pressed = bool(STRUCTURED_INTENT.match(text.strip())) and topic_of_intent(intent, known) is not None
+    family_along = family_of_permanent(previous_topic, text) and not pressed
     if family_along:
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]
     status_only: List[str] = []
@@ -936,7 +938,7 @@ def understand(
         keyword_topics = [k for k in keyword_topics if k != t]
         if t != previous_topic:
             scores.pop(t, None)  # "配偶和子女能否同时申请" beside permanent residence: with the talent
-    family_blocked = bool(previous_topic) and previous_topic not in (FAMILY_TOPIC, *FAMILY_ABSORBS) \
+    family_blocked = bool(previous_topic) and not pressed and previous_topic not in (FAMILY_TOPIC, *FAMILY_ABSORBS) \
         and FAMILY_TOPIC not in keyword_topics and not names_family(text) \
         and not (THIRD_PERSON.search(text) and RESIDENCE_PERMIT_WORD.search(text))  # "what do they need for their residence permits?"
     if family_blocked:
