@@ -337,15 +337,16 @@ WORK_WORD = re.compile(r"work|job|employ|工作|上班|就业|入职|gongzuo", r
 # Spouse and minor children apply for permanent residence with the talent and get talent (R) visas of the
 # same validity; they come along for a port visa, stay at the talent station, use the platform and the port's
 # services with them: asked about while one of these is discussed, they ask about that, not family permits.
-FAMILY_ALONG_TOPICS = (PERMANENT_TOPIC, "talent_visa", "port_visa", "talent_station", "talent_port", "digital_platform")
+TALENT_VISA_TOPIC = "talent_visa"
+FAMILY_ALONG_TOPICS = (PERMANENT_TOPIC, TALENT_VISA_TOPIC, "port_visa", "talent_station", "talent_port", "digital_platform")
 # The family as a category of applicants ("家属", "dependants"), not one person.
 FAMILY_CATEGORY = re.compile(r"家属|家屬|(?<![a-z])jiashu(?![a-z])|\bdependa?e?nts?\b|\bfamily members?\b", re.IGNORECASE)
 
 
-def family_of_permanent(previous_topic: Optional[str], text: str) -> bool:
-    """Family members (or "she", "他") named while permanent residence or the talent visa is under
-    discussion, with no permit of their own named: they ask about that with the talent."""
-    if previous_topic == "talent_visa" and FAMILY_CATEGORY.search(text):
+def family_comes_along(previous_topic: Optional[str], text: str) -> bool:
+    """Family members (or "she", "他") named while one of FAMILY_ALONG_TOPICS is under discussion, with
+    no permit of their own named: they ask about that with the talent."""
+    if previous_topic == TALENT_VISA_TOPIC and FAMILY_CATEGORY.search(text):
         return False  # "那家属呢？太太和小孩" after the R visa: the family's own permits
     return (
         previous_topic in FAMILY_ALONG_TOPICS
@@ -896,9 +897,10 @@ def understand(
     )
     if CHINESE_FAMILY.search(text):
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]  # "老婆是中国人": the user's case
+    intent_topic = topic_of_intent(intent, known)
     # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
-    pressed = bool(STRUCTURED_INTENT.match(text.strip())) and topic_of_intent(intent, known) is not None
-    family_along = family_of_permanent(previous_topic, text) and not pressed
+    pressed = bool(STRUCTURED_INTENT.match(text.strip())) and intent_topic is not None
+    family_along = family_comes_along(previous_topic, text) and not pressed
     if family_along:
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]
     status_only: List[str] = []
@@ -906,7 +908,6 @@ def understand(
         # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
         status_only = [t for t in keyword_topics if t != previous_topic]
         keyword_topics = []
-    intent_topic = topic_of_intent(intent, known)
     if intent_topic in status_topics and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC and BENEFITS.search(text):
         keyword_topics = [intent_topic]  # "持人才签证入境以后，停留居留方面有啥便利": what holding it brings
     named_aspects = specific_aspects(entities)
@@ -1027,9 +1028,9 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)
     else:
         topic = intent_topic
-    topic = combined_topic(topic, text, known) if family_blocked else family_topic(
-        combined_topic(topic, text, known), text, known, previous_topic, held=status_topics,
-                         likeliest=ranked[0][0] if ranked else None)
+    topic = combined_topic(topic, text, known)
+    if not family_blocked:
+        topic = family_topic(topic, text, known, previous_topic, held=status_topics, likeliest=ranked[0][0] if ranked else None)
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
 
     switched = previous_topic is not None and topic != previous_topic
