@@ -1039,3 +1039,39 @@ def test_a_button_press_names_its_topic_whatever_the_conversation() -> None:
         turn = understand("ask_family_permits", ranking(("ask_family_permits", 1.0)), entities, text, ALL_TOPICS,
                           previous_topic=previous, previous_aspect="materials")
         assert turn.topic == "family_permits", previous
+
+
+def test_a_description_answering_which_one_asks_no_aspect_of_its_own() -> None:
+    text = "the one for high-level people, that can last like ten years"
+    turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.9)), [], text, ALL_TOPICS,
+                      options=["talent_visa", "port_visa"], aspect_guess={"name": "eligibility", "confidence": 0.9})
+    assert (turn.topic, turn.aspect) == ("talent_visa", None)
+    # the aspect asked before the clarifying question goes on
+    turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.9)), [], "the airport one", ALL_TOPICS,
+                      options=["talent_visa", "port_visa"], previous_aspect="materials",
+                      aspect_guess={"name": "eligibility", "confidence": 0.9})
+    assert (turn.topic, turn.aspect) == ("port_visa", "materials")
+
+
+def test_a_fee_question_follows_up_the_topic_under_discussion() -> None:
+    from desk.dialogue.understanding import follows_up
+
+    for text in ("费用多少", "费用大概多少", "fee?", "how much does it cost?"):
+        assert follows_up(0.85, [], text, ALL_TOPICS, "permanent_residence"), text
+    for text in ("迪士尼门票多少钱", "陆家嘴租房一个月多少钱", "how much is the rent"):
+        assert not follows_up(0.85, [], text, ALL_TOPICS, "permanent_residence"), text
+    assert not follows_up(0.85, [], "费用多少", ALL_TOPICS, None)
+
+
+def test_the_topic_named_first_after_what_about_is_asked() -> None:
+    text = "那人才港呢？跟驿站是一回事吗"
+    entities = [_term(text, "talent_port", "人才港"), _term(text, "talent_station", "驿站")]
+    turn = understand("ask_talent_port", ranking(("ask_talent_port", 0.55), ("ask_talent_station", 0.3)), entities, text,
+                      ALL_TOPICS, previous_topic="talent_station", previous_aspect="duration")
+    assert turn.topic == "talent_port"
+    # "那跟工作许可一起办的单一窗口呢": the permit after "跟" is compared, not asked
+    text = "那跟工作许可一起办的那个单一窗口呢，是一起发证吗"
+    entities = [_term(text, "work_permit", "工作许可"), _term(text, "work_residence_permit", "单一窗口")]
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.7), ("ask_work_permit", 0.2)),
+                      entities, text, ALL_TOPICS, previous_topic="residence_permit")
+    assert turn.topic == "work_residence_permit"

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from desk.dialogue.aspect_cues import cued_aspect
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
 
@@ -235,6 +236,14 @@ HOLDER = re.compile(r"^[\s-]*(holders?|持有人|持证人|持有者|chi ?you ?(
 MEANT_PATTERN = (
     r"\bi meant\b|\bi mean\b|我是说|我指的是|我问的是|我想问的是|我是要问|我要问的是|"
     r"(?<![a-z])wo ?(shuo|wen|zhi) ?de ?shi\b|(?<![a-z])wo ?shi ?(shuo|xiang ?wen|yao ?wen)\b"
+)
+# "那人才港呢？跟驿站是一回事吗", "and what about the R visa, is it like the port visa": the topic named
+# first after "what about" is the one asked; one compared with it is background.
+# how far after "I mean" / "what about" the meant topic's name may start (characters)
+MEANT_REACH = 16
+WHAT_ABOUT_REACH = 4
+WHAT_ABOUT = re.compile(
+    r"^\W*(那么|那個|那个|那|and (what|how) about|what about|how about)\s*(?!跟|和|与|與|同|比|with\b|compared)", re.IGNORECASE
 )
 CORRECTION = re.compile(
     rf"({MEANT_PATTERN}|\bsorry\b|\bactually\b|\bwait\b|scratch that|\bno[,.!]|\bnot the\b|"
@@ -461,13 +470,15 @@ def _topic_entities(entities: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def _meant_topic(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: List[str], scores: Dict[str, float]) -> List[str]:
-    """The topic named right after "I mean" is the one meant ("sorry, I mean my residence permit, the R
-    visa was only for entering"); the others the message names are background, so they drop out."""
-    meant = MEANT.search(text)
+    """The topic named right after "I mean" or "what about" is the one meant ("sorry, I mean my residence
+    permit, the R visa was only for entering"); the others the message names are background, so they drop out."""
+    meant, reach = MEANT.search(text), MEANT_REACH
+    if not meant:
+        meant, reach = WHAT_ABOUT.match(text), WHAT_ABOUT_REACH  # "那跟工作许可一起办的单一窗口呢" asks the window
     if not meant or len(keyword_topics) < 2:
         return keyword_topics
     after = [e for e in _topic_entities(entities) if e.get("value") in keyword_topics
-             and 0 <= int(e["start"]) - meant.end() <= 16]
+             and 0 <= int(e["start"]) - meant.end() <= reach]
     if not after:
         return keyword_topics
     target = str(after[0]["value"])
@@ -845,6 +856,32 @@ def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str])
     return [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in set(known)]
 
 
+# "费用多少", "and the fee?", "how much does it cost": with a topic under discussion, what it costs
+# (the fees are steps of its procedure), however sure the classifier is that prices are out of scope.
+# Nothing else may be named: "迪士尼门票多少钱" is the price of something else.
+FEE_WORDS = re.compile(
+    r"费用|費用|收费|收費|手续费|手續費|工本费|工本費|多少钱|多少錢|要钱|要錢|交钱|交錢|付钱|付錢|免费|免費|贵不贵|貴不貴|"
+    r"\b(fees?|costs?|price|charges?|how much|free of charge|pay)\b",
+    re.IGNORECASE,
+)
+FEE_FILLER = re.compile(
+    r"那|那么|那個|那个|这个|這個|大概|大约|大約|一般|要|需要|是|多少|吗|嗎|呢|啊|呀|吧|的|了|还|還|有|没有|沒有|交|"
+    r"\b(and|so|ok|okay|what|about|the|is|it|its|it's|does|do|a|any|there|much|how|for|this|that|one|would|will|be|"
+    r"cost|costs|pay|i|we|need|to|have|roughly|approximately|usually)\b",
+    re.IGNORECASE,
+)
+MAX_FEE_QUESTION_CHARS = 40
+
+
+def asks_fee_only(text: str) -> bool:
+    """A short question about the price and nothing else ("费用大概多少", "fee?")."""
+    text = text or ""
+    if len(text) > MAX_FEE_QUESTION_CHARS or not FEE_WORDS.search(text):
+        return False
+    rest = FEE_FILLER.sub(" ", FEE_WORDS.sub(" ", text))
+    return not re.search(r"[\u3400-\u9fff]|[A-Za-z]{2,}", rest)
+
+
 def follows_up(
     intent_confidence: float,
     entities: Sequence[Dict[str, Any]],
@@ -856,6 +893,8 @@ def follows_up(
     """An out-of-scope turn that is really about the topic under discussion: it names a topic,
     or asks about an aspect, or says it goes back to the earlier question, and the classifier
     is not sure it is out of scope."""
+    if previous_topic and asks_fee_only(text):
+        return True  # "费用多少": what the thing under discussion costs
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
     if not_a_question(text) or (
@@ -1039,9 +1078,11 @@ def understand(
     asks_what_it_is = aspect == "overview" and not correction and sure_overview(aspect_guess, _entity_values(entities, "aspect"))
     if aspect == "overview" and (follow_up or correction) and previous_aspect and switched and not asks_what_it_is:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
-    if options and not confident_aspect(aspect_guess) and (previous_aspect or not ASKING.search(text)):
+    if options and ((previous_aspect and not confident_aspect(aspect_guess)) or not ASKING.search(text)):
         # "how long?" - "which one?" - "the one you get at the airport": the aspect asked before;
-        # a description that asks nothing ("the card you get after many years") asks what it is
+        # a description that asks nothing ("the card you get after many years", "the one for
+        # high-level people, that can last ten years") asks no aspect of its own, however sure
+        # the aspect model is of a word in it
         aspect = previous_aspect
     if ((follow_up or correction) and switched and previous_aspect and not named_aspects
             and not own_case_statement(text) and not confident_aspect(aspect_guess) and not asks_what_it_is):
@@ -1054,5 +1095,7 @@ def understand(
         aspect = "eligibility"  # "浦東人社局可以個人直接上門諮詢嗎", "can our supplier get one?": who may
     if aspect is None and previous_aspect and (not switched or follow_up or correction):
         aspect = previous_aspect  # "and for my kids?" / "no, I meant …" keep asking the same
+    if len(text) <= MAX_FRAGMENT_CHARS:
+        aspect = cued_aspect(topic, aspect, text)  # "人才港有什么活动", "现在能办了吗", "where to apply"
     aspect = contact_aspect(topic, aspect, text)
     return Turn("answer", topic=topic, aspect=aspect, confidence=confidence, alternatives=alternatives)

@@ -1,0 +1,49 @@
+"""Wording that settles a question's aspect once its topic is known (desk.dialogue.aspect_cues)."""
+
+import pytest
+
+from desk.dialogue.aspect_cues import cued_aspect
+
+
+@pytest.mark.parametrize(
+    "topic, guessed, text",
+    [
+        ("talent_port", "where", "人才港里都有哪些人力资源机构？"),
+        ("talent_port", "where", "you shenme huodong ma"),
+        ("talent_port", "eligibility", "and the Talent Port - could they help us find local hires?"),
+        ("digital_platform", "eligibility", "what can I actually do with it day to day"),
+        ("talent_station", "where", "驿站是干啥的"),
+    ],
+)
+def test_what_a_service_place_offers_is_its_overview(topic: str, guessed: str, text: str) -> None:
+    assert cued_aspect(topic, guessed, text) is None
+
+
+@pytest.mark.parametrize(
+    "topic, guessed, text",
+    [
+        ("talent_port", "procedure", "人才港的交流活动 怎么报名参加"),
+        ("talent_port", "eligibility", "人才港那边的 networking event，外国人也能去参加吗"),
+        ("work_permit", "eligibility", "my work permit is a B, can I still renew it?"),
+    ],
+)
+def test_how_to_join_or_who_may_keeps_its_aspect(topic: str, guessed: str, text: str) -> None:
+    assert cued_aspect(topic, guessed, text) == guessed
+
+
+def test_whether_a_measure_is_in_place_is_its_overview() -> None:
+    assert cued_aspect("port_visa", "eligibility", "请问口岸签证现在能办了吗？") is None
+    assert cued_aspect("digital_platform", "where", "thanks - and is it online already or still planned?") is None
+    # "还能办吗" of one's own case asks whether one still qualifies
+    assert cued_aspect("family_permits", "eligibility", "大的那个已经成年了还能办吗") == "eligibility"
+    # a place asked beside it is still asked
+    assert cued_aspect("digital_platform", "where", "那个人才码上线了没呀 哪里download") == "where"
+
+
+def test_where_asked_as_the_question() -> None:
+    assert cued_aspect("permanent_residence", "procedure", "OK, then at least tell me where I submit the application.") == "where"
+    assert cued_aspect("talent_visa", "procedure", "ok back to the visa, were do i apply for it") == "where"
+    assert cued_aspect("talent_port", "procedure", "那要怎麼去？") == "where"
+    # the steps asked beside the place lead
+    assert cued_aspect("residence_permit", "procedure", "签证上写着入境后30日内办居留 这个到底要去哪里办 怎么办") == "procedure"
+    assert cued_aspect("talent_port", "procedure", "人才港的活动怎么报名？要收费吗？在哪栋楼？") == "procedure"
