@@ -47,3 +47,14 @@ def test_where_asked_as_the_question() -> None:
     # the steps asked beside the place lead
     assert cued_aspect("residence_permit", "procedure", "签证上写着入境后30日内办居留 这个到底要去哪里办 怎么办") == "procedure"
     assert cued_aspect("talent_port", "procedure", "人才港的活动怎么报名？要收费吗？在哪栋楼？") == "procedure"
+
+
+def test_whether_such_a_thing_exists_is_its_overview() -> None:
+    text = "Is there an app or QR-code thing in Pudong where I can handle all the talent services in one place?"
+    assert cued_aspect("digital_platform", "where", text) is None
+    text = "Is it true Shanghai now has one counter where the work permit and the residence permit are accepted together?"
+    assert cued_aspect("work_residence_permit", "where", text) is None
+    # a place or a possibility asked is not
+    assert cued_aspect("work_residence_permit", "where", "Is there somewhere I can hand in both applications in one go?") == "where"
+    assert cued_aspect("talent_port", "where", "is there a desk at Pudong airport for arriving talent") == "where"
+    assert cued_aspect("port_visa", "procedure", "is there any way to get a visa after the plane lands?") == "procedure"

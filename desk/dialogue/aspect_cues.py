@@ -44,6 +44,18 @@ IN_PLACE_ASKED = re.compile(
     re.IGNORECASE,
 )
 
+# "Is there an app where I can see all the policies?", "Is it true Shanghai now has one counter where both
+# permits are accepted?": whether such a thing exists is its overview; "where" is inside the description.
+# ("is there any way to get a visa on arrival" asks whether one may: not this cue.)
+EXISTS_ASKED = re.compile(
+    r"^\W*((hi|hello|hey|dear [\w ]{1,20})\W+)?((so|and|also|ok|okay)\W+)?(is there|are there|is it true|is there really)\b",
+    re.IGNORECASE,
+)
+A_WAY = re.compile(r"\b(any|a|some|another|other) (way|chance|possibility|option)\b|\bpossible\b", re.IGNORECASE)
+# "is there somewhere I can hand in both", "is there a desk at Pudong airport": a place is what is asked
+A_PLACE = re.compile(r"\b(somewhere|anywhere)\b|\b(at|in) (the )?(\w+ )?airport\b", re.IGNORECASE)
+
+
 # "where" asked as the question: "where to apply", "were do i apply", "tell me where I submit", "在那里报名",
 # "那要怎麼去".
 WHERE_QUESTION = re.compile(
@@ -66,6 +78,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if topic in SERVICE_TOPICS and aspect in ("where", "eligibility", "procedure") and OFFERINGS.search(text) \
             and not WHERE_QUESTION.search(text) and not REGISTER_OR_WHO.search(text) and not OTHER_ASPECT_WORDS.search(text):
+        return None
+    if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not A_WAY.search(text) and not A_PLACE.search(text) \
+            and not OTHER_ASPECT_WORDS.search(text):
         return None
     if aspect in ("procedure", "eligibility", None, "overview") and WHERE_QUESTION.search(text) \
             and not OTHER_ASPECT_WORDS.search(text):
