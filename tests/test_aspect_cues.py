@@ -58,3 +58,11 @@ def test_whether_such_a_thing_exists_is_its_overview() -> None:
     assert cued_aspect("work_residence_permit", "where", "Is there somewhere I can hand in both applications in one go?") == "where"
     assert cued_aspect("talent_port", "where", "is there a desk at Pudong airport for arriving talent") == "where"
     assert cued_aspect("port_visa", "procedure", "is there any way to get a visa after the plane lands?") == "procedure"
+
+
+def test_when_founded_and_what_kind_of_place_ask_what_it_is() -> None:
+    assert cued_aspect("talent_port", "duration", "浦東國際人才港是哪一年成立的？主要做什麼？") is None
+    assert cued_aspect("talent_port", "where", "浦东国际人才港是个什么地方？") is None
+    assert cued_aspect("talent_port", "where", "人才港最近有没有招聘会或者人才交流活动啊 想去逛逛") is None
+    # a rumour checked keeps the aspect of the fact checked
+    assert cued_aspect("permanent_residence", "duration", "中国绿卡办下来要多久啊？朋友说要等小半年，真的假的") == "duration"

@@ -24,7 +24,8 @@ OFFERINGS = re.compile(
     r"\bwhat (kind of |sort of )?(events|activities|agencies|services)\b|\bwhich (hr )?(agencies|organi[sz]ations|companies)\b|"
     r"\bwhat (do|does|can|will) (they|it|you|the \w+) (\w+ )?(offer|do|provide)\b|"
     r"\bwhat can (i|we) (actually )?(do|use it for|get)\b|\b(could|can|do|does|will) (they|it) (still |also )?help\b|"
-    r"\bhelp with anything\b|\bwhat(?:'s| is) there\b",
+    r"\bhelp with anything\b|\bwhat(?:'s| is) there\b|"
+    r"有没有.{0,8}(活动|活動|招聘会|招聘會|交流会|交流會|job fairs?|events?)|\bany (events|job fairs?|activities)\b",
     re.IGNORECASE,
 )
 REGISTER_OR_WHO = re.compile(
@@ -43,6 +44,15 @@ IN_PLACE_ASKED = re.compile(
     r"\b(has|have) (it|they) (launched|started)\b",
     re.IGNORECASE,
 )
+
+# "浦东国际人才港是哪一年成立的", "是个什么地方": when it was founded and what kind of place it is ask
+# what it is, not how long or where. (A rumour checked, "真的假的", keeps the aspect of the fact checked.)
+WHAT_IT_IS = re.compile(
+    r"(哪一?年|什么时候|什麼時候|何时|何時)成立|成立于|成立於|是(个|個)?(什么|什麼|啥)(样的|樣的)?地方|"
+    r"\bwhen was (it|this|that|the \w+) (founded|established|set up|opened)\b|\bwhat (kind|sort) of (a )?place\b",
+    re.IGNORECASE,
+)
+
 
 # "Is there an app where I can see all the policies?", "Is it true Shanghai now has one counter where both
 # permits are accepted?": whether such a thing exists is its overview; "where" is inside the description.
@@ -78,6 +88,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if topic in SERVICE_TOPICS and aspect in ("where", "eligibility", "procedure") and OFFERINGS.search(text) \
             and not WHERE_QUESTION.search(text) and not REGISTER_OR_WHO.search(text) and not OTHER_ASPECT_WORDS.search(text):
+        return None
+    if aspect in ("where", "duration", "procedure", "eligibility") and WHAT_IT_IS.search(text):
         return None
     if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not A_WAY.search(text) and not A_PLACE.search(text) \
             and not OTHER_ASPECT_WORDS.search(text):
