@@ -1075,3 +1075,16 @@ def test_the_topic_named_first_after_what_about_is_asked() -> None:
     turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.7), ("ask_work_permit", 0.2)),
                       entities, text, ALL_TOPICS, previous_topic="residence_permit")
     assert turn.topic == "work_residence_permit"
+
+
+def test_a_how_long_word_leads_over_an_unsure_aspect_model() -> None:
+    from desk.dialogue.understanding import resolve_aspect
+
+    unsure_where = {"name": "where", "confidence": 0.73}
+    assert resolve_aspect(unsure_where, ["duration"], "rencai yizhan mianfei zhu ji tian") == "duration"
+    assert resolve_aspect(unsure_where, ["duration"], "人材驿站能免费住几天") == "duration"
+    # a state or a condition of the case is no question of time
+    assert resolve_aspect({"name": "procedure", "confidence": 0.6}, ["duration"], "我同事的居留许可也快到期了，我能帮他代办吗") == "procedure"
+    assert resolve_aspect({"name": "eligibility", "confidence": 0.6}, ["duration"], "需要在中国住满几年才能申请") == "eligibility"
+    # a sure model still leads
+    assert resolve_aspect({"name": "where", "confidence": 0.9}, ["duration"], "几天") == "where"

@@ -160,6 +160,16 @@ WHERE_ASKED = re.compile(
 )
 
 
+# "how long" asked as the question ("几天", "多久", "ji tian"), not a state ("快到期了") or a condition
+# of the case ("住满几年才能申请" asks who qualifies).
+HOW_LONG = re.compile(
+    r"几天|幾天|多久|多长时间|多長時間|几个(月|工作日|星期|礼拜)|幾個(月|工作日|星期|禮拜)|多少天|几耐|幾耐|"
+    r"\bhow (long|lomg|log|lnog|soon)\b|\bhow many (days|weeks|months|years|nights)\b|\bji ?tian\b|\bduo ?jiu\b",
+    re.IGNORECASE,
+)
+CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefore (i|we|you) can\b|\bto (qualify|be eligible)\b", re.IGNORECASE)
+
+
 # "申请条件是什么", "材料有哪些": the aspect word is the subject of "what is", so it is the question.
 ASPECT_IS_WHAT = re.compile(
     r"(条件|资格|要求|材料|资料|文件|流程|程序|步骤|手续|地址|地点|期限|时间|有效期|周期|时限)(都|分别|具体)?(是|有)(什么|啥|哪些)"
@@ -181,6 +191,9 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str], text: 
             return "overview"  # "What's the International Talent Station in Pudong?": no cue but "what's"
         if specific == "where" and not beyond_place and confidence < CONFIDENT_ASPECT and WHERE_ASKED.search(text):
             return "where"  # "and where do we submit": the question word, not the verb, says what is asked
+        if specific == "duration" and confidence < CONFIDENT_ASPECT and HOW_LONG.search(text) and not CONDITION.search(text) \
+                and len({a for a in named if a in ASPECTS and a != "overview"}) == 1:
+            return specific  # "mianfei zhu ji tian", "人材驿站能免费住几天": a time word alone is the question
         return confident
     if sure_overview(guess, named) and not ASPECT_IS_WHAT.search(text):
         # an aspect word inside a description ("是个什么地方", "one guiding document … what is it
