@@ -66,6 +66,11 @@ A_WAY = re.compile(r"\b(any|a|some|another|other) (way|chance|possibility|option
 A_PLACE = re.compile(r"\b(somewhere|anywhere)\b|\b(at|in) (the )?(\w+ )?airport\b", re.IGNORECASE)
 
 
+# "how log does the work permitt take", "how mcuh time to get it", "要幾耐先批到": "how long" misspelt or
+# in Cantonese, which the aspect keywords do not spell.
+HOW_LONG_MISSPELT = re.compile(r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐", re.IGNORECASE)
+
+
 # "where" asked as the question: "where to apply", "were do i apply", "tell me where I submit", "在那里报名",
 # "那要怎麼去".
 WHERE_QUESTION = re.compile(
@@ -89,6 +94,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if topic in SERVICE_TOPICS and aspect in ("where", "eligibility", "procedure") and OFFERINGS.search(text) \
             and not WHERE_QUESTION.search(text) and not REGISTER_OR_WHO.search(text) and not OTHER_ASPECT_WORDS.search(text):
         return None
+    if aspect != "duration" and HOW_LONG_MISSPELT.search(text):
+        return "duration"
     if aspect in ("where", "duration", "procedure", "eligibility") and WHAT_IT_IS.search(text):
         return None
     if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not A_WAY.search(text) and not A_PLACE.search(text) \
