@@ -1088,3 +1088,15 @@ def test_a_how_long_word_leads_over_an_unsure_aspect_model() -> None:
     assert resolve_aspect({"name": "eligibility", "confidence": 0.6}, ["duration"], "需要在中国住满几年才能申请") == "eligibility"
     # a sure model still leads
     assert resolve_aspect({"name": "where", "confidence": 0.9}, ["duration"], "几天") == "where"
+
+
+def test_a_description_of_the_thing_meant_asks_nothing_new() -> None:
+    text = "就是到了機場才辦的那種"
+    turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.9)), [], text, ALL_TOPICS,
+                      previous_topic="port_visa", aspect_guess={"name": "where", "confidence": 0.7})
+    assert (turn.topic, turn.aspect) == ("port_visa", None)
+    # a question about it is still a question
+    text = "the visa you get at the airport counter right when you land, what do i need to bring for that"
+    turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.9)), [], text, ALL_TOPICS,
+                      aspect_guess={"name": "materials", "confidence": 0.7})
+    assert turn.aspect == "materials"

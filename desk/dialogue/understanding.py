@@ -170,6 +170,19 @@ HOW_LONG = re.compile(
 CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefore (i|we|you) can\b|\bto (qualify|be eligible)\b", re.IGNORECASE)
 
 
+# A turn that only describes the thing meant ("the one you get when you land", "就是到了機場才辦的那種",
+# "sorry, I meant the talent station - the one with the free rooms"): it names, it asks nothing.
+DESCRIPTION = re.compile(
+    r"^\W*(?:(?:sorry|sory|no|nope|wait|ok|i mean|i meant|wrong name|its|it's)\W+)*(?:the|that) (?:one|card|visa|thing|permit|kind|type)\b|"
+    r"\bthe one (?:for|with|that|where|you|from)\b|"
+    r"^\W*(?:就是|是|我说的是|我是说|我指的是)?[^？?吗嗎呢]{0,30}(?:的那个|的那種|的那种|的那個)",
+    re.IGNORECASE,
+)
+
+
+QUESTION_WORD = re.compile(r"\b(how|what|which|where|when|who|whom|need|can|could|do i|is it)\b|怎么|怎麼|如何|哪|什么|什麼|多久", re.IGNORECASE)
+
+
 # "申请条件是什么", "材料有哪些": the aspect word is the subject of "what is", so it is the question.
 ASPECT_IS_WHAT = re.compile(
     r"(条件|资格|要求|材料|资料|文件|流程|程序|步骤|手续|地址|地点|期限|时间|有效期|周期|时限)(都|分别|具体)?(是|有)(什么|啥|哪些)"
@@ -1091,11 +1104,12 @@ def understand(
     asks_what_it_is = aspect == "overview" and not correction and sure_overview(aspect_guess, _entity_values(entities, "aspect"))
     if aspect == "overview" and (follow_up or correction) and previous_aspect and switched and not asks_what_it_is:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
-    if options and ((previous_aspect and not confident_aspect(aspect_guess)) or not ASKING.search(text)):
+    described = bool(DESCRIPTION.search(text)) and not ASKING.search(text) and not QUESTION_WORD.search(text)
+    if (options and ((previous_aspect and not confident_aspect(aspect_guess)) or not ASKING.search(text))) or described:
         # "how long?" - "which one?" - "the one you get at the airport": the aspect asked before;
         # a description that asks nothing ("the card you get after many years", "the one for
         # high-level people, that can last ten years") asks no aspect of its own, however sure
-        # the aspect model is of a word in it
+        # the aspect model is of a word in it; nor does "就是到了機場才辦的那種" said without a pending question
         aspect = previous_aspect
     if ((follow_up or correction) and switched and previous_aspect and not named_aspects
             and not own_case_statement(text) and not confident_aspect(aspect_guess) and not asks_what_it_is):
