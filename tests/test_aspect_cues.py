@@ -73,3 +73,9 @@ def test_how_long_misspelt_or_in_cantonese() -> None:
     assert cued_aspect("residence_permit", "procedure", "how mcuh time to get the residnce permit after i submit everyting?") == "duration"
     assert cued_aspect("work_permit", "materials", "要幾耐先批到") == "duration"
     assert cued_aspect("work_permit", "procedure", "how do I log in to the work permit system?") == "procedure"
+
+
+def test_how_it_differs_from_another_is_its_overview() -> None:
+    assert cued_aspect("talent_port", "duration", "那人才港呢？跟驿站是一回事吗") is None
+    assert cued_aspect("talent_port", "duration", "人才港里都有哪些活动") is None  # the earlier "几天" carried over
+    assert cued_aspect("work_permit", "eligibility", "A类 B类 C类 工作许可有什么区别 我硕士毕业三年工作经验算哪类") == "eligibility"

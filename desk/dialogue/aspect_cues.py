@@ -54,6 +54,12 @@ WHAT_IT_IS = re.compile(
 )
 
 
+# "跟驿站是一回事吗", "跟口岸签有啥区别": how it differs from another thing, unless one's own case is
+# placed ("A类 B类有什么区别 我硕士毕业三年算哪类" asks which one applies).
+DIFFERENCE = re.compile(r"一回事|(有|有什么|有啥|有甚么|什么|啥)(区别|區別|不同)|\b(what'?s|what is) the diff?erence\b", re.IGNORECASE)
+OWN_CASE = re.compile(r"我|\b(i|my|i'm|im|me)\b", re.IGNORECASE)
+
+
 # "Is there an app where I can see all the policies?", "Is it true Shanghai now has one counter where both
 # permits are accepted?": whether such a thing exists is its overview; "where" is inside the description.
 # ("is there any way to get a visa on arrival" asks whether one may: not this cue.)
@@ -91,12 +97,13 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if aspect in ("eligibility", "where", "procedure") and IN_PLACE_ASKED.search(text) \
             and not WHERE_QUESTION.search(text) and not OTHER_ASPECT_WORDS.search(text):
         return None
-    if topic in SERVICE_TOPICS and aspect in ("where", "eligibility", "procedure") and OFFERINGS.search(text) \
+    if topic in SERVICE_TOPICS and aspect is not None and OFFERINGS.search(text) \
             and not WHERE_QUESTION.search(text) and not REGISTER_OR_WHO.search(text) and not OTHER_ASPECT_WORDS.search(text):
         return None
     if aspect != "duration" and HOW_LONG_MISSPELT.search(text):
         return "duration"
-    if aspect in ("where", "duration", "procedure", "eligibility") and WHAT_IT_IS.search(text):
+    if aspect in ("where", "duration", "procedure", "eligibility", "materials") and not OTHER_ASPECT_WORDS.search(text) \
+            and (WHAT_IT_IS.search(text) or (DIFFERENCE.search(text) and not OWN_CASE.search(text))):
         return None
     if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not A_WAY.search(text) and not A_PLACE.search(text) \
             and not OTHER_ASPECT_WORDS.search(text):
