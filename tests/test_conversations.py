@@ -125,3 +125,21 @@ def test_who_a_turn_is_about_colleague_family_and_the_topic_meant(stack: Stack) 
     assert stack.ask(who, "can I use it with my foreign passport")["topic"] == "talent_station"
     elsewhere = stack.ask(sender(), "北京的外国人居留许可要去哪个分局办？")
     assert elsewhere["topic"] is None and elsewhere["answer"] is None
+
+
+def test_fees_offerings_a_person_who_speaks_english_and_what_about(stack: Stack) -> None:
+    who = sender()
+    assert stack.ask(who, "居留许可续签要准备什么材料")["topic"] == "residence_permit"
+    fee = stack.ask(who, "费用多少")
+    assert fee["topic"] == "residence_permit" and fee["answer"] is not None
+    who = sender()
+    stay = stack.ask(who, "人才驿站能免费住几天")
+    assert (stay["topic"], stay["aspect"]) == ("talent_station", "duration")
+    port = stack.ask(who, "那人才港呢？跟驿站是一回事吗")
+    assert port["topic"] == "talent_port" and port["aspect"] in (None, "overview")
+    events = stack.ask(who, "人才港里都有哪些活动")
+    assert events["topic"] == "talent_port" and events["aspect"] in (None, "overview")
+    who = sender()
+    assert stack.ask(who, "What documents do I need for the talent visa?")["topic"] == "talent_visa"
+    person = stack.ask(who, "Could someone who speaks English phone me? My Chinese is bad")
+    assert person["handoff"] is True and person["topic"] is None
