@@ -1100,3 +1100,19 @@ def test_a_description_of_the_thing_meant_asks_nothing_new() -> None:
     turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.9)), [], text, ALL_TOPICS,
                       aspect_guess={"name": "materials", "confidence": 0.7})
     assert turn.aspect == "materials"
+
+
+def test_an_errand_asked_with_the_permits_one_has_is_refused() -> None:
+    text = "im indian, working 3 years in pudong with work permit and residence permit. am I allowed to buy an apartment?"
+    entities = [_term(text, "work_permit", "work permit"), _term(text, "residence_permit", "residence permit")]
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.6)), entities, text, ALL_TOPICS)
+    assert turn.kind == "reject"
+    text = "外国人拿居留许可在工商银行开户，柜台说还要工作证明，是这样吗"
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.6)), [_term(text, "residence_permit", "居留许可")],
+                      text, ALL_TOPICS)
+    assert turn.kind == "reject"
+    # the permit's own question is answered
+    text = "the bank wants a residence permit to open an account - how long does the permit take to get?"
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.8)), [_term(text, "residence_permit", "residence permit")],
+                      text, ALL_TOPICS, aspect_guess={"name": "duration", "confidence": 0.9})
+    assert turn.kind == "answer"

@@ -685,7 +685,15 @@ def foreign_visa(text: str) -> bool:
 ERRAND = re.compile(
     r"bank account|open an? account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
     r"wechat pay|alipay|credit card|debit card|library card|\bgym\b|"
-    r"银行开户|开银行卡|办银行卡|个税|个人所得税|报税|驾照|驾驶证|手机卡|电话卡|支付宝|微信支付|信用卡|借记卡|图书馆|健身",
+    r"银行开户|开银行卡|办银行卡|个税|个人所得税|报税|驾照|驾驶证|手机卡|电话卡|支付宝|微信支付|信用卡|借记卡|图书馆|健身|"
+    r"\bbuy (an? |my |our )?(apartment|flat|house|home|property|car)\b|买房|購房|购房|买车|開戶|开户",
+    re.IGNORECASE,
+)
+# "am I allowed to buy an apartment?", "柜台说还要工作证明，是这样吗": the errand is what is asked; the
+# permits named are what the user has or is told to show.
+ERRAND_ASKED = re.compile(
+    r"\b(am i|are we|can i|can we) (allowed to |able to )?(buy|open|get a (sim|bank))|柜台说|櫃檯說|银行说|銀行說|"
+    r"在\w{0,6}(银行|銀行)开户|(带|帶)护照就行",
     re.IGNORECASE,
 )
 # "my residence permit is fine, but …": a permit the user calls their own is held, like a status.
@@ -1021,7 +1029,8 @@ def understand(
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     # the permits the user has, for an errand: those held as a status, or named as "my …" in a short message
-    owned = status_topics or (keyword_topics if MY_PERMIT.search(text) and len(text) <= MAX_FRAGMENT_CHARS else [])
+    owned = status_topics or (keyword_topics if (MY_PERMIT.search(text) or ERRAND_ASKED.search(text))
+                              and len(text) <= MAX_FRAGMENT_CHARS else [])
     if owned and ERRAND.search(text) and set(keyword_topics) - set(owned) <= {CONTACT_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if VISA_FREE.search(text) and not keyword_topics:
