@@ -77,10 +77,21 @@ A_PLACE = re.compile(r"\b(somewhere|anywhere)\b|\b(at|in) (the )?(\w+ )?airport\
 HOW_LONG_MISSPELT = re.compile(r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐", re.IGNORECASE)
 
 
-# "where" asked as the question: "where to apply", "were do i apply", "tell me where I submit", "在那里报名",
-# "那要怎麼去".
+# "how long" asked as the question ("几天", "多久", "ji tian"), not a state ("快到期了") or a condition
+# of the case ("住满几年才能申请" asks who qualifies).
+HOW_LONG = re.compile(
+    r"几天|幾天|多久|多长时间|多長時間|几个(月|工作日|星期|礼拜)|幾個(月|工作日|星期|禮拜)|多少天|几耐|幾耐|"
+    r"\bhow (long|lomg|log|lnog|soon)\b|\bhow many (days|weeks|months|years|nights)\b|\bji ?tian\b|\bduo ?jiu\b",
+    re.IGNORECASE,
+)
+CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefore (i|we|you) can\b|\bto (qualify|be eligible)\b", re.IGNORECASE)
+
+# "where" asked as the question, not inside a description: "and where do we submit", "where to apply",
+# "were do i apply", "tell me where I submit", "在那里报名", "那要怎麼去".
 WHERE_QUESTION = re.compile(
-    r"\bwh?ere (do|does|can|should|must|to|would|is|are|i|we|you|they|he|she)\b|\bwhere\W*$|"
+    r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*where\b|"
+    r"\bwh?ere (do|does|did|can|could|should|shall|must|to|would|is|are)\b|\bwhere\W*$|"
+    r"\b(tell me|let me know|know|wondering|ask|show me|no idea|not sure) wh?ere\b|"
     r"在哪|去哪|哪里|哪裡|哪儿|在那里(办|辦|报名|報名|申请|申請|交)|(怎么|怎麼)(去|走|过去)",
     re.IGNORECASE,
 )

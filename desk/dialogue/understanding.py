@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from desk.dialogue.aspect_cues import cued_aspect
+from desk.dialogue.aspect_cues import CONDITION, HOW_LONG, WHERE_QUESTION, cued_aspect
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
 
@@ -152,24 +152,6 @@ def contact_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Op
     return aspect
 
 
-# "where" asked as the question ("and where do we submit", "在哪交"), not inside a description.
-WHERE_ASKED = re.compile(
-    r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*where\b|"
-    r"\bwhere (?:do|does|did|can|could|should|shall|must|is|are|to|would)\b|在哪|去哪|哪里|哪儿",
-    re.IGNORECASE,
-)
-
-
-# "how long" asked as the question ("几天", "多久", "ji tian"), not a state ("快到期了") or a condition
-# of the case ("住满几年才能申请" asks who qualifies).
-HOW_LONG = re.compile(
-    r"几天|幾天|多久|多长时间|多長時間|几个(月|工作日|星期|礼拜)|幾個(月|工作日|星期|禮拜)|多少天|几耐|幾耐|"
-    r"\bhow (long|lomg|log|lnog|soon)\b|\bhow many (days|weeks|months|years|nights)\b|\bji ?tian\b|\bduo ?jiu\b",
-    re.IGNORECASE,
-)
-CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefore (i|we|you) can\b|\bto (qualify|be eligible)\b", re.IGNORECASE)
-
-
 # A turn that only describes the thing meant ("the one you get when you land", "就是到了機場才辦的那種",
 # "sorry, I meant the talent station - the one with the free rooms"): it names, it asks nothing.
 DESCRIPTION = re.compile(
@@ -202,7 +184,7 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str], text: 
     if confident and confident != "overview":
         if "overview" in named and specific is None and confidence < CONFIDENT_ASPECT:
             return "overview"  # "What's the International Talent Station in Pudong?": no cue but "what's"
-        if specific == "where" and not beyond_place and confidence < CONFIDENT_ASPECT and WHERE_ASKED.search(text):
+        if specific == "where" and not beyond_place and confidence < CONFIDENT_ASPECT and WHERE_QUESTION.search(text):
             return "where"  # "and where do we submit": the question word, not the verb, says what is asked
         if specific == "duration" and confidence < CONFIDENT_ASPECT and HOW_LONG.search(text) and not CONDITION.search(text) \
                 and len({a for a in named if a in ASPECTS and a != "overview"}) == 1:
