@@ -43,12 +43,12 @@ ROOT = settings.PROJECT_ROOT
 # end of round 6 and rescored every round since, is opened in round 13 for the follow-up errors the
 # open sets no longer show (its follow-ups 0.898, the open sets' 0.98).
 SEALED = ("final2_", "final3_", "final4_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_", "final14_", "final15_", "final16_")
-# Written for a round still to come: scored only when asked for by name (--sets final15), once, at
-# that round's end, so a plain `make eval` does not spend it early. (final6 to final14 were scored
-# at the end of rounds 6 to 14; from then on a plain run scores them too, their mistakes still
-# unlisted; final14, written in round 13, was scored at the end of round 14.) final15 was written in
-# round 14 for round 15, final16 in round 15 for round 16.
-UNSCORED = ("final15", "final16")
+# Written for a round still to come: scored only when asked for by name (--sets final16), once, at
+# that round's end, so a plain `make eval` does not spend it early. (final6 to final15 were scored
+# at the end of rounds 6 to 15; from then on a plain run scores them too, their mistakes still
+# unlisted; final15, written in round 14, was scored at the end of round 15.) final16 was written in
+# round 15 for round 16.
+UNSCORED = ("final16",)
 
 
 def chosen(name: str, wanted: str) -> bool:
