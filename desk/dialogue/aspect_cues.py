@@ -1,6 +1,7 @@
 """Cues in a question's wording that settle its aspect where the aspect model reads a word, not
-the question: what a service place offers, whether a measure is in place yet, "where" asked. Applied after the topic is known, since a cue
-means one aspect for one kind of topic and another for the next.
+the question: what a service place offers, whether a measure is in place yet, "where" asked.
+Applied after the topic is known, since a cue means one aspect for one kind of topic and another
+for the next.
 
 Each cue came from the open evaluation sets (dev, dev2, dev3, final5, final6, noisy) and was kept
 only when it lowered no set's figures (README, round 15).
@@ -57,7 +58,7 @@ WHAT_IT_IS = re.compile(
 # "跟驿站是一回事吗", "跟口岸签有啥区别": how it differs from another thing, unless one's own case is
 # placed ("A类 B类有什么区别 我硕士毕业三年算哪类" asks which one applies).
 DIFFERENCE = re.compile(r"一回事|(有|有什么|有啥|有甚么|什么|啥)(区别|區別|不同)|\b(what'?s|what is) the diff?erence\b", re.IGNORECASE)
-OWN_CASE = re.compile(r"我|\b(i|my|i'm|im|me)\b", re.IGNORECASE)
+FIRST_PERSON = re.compile(r"我|\b(i|my|i'm|im|me)\b", re.IGNORECASE)
 
 
 # "Is there an app where I can see all the policies?", "Is it true Shanghai now has one counter where both
@@ -105,21 +106,21 @@ OTHER_ASPECT_WORDS = re.compile(
 
 def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
     """The aspect the question's wording settles, or ``aspect`` when no cue applies."""
-    if aspect in ("eligibility", "where", "procedure") and IN_PLACE_ASKED.search(text) \
-            and not WHERE_QUESTION.search(text) and not OTHER_ASPECT_WORDS.search(text):
+    where_asked = bool(WHERE_QUESTION.search(text))
+    other_asked = bool(OTHER_ASPECT_WORDS.search(text))
+    if aspect in ("eligibility", "where", "procedure") and IN_PLACE_ASKED.search(text) and not where_asked and not other_asked:
         return None
     if topic in SERVICE_TOPICS and aspect is not None and OFFERINGS.search(text) \
-            and not WHERE_QUESTION.search(text) and not REGISTER_OR_WHO.search(text) and not OTHER_ASPECT_WORDS.search(text):
+            and not where_asked and not REGISTER_OR_WHO.search(text) and not other_asked:
         return None
     if aspect != "duration" and HOW_LONG_MISSPELT.search(text):
         return "duration"
-    if aspect in ("where", "duration", "procedure", "eligibility", "materials") and not OTHER_ASPECT_WORDS.search(text) \
-            and (WHAT_IT_IS.search(text) or (DIFFERENCE.search(text) and not OWN_CASE.search(text))):
+    if aspect in ("where", "duration", "procedure", "eligibility", "materials") and not other_asked \
+            and (WHAT_IT_IS.search(text) or (DIFFERENCE.search(text) and not FIRST_PERSON.search(text))):
         return None
     if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not A_WAY.search(text) and not A_PLACE.search(text) \
-            and not OTHER_ASPECT_WORDS.search(text):
+            and not other_asked:
         return None
-    if aspect in ("procedure", "eligibility", None, "overview") and WHERE_QUESTION.search(text) \
-            and not OTHER_ASPECT_WORDS.search(text):
+    if aspect in ("procedure", "eligibility", None, "overview") and where_asked and not other_asked:
         return "where"
     return aspect

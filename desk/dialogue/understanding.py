@@ -245,11 +245,11 @@ MEANT_PATTERN = (
     r"\bi meant\b|\bi mean\b|我是说|我指的是|我问的是|我想问的是|我是要问|我要问的是|"
     r"(?<![a-z])wo ?(shuo|wen|zhi) ?de ?shi\b|(?<![a-z])wo ?shi ?(shuo|xiang ?wen|yao ?wen)\b"
 )
-# "那人才港呢？跟驿站是一回事吗", "and what about the R visa, is it like the port visa": the topic named
-# first after "what about" is the one asked; one compared with it is background.
-# how far after "I mean" / "what about" the meant topic's name may start (characters)
+# How far after "I mean" / "what about" the meant topic's name may start (characters).
 MEANT_REACH = 16
 WHAT_ABOUT_REACH = 4
+# "那人才港呢？跟驿站是一回事吗", "and what about the R visa, is it like the port visa": the topic named
+# first after "what about" is the one asked; one compared with it is background.
 WHAT_ABOUT = re.compile(
     r"^\W*(那么|那個|那个|那|and (what|how) about|what about|how about)\s*(?!跟|和|与|與|同|比|with\b|compared)", re.IGNORECASE
 )
