@@ -15,6 +15,7 @@ from desk.dialogue.turns import asked_language, desk_payload, reply_language, re
 from desk.dialogue.understanding import (
     FALLBACK_INTENT,
     Turn,
+    asks_for_person,
     asks_more_than_language,
     follows_up,
     text_for_rules,
@@ -138,6 +139,10 @@ class ActionAnswer(Action):
         ]
 
 
+# Intents whose unsure turns may still ask about the topic under discussion (`follows_up`).
+READ_IN_CONTEXT = ("out_of_scope", "capabilities")
+
+
 class ActionSmallTalk(Action):
     """Greetings, thanks, goodbyes, 'are you a bot', 'what can you do', out of scope."""
 
@@ -150,7 +155,7 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
-        if name == "out_of_scope" and follows_up(
+        if name in READ_IN_CONTEXT and follows_up(
             float(intent.get("confidence") or 0.0),
             tracker.latest_message.get("entities") or [],
             text_for_rules(tracker.latest_message),
@@ -158,7 +163,8 @@ class ActionSmallTalk(Action):
             tracker.get_slot("topic"),
             tracker.latest_message.get("aspect"),
         ):
-            return ActionAnswer().run(dispatcher, tracker, domain)  # "要怎么参加" after an answer
+            # "要怎么参加" (out of scope) or "what documants" (capabilities) after an answer
+            return ActionAnswer().run(dispatcher, tracker, domain)
         if name == "out_of_scope":
             return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
         send(dispatcher, desk_payload(language=lang, intent=intent, say=[name]))
@@ -179,6 +185,8 @@ class ActionSwitchLanguage(Action):
             "en" if (tracker.get_slot("language") or "zh") == "zh" else "zh"
         )
         events: List[EventType] = [SlotSet("language_preference", lang), SlotSet("language", lang)]
+        if asks_for_person(text):
+            return events + hand_over(dispatcher, tracker, lang)
         if asks_more_than_language(tracker.latest_message.get("entities") or []):
             # "Please answer in English too - what documents must our company submit?": answer that
             answered = answer_turn(dispatcher, tracker, understand_turn(tracker), lang)
@@ -204,9 +212,13 @@ class ActionHandoff(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        lang = _language(tracker)
-        send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), handoff=True, say=["handoff"]))
-        return [SlotSet("language", lang), SlotSet("failed_turns", 0.0)]
+        return hand_over(dispatcher, tracker, _language(tracker))
+
+
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
+    """Give the user a person to contact (the hotline and the bureau), in their language."""
+    send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), handoff=True, say=["handoff"]))
+    return [SlotSet("language", lang), SlotSet("failed_turns", 0.0)]
 
 
 def not_helped(

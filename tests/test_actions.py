@@ -161,6 +161,41 @@ def test_switch_language_that_asks_more_answers_it(domain) -> None:
     assert payload["topic"] == "work_permit" and payload["aspect"] == "materials"
 
 
+def test_a_person_who_speaks_the_language_is_a_handoff(domain) -> None:
+    """'a number for someone who speaks English' asks for a person, in English, not for the
+    bot's reply language; 'my Chinese is not good' alone still switches the language."""
+    for text in ("Could you give me a number for someone who speaks English? My Chinese is not good enough",
+                 "有没有会说英语的工作人员"):
+        texts, payload, slots, _ = run(
+            acts.ActionSwitchLanguage(),
+            tracker(text, "switch_language", slots={"topic": "work_permit", "aspect": "materials", "language": "zh"}),
+            domain,
+        )
+        assert payload["handoff"] is True and "12345" in texts[0], text
+        assert slots["language_preference"] == "en", text
+    _, payload, _, _ = run(
+        acts.ActionSwitchLanguage(),
+        tracker("my chinese isn't good", "switch_language", slots={"topic": "work_permit", "aspect": "materials"}),
+        domain,
+    )
+    assert not payload.get("handoff") and payload["topic"] == "work_permit"
+
+
+def test_an_unsure_capabilities_turn_naming_an_aspect_follows_up(domain) -> None:
+    """'what documants' read as 'what can you do' after a family-permit answer asks for that
+    topic's documents; 'what can you do' itself stays small talk."""
+    slots = {"topic": "family_permits", "aspect": "overview", "language": "en"}
+    _, payload, _, _ = run(
+        acts.ActionSmallTalk(),
+        tracker("what documants", "capabilities", 0.5, slots=slots, aspect="materials",
+                entities=[{"entity": "aspect", "value": "materials", "start": 5, "end": 14}]),
+        domain,
+    )
+    assert payload["topic"] == "family_permits" and payload["aspect"] == "materials"
+    _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("what can you do", "capabilities", 0.5, slots=slots), domain)
+    assert payload["topic"] is None
+
+
 def test_explicit_language_requests() -> None:
     from desk.dialogue.turns import asked_language, requested_language
 
@@ -168,4 +203,10 @@ def test_explicit_language_requests() -> None:
     assert asked_language("用英文回答") == "en"
     assert asked_language("foreigners without a Chinese ID") is None
     assert requested_language("eng pls") == "en"
+    # a language the user cannot read asks for the other one
+    assert requested_language("sorry i don't understand chinese") == "en"
+    assert requested_language("my chinese is not good enough for this") == "en"
+    assert requested_language("no chinese please") == "en"
+    assert requested_language("我看不懂英文") == "zh"
+    assert requested_language("用中文回答吧，我们HR同事英文不太好") == "zh"
     assert requested_language("mianfei gongyu neng zhu ji tian") is None

@@ -38,9 +38,32 @@ def asked_language(text: str) -> Optional[str]:
     return "en" if asks_en else "zh" if asks_zh else None
 
 
+def _cannot_read(names: str) -> re.Pattern[str]:
+    """Saying one does not read a language ("my Chinese is not good enough", "看不懂英文")."""
+    return re.compile(
+        rf"(don'?t|do not|can'?t|cannot|can not|unable to)\s+(read|speak|understand|write)\s+(much\s+)?({names})"
+        rf"|({names})\s+(is\s+)?(not|isn'?t|is not)\s+(very\s+|so\s+|that\s+)?(good|great|fluent)"
+        rf"|({names})\s+(is\s+)?(bad|poor|weak|limited|terrible|basic)|\bno\s+({names})\b"
+        rf"|(看不懂|听不懂|聽不懂|读不懂|讀不懂|不懂|不太懂|不会|不會|不太会|不太會)(说|說|讲|講|看)?({names})"
+        rf"|({names})(不好|不太好|不行|不太行|很差|太差|一般)",
+        re.IGNORECASE,
+    )
+
+
+CANNOT_READ = {
+    "en": _cannot_read(r"english|英文|英语|英語"),
+    "zh": _cannot_read(r"chinese|mandarin|中文|汉语|漢語|普通话"),
+}
+
+
 def requested_language(text: str) -> Optional[str]:
     """The language a message the classifier took for a language switch asks for: an explicit
-    request, else the one language it mentions ("English?")."""
+    request, else the one language it mentions ("English?"). A language the user says they
+    cannot read ("sorry, I don't understand Chinese", "no Chinese please") asks for the other,
+    first of all."""
+    refused = [lang for lang, pattern in CANNOT_READ.items() if pattern.search(text or "")]
+    if len(refused) == 1:
+        return "zh" if refused[0] == "en" else "en"
     asked = asked_language(text)
     if asked:
         return asked

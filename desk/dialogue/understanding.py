@@ -867,6 +867,22 @@ def asks_more_than_language(entities: Sequence[Dict[str, Any]]) -> bool:
     return bool(specific_aspects(entities))
 
 
+# A person asked for: "a number for someone who speaks English", "有会说英语的工作人员吗".
+PERSON_ASKED = re.compile(
+    r"\b(someone|somebody|a (real |live )?(person|human)|an? (officer|agent|advisor|adviser|staff|staff member)"
+    r"|your staff)\b|工作人员|工作人員|人工|客服|真人|专人|專人"
+    r"|(会|會|能)(说|說|讲|講)?(英语|英文|英語|中文|俄语|俄語)的(人|同事|老师|老師)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_person(text: str) -> bool:
+    """A request in another language that asks for a person who speaks it is a request for a
+    person, not for the bot's reply language ("could you give me a number for someone who
+    speaks English? my Chinese is not good enough")."""
+    return bool(PERSON_ASKED.search(text))
+
+
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
     """Topics to offer in a clarifying question: the classifier's plausible ones, else the common."""
     return [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in set(known)]
