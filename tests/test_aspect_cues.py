@@ -57,6 +57,7 @@ def test_whether_such_a_thing_exists_is_its_overview() -> None:
     # a place or a possibility asked is not
     assert cued_aspect("work_residence_permit", "where", "Is there somewhere I can hand in both applications in one go?") == "where"
     assert cued_aspect("talent_port", "where", "is there a desk at Pudong airport for arriving talent") == "where"
+    assert cued_aspect("work_residence_permit", "where", "is there one of those counters in Lingang?") == "where"
     assert cued_aspect("port_visa", "procedure", "is there any way to get a visa after the plane lands?") == "procedure"
 
 

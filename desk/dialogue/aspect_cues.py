@@ -69,8 +69,13 @@ EXISTS_ASKED = re.compile(
     re.IGNORECASE,
 )
 A_WAY = re.compile(r"\b(any|a|some|another|other) (way|chance|possibility|option)\b|\bpossible\b", re.IGNORECASE)
-# "is there somewhere I can hand in both", "is there a desk at Pudong airport": a place is what is asked
-A_PLACE = re.compile(r"\b(somewhere|anywhere)\b|\b(at|in) (the )?(\w+ )?airport\b", re.IGNORECASE)
+# "is there somewhere I can hand in both", "is there a desk at Pudong airport", "is there one of
+# those counters in Lingang": a place is what is asked
+A_PLACE = re.compile(
+    r"\b(somewhere|anywhere)\b|\b(at|in) (the )?(\w+ )?airport\b"
+    r"|\b(counters?|offices?|windows?|desks?|branch(es)?)\b.{0,12}\b(in|at|near)\b",
+    re.IGNORECASE,
+)
 
 
 # "how log does the work permitt take", "how mcuh time to get it", "要幾耐先批到": "how long" misspelt or
