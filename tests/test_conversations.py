@@ -67,6 +67,12 @@ def test_language_switch_keeps_topic_and_follow_up_continues(stack: Stack) -> No
     english = stack.ask(who, "please answer in English, my Chinese isn't good")
     assert english["language"] == "en" and english["topic"] == "talent_visa"
     assert stack.ask(who, "and who can apply?")["topic"] == "talent_visa"
+    who = sender()
+    assert stack.ask(who, "工作许可要带什么材料")["topic"] == "work_permit"
+    unread = stack.ask(who, "sorry I don't understand Chinese")
+    assert unread["language"] == "en" and unread["topic"] == "work_permit"
+    person = stack.ask(who, "Could you give me a number for someone who speaks English? My Chinese is not good enough")
+    assert person["handoff"] is True and person["language"] == "en"
 
 
 def test_out_of_scope_and_near_misses_mid_conversation_are_refused(stack: Stack) -> None:
