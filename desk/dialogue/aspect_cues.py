@@ -80,14 +80,15 @@ A_PLACE = re.compile(
 
 # "how log does the work permitt take", "how mcuh time to get it", "要幾耐先批到": "how long" misspelt or
 # in Cantonese, which the aspect keywords do not spell.
-HOW_LONG_MISSPELT = re.compile(r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐", re.IGNORECASE)
+HOW_LONG_MISSPELT_PATTERN = r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐"
+HOW_LONG_MISSPELT = re.compile(HOW_LONG_MISSPELT_PATTERN, re.IGNORECASE)
 
 
 # "how long" asked as the question ("几天", "多久", "ji tian"), not a state ("快到期了") or a condition
 # of the case ("住满几年才能申请" asks who qualifies).
 HOW_LONG = re.compile(
-    r"几天|幾天|多久|多长时间|多長時間|几个(月|工作日|星期|礼拜)|幾個(月|工作日|星期|禮拜)|多少天|几耐|幾耐|"
-    r"\bhow (long|lomg|log|lnog|soon)\b|\bhow many (days|weeks|months|years|nights)\b|\bji ?tian\b|\bduo ?jiu\b",
+    r"几天|幾天|多久|多长时间|多長時間|几个(月|工作日|星期|礼拜)|幾個(月|工作日|星期|禮拜)|多少天|"
+    r"\bhow (long|soon)\b|\bhow many (days|weeks|months|years|nights)\b|\bji ?tian\b|\bduo ?jiu\b|" + HOW_LONG_MISSPELT_PATTERN,
     re.IGNORECASE,
 )
 CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefore (i|we|you) can\b|\bto (qualify|be eligible)\b", re.IGNORECASE)
