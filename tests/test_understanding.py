@@ -1116,3 +1116,29 @@ def test_an_errand_asked_with_the_permits_one_has_is_refused() -> None:
     turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.8)), [_term(text, "residence_permit", "residence permit")],
                       text, ALL_TOPICS, aspect_guess={"name": "duration", "confidence": 0.9})
     assert turn.kind == "answer"
+
+
+def test_permanent_said_only_to_be_denied_is_not_asked() -> None:
+    """'permanent' is no whole keyword, but "not the permanent one" still says which topic is
+    not meant, whatever the classifier reads in the word; nor does a family "stay with me"
+    come along with the permanent residence the user has just denied."""
+    text = "oh sorry, I meant my normal residence permit, not the permanent one"
+    entities = [{"entity": "topic", "value": "residence_permit", "start": 28, "end": 45}]
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.74), ("ask_residence_permit", 0.08)),
+        entities, text, ALL_TOPICS, previous_topic="permanent_residence", previous_aspect="duration",
+    )
+    assert turn.topic == "residence_permit"
+    text = "Sorry, no, I mean not permanent, just to stay with me one or two years as family"
+    entities = [{"entity": "topic", "value": "family_permits", "start": 74, "end": 80}]
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.74), ("ask_family_permits", 0.1)),
+        entities, text, ALL_TOPICS, previous_topic="permanent_residence", previous_aspect="eligibility",
+    )
+    assert turn.topic == "family_permits"
+    # a permanent residence asked for is still asked
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.8)), [],
+        "can I get the permanent one after five years?", ALL_TOPICS, previous_topic="residence_permit",
+    )
+    assert turn.topic == "permanent_residence"

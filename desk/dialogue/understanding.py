@@ -472,6 +472,13 @@ def names_family(text: str) -> bool:
     return bool(FAMILY_MEMBER.search(text) or DOMESTIC_HELPER.search(text) or FAMILY_PERMIT_WORD.search(text))
 
 
+def only_negated(pattern: re.Pattern[str], text: str) -> bool:
+    """Every mention of ``pattern`` in the text is negated ("not the permanent one", "不是永居"):
+    the word names what the user does not mean, whether or not it is a whole keyword."""
+    found = list(pattern.finditer(text))
+    return bool(found) and all(NEGATION.search(text[: m.start()]) for m in found)
+
+
 def _topic_entities(entities: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     found = [e for e in entities if e.get("entity") == "topic" and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
     return sorted(found, key=lambda e: int(e["start"]))
@@ -968,10 +975,13 @@ def understand(
     )
     if CHINESE_FAMILY.search(text):
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]  # "老婆是中国人": the user's case
+    if PERMANENT_TOPIC in known and PERMANENT_TOPIC not in keyword_topics and only_negated(PERMANENT, text):
+        negated_topics = [*negated_topics, PERMANENT_TOPIC]  # "my normal residence permit, not the permanent one"
     intent_topic = topic_of_intent(intent, known)
     # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
     pressed = bool(STRUCTURED_INTENT.match(text.strip())) and intent_topic is not None
-    family_along = family_comes_along(previous_topic, text) and not pressed
+    # (not along with a topic the user says they do not mean: "not permanent, just to stay with me as family")
+    family_along = family_comes_along(previous_topic, text) and not pressed and previous_topic not in negated_topics
     if family_along:
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]
     status_only: List[str] = []
