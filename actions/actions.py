@@ -20,6 +20,7 @@ from desk.dialogue.understanding import (
     follows_up,
     text_for_rules,
     understand,
+    wants_a_person,
 )
 from desk.policies.repository import shared_repository
 
@@ -106,6 +107,10 @@ class ActionAnswer(Action):
         if _intent(tracker).get("name") == FALLBACK_INTENT and asked_language(message.get("text") or ""):
             return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
         turn = understand_turn(tracker)
+        if wants_a_person(message.get("text") or ""):
+            # "My PR application ... nobody answers. Give me a person": a person, and the topic goes on
+            kept = [SlotSet("topic", turn.topic)] if turn.kind == "answer" and turn.topic else []
+            return hand_over(dispatcher, tracker, _language(tracker)) + kept
         lang = _language(tracker)
         answered = answer_turn(dispatcher, tracker, turn, lang)
         if answered is not None:

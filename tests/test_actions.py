@@ -181,6 +181,21 @@ def test_a_person_who_speaks_the_language_is_a_handoff(domain) -> None:
     assert not payload.get("handoff") and payload["topic"] == "work_permit"
 
 
+def test_a_person_demanded_in_a_topic_question_is_a_handoff_and_the_topic_goes_on(domain) -> None:
+    text = "My PR application has been pending 7 months and nobody answers the phone. Give me a person"
+    texts, payload, slots, _ = run(
+        acts.ActionAnswer(),
+        tracker(text, "ask_permanent_residence", 0.8, entities=[{"entity": "topic", "value": "permanent_residence", "start": 3, "end": 5}]),
+        domain,
+    )
+    assert payload["handoff"] is True and "12345" in texts[0]
+    assert slots["topic"] == "permanent_residence"
+    # a field of work and a staff member's words are no such request
+    for text in ("我是做人工智能的，能申请人才签证吗", "can someone tell me the fee for the talent visa"):
+        _, payload, _, _ = run(acts.ActionAnswer(), tracker(text, "ask_talent_visa", 0.9), domain)
+        assert not payload.get("handoff") and payload["topic"] == "talent_visa", text
+
+
 def test_an_unsure_capabilities_turn_naming_an_aspect_follows_up(domain) -> None:
     """'what documants' read as 'what can you do' after a family-permit answer asks for that
     topic's documents; 'what can you do' itself stays small talk."""

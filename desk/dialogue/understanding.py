@@ -890,6 +890,24 @@ def asks_for_person(text: str) -> bool:
     return bool(PERSON_ASKED.search(text))
 
 
+# A person demanded in a message about a topic: "Give me a person", "the phone number of the person in
+# charge", "转人工". Narrower than PERSON_ASKED: "can someone tell me the fee" and "工作人员说要补材料" ask
+# or tell about the topic, and "人工智能" is a field of work.
+PERSON_WANTED = re.compile(
+    r"\b(give me|get me|need|want|talk to|speak to|speak with|connect me (to|with)|put me through to|transfer me to)"
+    r"\s+(to\s+)?(a|an|the|some)?\s*(real|live|actual|human)?\s*(person|human|officer|agent)\b"
+    r"|\bperson in charge\b|\b(phone|number|hotline|contact)\s+of\s+(a|the)\s+(real\s+)?(person|human|officer)\b"
+    r"|(转|轉|找|要)人工|人工(客服|服务|服務)|真人客服",
+    re.IGNORECASE,
+)
+
+
+def wants_a_person(text: str) -> bool:
+    """A turn that asks for a person to talk to is a handoff, whichever topic it names ("My PR
+    application has been pending 7 months and nobody answers the phone. Give me a person")."""
+    return bool(PERSON_WANTED.search(text or ""))
+
+
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
     """Topics to offer in a clarifying question: the classifier's plausible ones, else the common."""
     return [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in set(known)]
