@@ -1142,3 +1142,12 @@ def test_permanent_said_only_to_be_denied_is_not_asked() -> None:
         "can I get the permanent one after five years?", ALL_TOPICS, previous_topic="residence_permit",
     )
     assert turn.topic == "permanent_residence"
+
+
+def test_an_operation_in_words_is_arithmetic() -> None:
+    from desk.dialogue.understanding import near_miss
+
+    for text in ("quick one: what's 85 x 1.2?", "12 times 7 =", "R visa fee 300 plus 100?"):
+        assert near_miss(text), text
+    for text in ("I had 3 x 5 years permits", "my salary is 30 x 12 months", "is the R visa valid 5 years?"):
+        assert not near_miss(text), text

@@ -564,7 +564,9 @@ HOMONYMS = (
 )
 # Near misses: arithmetic, code or markup fragments that happen to contain a domain word.
 NEAR_MISS = re.compile(
-    r"((?<![\w+])\d{1,15}(?:\.\d{1,15})?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|(?<!\d)\d{1,15}\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
+    r"((?<![\w+])\d{1,15}(?:\.\d{1,15})?\s*[+*×÷^]\s*\d+(?:\.\d+)?(?![\w+])|"
+    # "what's 85 x 1.2?", "12 times 7": an operation in words, the sum asked right after it
+    r"(?<![\w+])\d{1,15}(?:\.\d{1,15})?\s*(x|times|multiplied by|divided by|plus|minus)\s*\d+(?:\.\d+)?\s*(=|[?？]|$)|[+*×÷]\s*\d+\s*(=|等于)|=\s*[?？]|(?<!\d)\d{1,15}\s*%\s*of\s*\d|\bof\s+\d[\d,]*\s*[?？]|等于多少|加\d|乘以|除以|"
     + CODE_OR_MARKUP_PATTERN + r"|;\s*$|\b\w{1,40}\.\w{1,40}\(.*\)|" + HOMONYMS + ")",
     re.IGNORECASE,
 )
