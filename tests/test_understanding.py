@@ -1151,3 +1151,17 @@ def test_an_operation_in_words_is_arithmetic() -> None:
         assert near_miss(text), text
     for text in ("I had 3 x 5 years permits", "my salary is 30 x 12 months", "is the R visa valid 5 years?"):
         assert not near_miss(text), text
+
+
+def test_what_about_a_thing_described_switches_to_the_classifiers_topic() -> None:
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.43), ("ask_vague", 0.18)), [],
+        "what about the one for staying forever", ALL_TOPICS, previous_topic="work_permit",
+    )
+    assert turn.topic == "permanent_residence"
+    # "what about" with no description is a follow-up on the topic under discussion
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.43), ("ask_aspect", 0.3)), [],
+        "what about the fee", ALL_TOPICS, previous_topic="work_permit",
+    )
+    assert turn.topic == "work_permit"

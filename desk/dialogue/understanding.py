@@ -1036,6 +1036,9 @@ def understand(
     if previous_topic and not keyword_topics and not corrected_away and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
     keyword_topics = _meant_topic(entities, text, keyword_topics, scores)
+    if WHAT_ABOUT.match(text) and DESCRIPTION.search(text) and not keyword_topics and intent_topic \
+            and intent_topic != previous_topic and probability.get(intent_topic, 0.0) >= MIN_TOPIC_CONFIDENCE:
+        scores[intent_topic] = max(scores.values(), default=0.0) + KEYWORD_BONUS  # "what about the one for staying forever"
     for t in _along_with_talent(entities, text, keyword_topics, previous_topic):
         keyword_topics = [k for k in keyword_topics if k != t]
         if t != previous_topic:
