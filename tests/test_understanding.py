@@ -1100,6 +1100,16 @@ def test_a_description_of_the_thing_meant_asks_nothing_new() -> None:
     turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.9)), [], text, ALL_TOPICS,
                       aspect_guess={"name": "materials", "confidence": 0.7})
     assert turn.aspect == "materials"
+    # a time word that qualifies the thing ("免费住几天的那个驿站") and "就是…的地方" describe too
+    for text, guess in (("不是地铁站哈，是给外国人才免费住几天的那个驿站", "where"),
+                        ("就是张江那边，海外人才刚来的时候给免费住几天的地方", "duration")):
+        turn = understand("ask_talent_station", ranking(("ask_talent_station", 0.9)), [], text, ALL_TOPICS,
+                          aspect_guess={"name": guess, "confidence": 0.7})
+        assert (turn.topic, turn.aspect) == ("talent_station", None), text
+    text = "人才驿站的免费公寓能住几天？"
+    turn = understand("ask_talent_station", ranking(("ask_talent_station", 0.9)), [], text, ALL_TOPICS,
+                      aspect_guess={"name": "duration", "confidence": 0.9})
+    assert turn.aspect == "duration"
 
 
 def test_an_errand_asked_with_the_permits_one_has_is_refused() -> None:

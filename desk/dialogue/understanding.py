@@ -157,9 +157,12 @@ def contact_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Op
 DESCRIPTION = re.compile(
     r"^\W*(?:(?:sorry|sory|no|nope|wait|ok|i mean|i meant|wrong name|its|it's)\W+)*(?:the|that) (?:one|card|visa|thing|permit|kind|type)\b|"
     r"\bthe one (?:for|with|that|where|you|from)\b|"
-    r"^\W*(?:就是|是|我说的是|我是说|我指的是)?[^？?吗嗎呢]{0,30}(?:的那个|的那種|的那种|的那個)",
+    r"^\W*(?:就是|是|我说的是|我是说|我指的是)?[^？?吗嗎呢]{0,30}(?:的那个|的那種|的那种|的那個)|"
+    r"^\W*(?:就是|我说的是|我是说|我指的是)[^？?吗嗎呢]{0,40}的地方",  # "就是张江那边…给免费住几天的地方"
     re.IGNORECASE,
 )
+# "免费住几天的那个驿站": a time word that qualifies the thing described asks nothing.
+ATTRIBUTIVE_TIME = re.compile(r"(几|幾)[天个個年月次](?=的)")
 
 
 QUESTION_WORD = re.compile(r"\b(how|what|which|where|when|who|whom|need|can|could|do i|is it)\b|怎么|怎麼|如何|哪|什么|什麼|多久", re.IGNORECASE)
@@ -1144,7 +1147,8 @@ def understand(
     asks_what_it_is = aspect == "overview" and not correction and sure_overview(aspect_guess, _entity_values(entities, "aspect"))
     if aspect == "overview" and (follow_up or correction) and previous_aspect and switched and not asks_what_it_is:
         aspect = None  # a weak "overview" on "and for my kids?" is no explicit aspect
-    described = bool(DESCRIPTION.search(text)) and not ASKING.search(text) and not QUESTION_WORD.search(text)
+    plain = ATTRIBUTIVE_TIME.sub("", text)
+    described = bool(DESCRIPTION.search(text)) and not ASKING.search(plain) and not QUESTION_WORD.search(plain)
     if (options and ((previous_aspect and not confident_aspect(aspect_guess)) or not ASKING.search(text))) or described:
         # "how long?" - "which one?" - "the one you get at the airport": the aspect asked before;
         # a description that asks nothing ("the card you get after many years", "the one for
