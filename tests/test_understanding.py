@@ -1175,3 +1175,13 @@ def test_what_about_a_thing_described_switches_to_the_classifiers_topic() -> Non
         "what about the fee", ALL_TOPICS, previous_topic="work_permit",
     )
     assert turn.topic == "work_permit"
+
+
+def test_a_figure_of_the_case_told_in_a_statement_follows_up() -> None:
+    from desk.dialogue.understanding import follows_up
+
+    for text in ("I invest in a small compagny in pudong 2 yeras ago", "they pay 180k per year"):
+        assert follows_up(0.6, [], text, TOPICS, "permanent_residence"), text
+    # no figure, or no subject: not a detail of the case
+    for text in ("I see, good to know", "btw 3 dumplings are 10 yuan"):
+        assert not follows_up(0.6, [], text, TOPICS, "permanent_residence"), text

@@ -541,6 +541,21 @@ def detail_correction(text: str) -> bool:
     return bool(CORRECTION.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 120
 
 
+# A statement with a subject ("I invest…", "they pay…"; not "I see", "I think")
+SUBJECT_STATEMENT = re.compile(
+    r"\b(i|we|they|he|she)\s+(?!(can|could|would|will|should|shall|may|might|must|do|does|did|don'?t|doesn'?t|want|wanna|"
+    r"need|see|think|guess|understand|know|hope|agree|mean|meant|ment|wonder|was|were|am|is|are|got)\b)[a-z]{3,}\b",
+    re.IGNORECASE,
+)
+
+
+def case_figure(text: str) -> bool:
+    """A figure of the user's case told as a statement ("I invest in a small company in Pudong 2
+    years ago", "they pay 180k per year"): in a conversation, a detail of the question under discussion."""
+    return bool(SUBJECT_STATEMENT.search(text or "") and DETAIL_NUMBER.search(text or "") and not ASKING.search(text or "")) \
+        and len(text or "") <= MAX_FRAGMENT_CHARS
+
+
 def own_case_statement(text: str) -> bool:
     """Details of the user's case given as a statement, not a question."""
     return (bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
@@ -965,7 +980,7 @@ def follows_up(
     ):
         return False
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
-            or detail_correction(text):
+            or detail_correction(text) or case_figure(text):
         return True
     named_aspects = specific_aspects(entities)
     if MAY_I.search(text or "") and not SERVICE.search(text or ""):
