@@ -18,6 +18,7 @@ from desk.dialogue.understanding import (
     asks_for_person,
     asks_more_than_language,
     follows_up,
+    only_thanks,
     text_for_rules,
     understand,
     wants_a_person,
@@ -106,6 +107,10 @@ class ActionAnswer(Action):
         message = tracker.latest_message
         if _intent(tracker).get("name") == FALLBACK_INTENT and asked_language(message.get("text") or ""):
             return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
+        if only_thanks(message.get("text") or ""):
+            lang = _language(tracker)  # "thanks for yesterday's info on the work permit!"
+            send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
+            return [SlotSet("language", lang)]
         turn = understand_turn(tracker)
         if wants_a_person(message.get("text") or ""):
             # "My PR application ... nobody answers. Give me a person": a person, and the topic goes on

@@ -196,6 +196,20 @@ def test_a_person_demanded_in_a_topic_question_is_a_handoff_and_the_topic_goes_o
         assert not payload.get("handoff") and payload["topic"] == "talent_visa", text
 
 
+def test_thanks_that_name_a_topic_and_ask_nothing_are_small_talk(domain) -> None:
+    slots = {"topic": "work_permit", "aspect": "duration", "language": "en"}
+    texts, payload, _, _ = run(
+        acts.ActionAnswer(), tracker("thanks for yesterday's info on the work permit!", "ask_work_permit", slots=slots), domain
+    )
+    assert payload["topic"] is None and payload["say"] == ["thank"]
+    _, payload, _, _ = run(
+        acts.ActionAnswer(),
+        tracker("thanks! and how long is the work permit valid?", "ask_work_permit", aspect="duration", slots=slots),
+        domain,
+    )
+    assert payload["topic"] == "work_permit"
+
+
 def test_an_unsure_capabilities_turn_naming_an_aspect_follows_up(domain) -> None:
     """'what documants' read as 'what can you do' after a family-permit answer asks for that
     topic's documents; 'what can you do' itself stays small talk."""

@@ -928,6 +928,17 @@ def wants_a_person(text: str) -> bool:
     return bool(PERSON_WANTED.search(text or ""))
 
 
+# Thanks that ask nothing ("thanks for yesterday's info on the work permit!"): small talk, whatever topic they name.
+THANKS = re.compile(r"^\W*(thanks|thank you|thank u|thx|many thanks|谢谢|謝謝|多谢|多謝|感谢|感謝)", re.IGNORECASE)
+BUT = re.compile(r"\b(but|one more|another|also|and)\b|但是|不过|不過|还有|還有|另外|再问|再問", re.IGNORECASE)
+
+
+def only_thanks(text: str) -> bool:
+    """A message that thanks and asks nothing more."""
+    return bool(THANKS.search(text or "")) and not ASKING.search(text or "") and not BUT.search(text or "") \
+        and len(text or "") <= MAX_FRAGMENT_CHARS
+
+
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
     """Topics to offer in a clarifying question: the classifier's plausible ones, else the common."""
     return [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in set(known)]
