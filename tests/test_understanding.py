@@ -921,10 +921,11 @@ def test_another_citys_services_and_compatriot_permits_are_not_the_desks() -> No
 
     for text in ("北京的外国人居留许可要去哪个分局办？", "苏州工业园区的人才公寓外国人能申请吗",
                  "My husband is Taiwanese, his Taiwan compatriot permit expired. Where can he renew it?",
-                 "明珠线 Pearl Line 就是现在的3号线吗？"):
+                 "明珠线 Pearl Line 就是现在的3号线吗？", "my visa extention in shenzen - wich office should i go?"):
         assert elsewhere(text), text
     for text in ("我之前在北京的公司工作，现在来浦东了，工作许可要重新办吗", "人才港坐2号线哪站下",
-                 "明珠计划什么人能报", "I'm in Beijing now, how do I apply for the R visa?"):
+                 "明珠计划什么人能报", "I'm in Beijing now, how do I apply for the R visa?",
+                 "we live in Hangzhou, can my wife get a family permit in Pudong?"):
         assert not elsewhere(text), text
     assert foreign_visa("Do I need a visa for Hong Kong if I live in Shanghai on a residence permit?")
     assert foreign_visa("How do I get a police clearance for my Canada PR application? I lived here 4 years")

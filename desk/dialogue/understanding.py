@@ -744,12 +744,25 @@ def code_fragment(text: str) -> bool:
 OTHER_CITIES = (
     r"北京|杭州|苏州|蘇州|深圳|广州|廣州|南京|成都|武汉|天津|重庆|西安|厦门|青岛|宁波|无锡|合肥|大连|长沙|郑州|济南|昆明|珠海|东莞|佛山"
 )
+# (with the usual misspellings: "shenzen", "bejing", "guangzou")
+OTHER_CITIES_EN = (
+    r"beijing|bejing|beijng|hangzhou|hangzou|suzhou|shenzhen|shenzen|shenzhan|guangzhou|guangzou|nanjing|chengdu|"
+    r"wuhan|tianjin|chongqing|xiamen|qingdao|ningbo|hefei"
+)
 OTHER_CITY_SERVICE = re.compile(
     rf"({OTHER_CITIES})(市|那边|那里|工业园区|园区|新区|高新区)?的|"
-    r"\b(beijing|hangzhou|suzhou|shenzhen|guangzhou|nanjing|chengdu|wuhan|tianjin|chongqing|xiamen|qingdao|ningbo|hefei)"
-    r"('s|\s+(gives?|offers?|provides?|pays?))\b",
+    rf"\b({OTHER_CITIES_EN})('s|\s+(gives?|offers?|provides?|pays?))\b",
     re.IGNORECASE,
 )
+# In a short question, the other city is where the thing is asked about ("my visa extention in shenzen -
+# wich office should i go?"); in a longer message it is often the user's past ("my old company in Beijing").
+IN_OTHER_CITY = re.compile(rf"\b(in|at) ({OTHER_CITIES_EN})\b", re.IGNORECASE)
+# ... unless it is where the user is ("I'm in Beijing now, how do I apply for the R visa?")
+USER_IN_CITY = re.compile(
+    rf"\b(i'?m|i am|we'?re|we are|live|living|lived|based|staying|work|working|worked|currently|now)\s+(now\s+)?(in|at) ({OTHER_CITIES_EN})\b",
+    re.IGNORECASE,
+)
+SHORT_QUESTION_CHARS = 80
 SHANGHAI = re.compile(r"shanghai|pudong|lingang|zhangjiang|jinqiao|上海|浦东|浦東|临港|臨港|张江|張江|金桥|金橋|沪|滬", re.IGNORECASE)
 # Travel permits of Chinese compatriots from Hong Kong, Macao and Taiwan: none of the desk's permits.
 COMPATRIOT_PERMIT = re.compile(
@@ -766,8 +779,9 @@ def elsewhere(text: str) -> bool:
     text = text or ""
     if len(text) > MAX_FRAGMENT_CHARS:
         return False
+    in_city = bool(IN_OTHER_CITY.search(text)) and not USER_IN_CITY.search(text) and len(text) <= SHORT_QUESTION_CHARS
     return bool(COMPATRIOT_PERMIT.search(text) or METRO.search(text)) or (
-        bool(OTHER_CITY_SERVICE.search(text)) and not SHANGHAI.search(text)
+        bool(OTHER_CITY_SERVICE.search(text) or in_city) and not SHANGHAI.search(text)
     )
 
 
