@@ -44,11 +44,11 @@ ROOT = settings.PROJECT_ROOT
 # open sets no longer show (its follow-ups 0.898, the open sets' 0.98).
 SEALED = ("final2_", "final3_", "final4_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_", "final14_", "final15_", "final16_", "final17_")
 # Written for a round still to come: scored only when asked for by name (--sets final16), once, at
-# that round's end, so a plain `make eval` does not spend it early. (final6 to final15 were scored
-# at the end of rounds 6 to 15; from then on a plain run scores them too, their mistakes still
-# unlisted; final15, written in round 14, was scored at the end of round 15.) final16 was written in
-# round 15 for round 16, final17 in round 16 for round 17.
-UNSCORED = ("final16", "final17")
+# that round's end, so a plain `make eval` does not spend it early. (final6 to final16 were scored
+# at the end of rounds 6 to 16; from then on a plain run scores them too, their mistakes still
+# unlisted; final16, written in round 15, was scored at the end of round 16.) final17 was written in
+# round 16 for round 17.
+UNSCORED = ("final17",)
 
 
 def chosen(name: str, wanted: str) -> bool:
