@@ -104,19 +104,18 @@ class ActionAnswer(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        message = tracker.latest_message
-        if _intent(tracker).get("name") == FALLBACK_INTENT and asked_language(message.get("text") or ""):
+        text = tracker.latest_message.get("text") or ""
+        if _intent(tracker).get("name") == FALLBACK_INTENT and asked_language(text):
             return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
-        if only_thanks(message.get("text") or ""):
-            lang = _language(tracker)  # "thanks for yesterday's info on the work permit!"
+        lang = _language(tracker)
+        if only_thanks(text):  # "thanks for yesterday's info on the work permit!"
             send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
             return [SlotSet("language", lang)]
         turn = understand_turn(tracker)
-        if wants_a_person(message.get("text") or ""):
+        if wants_a_person(text):
             # "My PR application ... nobody answers. Give me a person": a person, and the topic goes on
             kept = [SlotSet("topic", turn.topic)] if turn.kind == "answer" and turn.topic else []
-            return hand_over(dispatcher, tracker, _language(tracker)) + kept
-        lang = _language(tracker)
+            return hand_over(dispatcher, tracker, lang) + kept
         answered = answer_turn(dispatcher, tracker, turn, lang)
         if answered is not None:
             return answered
@@ -194,9 +193,9 @@ class ActionSwitchLanguage(Action):
         lang = requested_language(text) or (
             "en" if (tracker.get_slot("language") or "zh") == "zh" else "zh"
         )
+        if asks_for_person(text):  # hand_over sets the reply language too
+            return [SlotSet("language_preference", lang), *hand_over(dispatcher, tracker, lang)]
         events: List[EventType] = [SlotSet("language_preference", lang), SlotSet("language", lang)]
-        if asks_for_person(text):
-            return events + hand_over(dispatcher, tracker, lang)
         if asks_more_than_language(tracker.latest_message.get("entities") or []):
             # "Please answer in English too - what documents must our company submit?": answer that
             answered = answer_turn(dispatcher, tracker, understand_turn(tracker), lang)

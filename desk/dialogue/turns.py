@@ -15,16 +15,21 @@ WANTS_ENGLISH = re.compile(r"english|英文|英语|英語|\beng\b", re.IGNORECAS
 WANTS_CHINESE = re.compile(r"chinese|mandarin|中文|汉语|漢語|普通话|华语|zhongwen", re.IGNORECASE)
 
 
+# The names of each language that a request for it, or a refusal of it, uses.
+ENGLISH_NAMES = r"english|英文|英语|英語"
+CHINESE_NAMES = r"chinese|mandarin|中文|汉语|漢語|普通话"
+
+
 # "用中文回答吧，我们HR同事英文不太好", "English please, my boss doesn't read Chinese": the
 # language attached to a request wins over one merely mentioned.
 ASKS_ENGLISH = re.compile(
-    r"(用|说|講|讲|换成|改成|翻译成|翻成|in|into|to)\s*(english|英文|英语|英語)|(english|英文|英语|英語)\s*(please|pls|回答|回复|说|版)"
+    rf"(用|说|講|讲|换成|改成|翻译成|翻成|in|into|to)\s*({ENGLISH_NAMES})|({ENGLISH_NAMES})\s*(please|pls|回答|回复|说|版)"
     r"|^\W*english\b",
     re.IGNORECASE,
 )
 ASKS_CHINESE = re.compile(
-    r"(用|说|講|讲|换成|改成|翻译成|翻成|in|into|to)\s*(chinese|mandarin|中文|汉语|漢語|普通话)|"
-    r"(chinese|mandarin|中文|汉语|漢語|普通话)\s*(please|pls|回答|回复|说|版|再说)|^\W*(中文|chinese)\b",
+    rf"(用|说|講|讲|换成|改成|翻译成|翻成|in|into|to)\s*({CHINESE_NAMES})|"
+    rf"({CHINESE_NAMES})\s*(please|pls|回答|回复|说|版|再说)|^\W*(中文|chinese)\b",
     re.IGNORECASE,
 )
 
@@ -50,10 +55,7 @@ def _cannot_read(names: str) -> re.Pattern[str]:
     )
 
 
-CANNOT_READ = {
-    "en": _cannot_read(r"english|英文|英语|英語"),
-    "zh": _cannot_read(r"chinese|mandarin|中文|汉语|漢語|普通话"),
-}
+CANNOT_READ = {"en": _cannot_read(ENGLISH_NAMES), "zh": _cannot_read(CHINESE_NAMES)}
 
 
 def requested_language(text: str) -> Optional[str]:
