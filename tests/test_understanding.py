@@ -1186,3 +1186,29 @@ def test_a_figure_of_the_case_told_in_a_statement_follows_up() -> None:
     # no figure, or no subject: not a detail of the case
     for text in ("I see, good to know", "btw 3 dumplings are 10 yuan"):
         assert not follows_up(0.6, [], text, TOPICS, "permanent_residence"), text
+
+
+def test_a_sure_out_of_scope_turn_needs_a_named_aspect_to_follow_up() -> None:
+    from desk.dialogue.understanding import follows_up
+
+    where = {"name": "where", "confidence": 0.52}
+    text = "Also is there any good English church in Pudong?"
+    assert not follows_up(0.71, [], text, TOPICS, "family_permits", aspect_guess=where)
+    # an unsure one still follows up on the aspect model's guess; a named aspect always does
+    assert follows_up(0.5, [], text, TOPICS, "family_permits", aspect_guess=where)
+    named = [{"entity": "aspect", "value": "where", "start": 0, "end": 5}]
+    assert follows_up(0.71, named, "and where do I go then", TOPICS, "family_permits")
+
+
+def test_a_student_visa_is_not_the_desks_unless_a_permit_is_named() -> None:
+    from desk.dialogue.understanding import follows_up
+
+    text = "what if she enrols in a university in Shanghai instead, how does a student visa work?"
+    guess = {"name": "eligibility", "confidence": 0.48}
+    assert not follows_up(0.4, [], text, TOPICS, "family_permits", aspect_guess=guess)
+    turn = understand("out_of_scope", ranking(("out_of_scope", 0.4), ("ask_talent_visa", 0.18)), [], "留学签证怎么办", ALL_TOPICS)
+    assert turn.kind == "reject"
+    text = "I'm on a student visa, can I switch to a work permit after graduating?"
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.7)), [_term(text, "work_permit", "work permit")],
+                      text, ALL_TOPICS)
+    assert turn.kind == "answer" and turn.topic == "work_permit"

@@ -217,6 +217,9 @@ OPTION_BONUS = 0.05
 # an aspect ("要怎么参加", "online?") is a follow-up unless the classifier is at least this
 # sure it is out of scope.
 MIN_OUT_OF_SCOPE_IN_CONTEXT = 0.75
+# ... and above this, only an aspect the message names in words makes it a follow-up: the aspect
+# model's guess is no evidence ("Also is there any good English church in Pudong?" reads "where")
+MIN_OUT_OF_SCOPE_FOR_NAMED_ASPECT = 0.6
 
 NEGATION = re.compile(
     r"((?<![a-z])bu ?shi|不是|并非|而不是|不要|not(?: the| a| an| about)?|rather than|instead of|instead of the|"
@@ -716,6 +719,12 @@ MY_PERMIT = re.compile(
 # is none of the desk's permits: refused unless the message names one of them too. (Landing
 # "without a visa" is different: that is what a port visa is for.)
 VISA_FREE = re.compile(r"\bvisa[- ]?(free|exempt(ion)?|waiver)\b|免签|免簽|过境免|過境免", re.IGNORECASE)
+# Nor is a student's visa ("how does a student visa work?", "留学签证怎么办"): the desk's permits are for
+# working talent and their families; a student who asks about a work permit names it.
+STUDENT_VISA = re.compile(
+    r"\b(student|study|studying)\s+visas?\b|\bx[12]\s*visas?\b|(学生|留学|留學|学习|學習|X1|X2)\s*(签证|簽證)",
+    re.IGNORECASE,
+)
 # An opening turn that only says the user has a question ("你好，那个政策我想了解一下", "wo xiang wen
 # qianzheng de shi", "I wanted to ask about one of your services"): which topic is asked, not "not understood".
 WANTS_TO_ASK = re.compile(
@@ -1000,7 +1009,8 @@ def follows_up(
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
     if not_a_question(text) or (
-        (DETOUR.search(text or "") or VISA_FREE.search(text or "") or MARKET_PAY.search(text or ""))
+        (DETOUR.search(text or "") or VISA_FREE.search(text or "") or STUDENT_VISA.search(text or "")
+         or MARKET_PAY.search(text or ""))
         and not asserted_topics(entities, text, known_topics)
     ):
         return False
@@ -1010,8 +1020,10 @@ def follows_up(
     named_aspects = specific_aspects(entities)
     if MAY_I.search(text or "") and not SERVICE.search(text or ""):
         return True  # "can I use it with a foreign passport": whether the thing under discussion is for them
+    guessed_counts = intent_confidence < MIN_OUT_OF_SCOPE_FOR_NAMED_ASPECT
     return bool(named_aspects) or (
-        bool(FOLLOW_UP.search(text or "")) and resolve_aspect(aspect_guess, named_aspects, text) not in (None, "overview")
+        guessed_counts and bool(FOLLOW_UP.search(text or ""))
+        and resolve_aspect(aspect_guess, named_aspects, text) not in (None, "overview")
     )
 
 
@@ -1107,8 +1119,8 @@ def understand(
                               and len(text) <= MAX_FRAGMENT_CHARS else [])
     if owned and ERRAND.search(text) and set(keyword_topics) - set(owned) <= {CONTACT_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
-    if VISA_FREE.search(text) and not keyword_topics:
-        return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans"
+    if (VISA_FREE.search(text) or STUDENT_VISA.search(text)) and not keyword_topics:
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans", "student visa"
     if MARKET_PAY.search(text) and not set(keyword_topics) - {FAMILY_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "外籍阿姨工资一般开多少"
     if BARE_GENERIC.match(text) and not previous_topic:
