@@ -1212,3 +1212,31 @@ def test_a_student_visa_is_not_the_desks_unless_a_permit_is_named() -> None:
     turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.7)), [_term(text, "work_permit", "work permit")],
                       text, ALL_TOPICS)
     assert turn.kind == "answer" and turn.topic == "work_permit"
+
+
+def test_someone_at_the_office_or_a_named_persons_line_is_a_person_wanted() -> None:
+    from desk.dialogue.understanding import wants_a_person
+
+    for text in (
+        "It's a bit complicated, I'd rather explain it to a person. Is there anyone at the bureau I could talk to?",
+        "Who is the officer in charge of foreigners' work permits at Pudong HR bureau? Kindly share his contact",
+        "The reply lists a contact person, Mr Hu Jun. Can you give me his direct number?",
+        "And Mr. Hu's mobile?",
+        "Is there a number where an actual person can walk me through this?",
+        "i need to tlak to sombody at the exit entry burea who handles my file, their numbr pls",
+        "来电人说回到驿站的事，要求直接转给驿站的具体负责人",
+    ):
+        assert wants_a_person(text), text
+    # the office's own phone or address, or someone who tells: the contact topic, a question
+    for text in ("fine. where is your office", "their phone too please", "can someone tell me the fee",
+                 "Which office handles that, and where are they located?", "人工智能专业的可以申请吗"):
+        assert not wants_a_person(text), text
+
+
+def test_a_homonym_is_not_the_desks_however_sure_the_classifier() -> None:
+    text = "Who starred with Andie MacDowell in the 1990 movie Green Card?"
+    turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.9)), [], text, ALL_TOPICS)
+    assert turn.kind == "reject"
+    text = "I'm a French chef, no degree but 15 years in Michelin-starred kitchens. Can I get a work permit?"
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.9)), [_term(text, "work_permit", "work permit")], text, ALL_TOPICS)
+    assert turn.kind == "answer" and turn.topic == "work_permit"

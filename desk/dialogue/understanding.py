@@ -578,7 +578,7 @@ HOMONYMS = (
     # a TV talent show, the film "Green Card", a seaport or dock (not "港口签证", a port visa in other
     # words; not talent agencies, which the Talent Port houses)
     r"\btalent (shows?|contests?|competitions?)\b|\bgot talent\b|选秀|才艺(表演|比赛)|"
-    r"\b(movie|film)\b.{0,12}\bgreen card\b|\bgreen card\b.{0,12}\b(movie|film)\b|\bstarred\b|主演|港口(?!签|簽)|码头|碼頭|"
+    r"\b(movie|film)\b.{0,12}\bgreen card\b|\bgreen card\b.{0,12}\b(movie|film)\b|(?<!-)\bstarred (in|with|alongside)\b|主演|港口(?!签|簽)|码头|碼頭|"
     # Q1-Q4 as quarters of a year, not the Q visas ("我们团队Q1招了12人", "Q3 revenue")
     r"(?<![a-z0-9])q[1-4](?![a-z0-9])[^。.?？]{0,20}(季度|quarter|fiscal|财年|业绩|营收|revenue|sales|earnings|招了|hired|okr|kpi)|"
     r"(季度|quarter|fiscal|财年|okr|kpi)[^。.?？]{0,20}(?<![a-z0-9])q[1-4](?![a-z0-9])"
@@ -603,6 +603,15 @@ MAX_FRAGMENT_CHARS = 300
 def near_miss(text: str) -> bool:
     """Arithmetic, code or markup: not a policy question even if it names a domain word."""
     return bool(NEAR_MISS.search(text or ""))
+
+
+HOMONYM = re.compile(HOMONYMS, re.IGNORECASE)
+
+
+def homonym(text: str) -> bool:
+    """A short message that uses a domain word in another sense (a film, a seaport, a pull request):
+    however sure the classifier is of the word, the sense is not the desk's."""
+    return len(text or "") <= MAX_FRAGMENT_CHARS and bool(HOMONYM.search(text or ""))
 
 
 # A structured intent ("/ask_talent_visa{\"aspect\": \"materials\"}") is how the staff
@@ -797,7 +806,7 @@ def elsewhere(text: str) -> bool:
 def not_a_question(text: str, classifier_sure: bool = False) -> bool:
     """Not a policy question whatever domain word it holds: markup or code, a word task,
     another country's visa or another city's services, or arithmetic (unless the classifier is sure of a topic)."""
-    return code_fragment(text) or word_task(text) or foreign_visa(text) or elsewhere(text) \
+    return code_fragment(text) or word_task(text) or foreign_visa(text) or elsewhere(text) or homonym(text) \
         or (near_miss(text) and not classifier_sure)
 
 
@@ -945,10 +954,28 @@ PERSON_WANTED = re.compile(
 )
 
 
+# ... and, in a message short enough to be the request itself, someone at an office, the officer in
+# charge, a named person's own line: "Is there anyone at the bureau I could speak to?", "Who is the
+# officer in charge of work permits? Kindly share his contact", "Mr. Hu's mobile?", "要求转给驿站的具体负责人".
+# (The office's own phone or address is the contact topic: "where is your office", "their phone too please".)
+PERSON_SOUGHT = re.compile(
+    r"\b(talk|speak|explain (it|this|that|everything))\s+(to|with)\s+(a|an|some|the)?\s*(real |actual |live )?"
+    r"(person|human|somebody|someone|sombody|officer|official)\b"
+    r"|\b(is there|are there|isn't there)\s+(anyone|anybody|someone|somebody|a person|a human)\b"
+    r"|\b(anyone|anybody|someone|somebody|sombody)\s+(at|in|from)\s+(the|your)\s+\w+\s+(\w+\s+){0,3}who\b"
+    r"|\b(officers?|officials?|person|staff|people)\s+(in charge|responsible|who (handles?|deals?|is dealing|works? on))\b"
+    r"|\b(an? )?(actual|real|live) (person|human)\b"
+    r"|\b(direct|personal|private|mobile|cell)\s+(phone\s+)?(number|line|no)\b|\b\w+'s (mobile|cell|direct line|personal number)\b"
+    r"|具体负责人|具體負責人|转给.{0,10}(负责人|工作人员|老师)|轉給.{0,10}(負責人|工作人員|老師)|(他|她)的(手机|手機|私人电话|直线)",
+    re.IGNORECASE,
+)
+
+
 def wants_a_person(text: str) -> bool:
     """A turn that asks for a person to talk to is a handoff, whichever topic it names ("My PR
     application has been pending 7 months and nobody answers the phone. Give me a person")."""
-    return bool(PERSON_WANTED.search(text or ""))
+    text = text or ""
+    return bool(PERSON_WANTED.search(text)) or (len(text) <= MAX_FRAGMENT_CHARS and bool(PERSON_SOUGHT.search(text)))
 
 
 # Thanks that ask nothing ("thanks for yesterday's info on the work permit!"): small talk, whatever topic they name.
