@@ -20,6 +20,7 @@ from desk.dialogue.understanding import (
     follows_up,
     only_thanks,
     text_for_rules,
+    the_topic_named,
     understand,
     wants_a_person,
 )
@@ -221,7 +222,10 @@ class ActionHandoff(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        return hand_over(dispatcher, tracker, _language(tracker))
+        message = tracker.latest_message
+        named = the_topic_named(message.get("entities") or [], text_for_rules(message), shared_repository().ids())
+        kept = [SlotSet("topic", named), SlotSet("aspect", None)] if named else []  # the topic goes on after the person
+        return hand_over(dispatcher, tracker, _language(tracker)) + kept
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:

@@ -239,3 +239,20 @@ def test_explicit_language_requests() -> None:
     assert requested_language("我看不懂英文") == "zh"
     assert requested_language("用中文回答吧，我们HR同事英文不太好") == "zh"
     assert requested_language("mianfei gongyu neng zhu ji tian") is None
+
+
+def test_a_person_asked_for_about_a_named_topic_keeps_the_topic_for_the_next_turn(domain) -> None:
+    text = "I've been waiting 3 weeks for my residence permit, this is ridiculous. I want to speak to a supervisor."
+    start = text.index("residence permit")
+    entity = {"entity": "topic", "value": "residence_permit", "start": start, "end": start + len("residence permit")}
+    _, payload, slots, _ = run(acts.ActionHandoff(), tracker(text, "human_handoff", entities=[entity]), domain)
+    assert payload["handoff"] is True and slots["topic"] == "residence_permit"
+    # the next turn follows it up
+    _, payload, _, _ = run(
+        acts.ActionAnswer(), tracker("算了，那正常一般要多久", "ask_aspect", 0.5, slots={"topic": "residence_permit"}, aspect="duration"), domain
+    )
+    assert payload["topic"] == "residence_permit" and payload["aspect"] == "duration"
+    # a request that names no topic (or only the contact words) leaves the conversation's topic as it was
+    _, _, slots, _ = run(acts.ActionHandoff(), tracker("Can I just talk to someone in person?", "human_handoff",
+                                                       slots={"topic": "permanent_residence"}), domain)
+    assert "topic" not in slots

@@ -1240,3 +1240,10 @@ def test_a_homonym_is_not_the_desks_however_sure_the_classifier() -> None:
     text = "I'm a French chef, no degree but 15 years in Michelin-starred kitchens. Can I get a work permit?"
     turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.9)), [_term(text, "work_permit", "work permit")], text, ALL_TOPICS)
     assert turn.kind == "answer" and turn.topic == "work_permit"
+
+
+def test_a_domestic_helper_in_traditional_characters_is_a_family_permit() -> None:
+    from desk.dialogue.understanding import names_family
+
+    assert names_family("另外總監想請一位菲律賓籍家傭一起來上海，可以幫家傭辦證嗎？")
+    assert names_family("can our director bring a domestic worker from Manila?")

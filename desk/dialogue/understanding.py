@@ -318,7 +318,7 @@ FAMILY_MEMBER = re.compile(
 )
 DOMESTIC_HELPER = re.compile(
     r"(?<![a-z])(nanny|nannies|domestic helpers?|maid|housekeeper|ayi|au pair)(?![a-z])|\b(as|be) (a |an |their |the )?helper\b|"
-    r"\bhelper for\b|保姆|家政|帮佣|外籍阿姨|菲佣",
+    r"\bhelper for\b|\bdomestic workers?\b|保姆|保母|家政|帮佣|幫傭|家佣|家傭|外籍阿姨|菲佣|菲傭",
     re.IGNORECASE,
 )
 # A family member who is Chinese ("老婆是中国人", "married to a Chinese citizen") needs no permit: the
@@ -872,6 +872,15 @@ def asserted_topics(
 ) -> List[str]:
     """Topics named by keyword entities and not negated."""
     return keyword_topics_of(entities, text, known_topics, exact_only)[0]
+
+
+def the_topic_named(entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str]) -> Optional[str]:
+    """The one topic a message names by an exact keyword, if exactly one: what a request for a
+    person is about ("waiting 3 weeks for my residence permit - I want a supervisor"), so that
+    the next turn ("那正常一般要多久") follows it up."""
+    # (the contact words of the request itself - "talk to someone in person" - are no topic asked)
+    named = [t for t in asserted_topics(entities, text, known_topics, exact_only=True) if t != CONTACT_TOPIC]
+    return named[0] if len(set(named)) == 1 else None
 
 
 def _probability_of(ranking: Sequence[Dict[str, Any]], intents: Iterable[str]) -> float:
