@@ -1247,3 +1247,17 @@ def test_a_domestic_helper_in_traditional_characters_is_a_family_permit() -> Non
 
     assert names_family("另外總監想請一位菲律賓籍家傭一起來上海，可以幫家傭辦證嗎？")
     assert names_family("can our director bring a domestic worker from Manila?")
+
+
+def test_a_sum_or_a_joke_told_with_a_domain_word_is_a_word_task() -> None:
+    from desk.dialogue.understanding import word_task
+
+    for text in (
+        "Just the maths please: a residence permit costs 800 yuan for 2 years or 1000 yuan for 5 years. How much per year do I save?",
+        "Why did the visa officer bring a ladder to work? Because the R visa was top level 😂",
+        "给我讲个笑话，关于工作许可的",
+    ):
+        assert word_task(text), text
+    for text in ("Why did my work permit application get rejected? The company says because of my degree",
+                 "can you calculate how long my residence permit is still valid"):
+        assert not word_task(text), text

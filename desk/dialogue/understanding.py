@@ -646,7 +646,12 @@ WORD_TASK = re.compile(
     # "帮我 translate 一下 …", "「人才」的英文是 talent 还是 talents", "fix my yaml"
     r"帮我\s*(translate|翻译|翻譯)|\btranslate\s*(一下|this|these|the following)\b|的英文是|用英文怎么说|英文怎么说|"
     r"\bfix my (yaml|json|code|script|sql|regex|css|html|formula)\b|mapping values are not allowed|"
-    r"\bwhat'?s my average\b|\baverage (score|grade|mark)s?\b|平均分",
+    r"\bwhat'?s my average\b|\baverage (score|grade|mark)s?\b|平均分|"
+    # sums and jokes told with a domain word ("Just the maths please: a permit costs 800 yuan for 2 years or
+    # ...", "Why did the visa officer bring a ladder to work? Because the R visa was top level")
+    r"\b(just|only) (do )?the maths?\b|\bdo the maths?\b|\b(calculate|compute) (for me|the (total|sum|difference|average))\b|"
+    r"\bwhy (did|does|do|is|was)\b[^?？]{3,80}[?？]\s*(because|cause|coz)\b|\bknock[ ,-]*knock\b|\b(tell|heard) (you |me )?(a|this|the) (joke|pun)\b|"
+    r"讲个笑话|講個笑話|冷笑话|冷笑話",
     re.IGNORECASE,
 )
 
