@@ -1261,3 +1261,22 @@ def test_a_sum_or_a_joke_told_with_a_domain_word_is_a_word_task() -> None:
     for text in ("Why did my work permit application get rejected? The company says because of my degree",
                  "can you calculate how long my residence permit is still valid"):
         assert not word_task(text), text
+
+
+def test_family_words_in_a_question_about_the_thing_under_discussion_are_its_purpose() -> None:
+    text = "can it be used for visiting relatives?"
+    start = text.index("relatives")
+    entities = [{"entity": "topic", "value": "family_permits", "start": start, "end": start + 9}]
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.48), ("ask_aspect", 0.11), ("ask_port_visa", 0.08)),
+                      entities, text, ALL_TOPICS, previous_topic="port_visa")
+    assert turn.topic == "port_visa"
+    # without a topic under discussion, or said of the relatives themselves, it is the family's
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.8)), entities, text, ALL_TOPICS)
+    assert turn.topic == "family_permits"
+
+
+def test_connect_me_to_someone_is_a_person_wanted() -> None:
+    from desk.dialogue.understanding import wants_a_person
+
+    assert wants_a_person("Actually can you just connect me to someone at the foreign experts bureau?")
+    assert not wants_a_person("can someone at the bureau connect my documents to the new passport?")

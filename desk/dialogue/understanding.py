@@ -366,6 +366,11 @@ FAMILY_ALONG_TOPICS = (PERMANENT_TOPIC, TALENT_VISA_TOPIC, "port_visa", "talent_
 FAMILY_CATEGORY = re.compile(r"家属|家屬|(?<![a-z])jiashu(?![a-z])|\bdependa?e?nts?\b|\bfamily members?\b", re.IGNORECASE)
 
 
+# A short question whose subject is the thing under discussion ("can it be used for visiting relatives?",
+# "does that cover my kids too?"): family words in it say what for or for whom, not a new topic.
+IT_ASKED = re.compile(r"^\W*(and\s+|so\s+|but\s+)?(can|could|does|do|is|will|would)\s+(it|this|that)\s+(be used|work|cover|apply|count)\b", re.IGNORECASE)
+
+
 def family_comes_along(previous_topic: Optional[str], text: str) -> bool:
     """Family members (or "she", "他") named while one of FAMILY_ALONG_TOPICS is under discussion, with
     no permit of their own named: they ask about that with the talent."""
@@ -976,6 +981,7 @@ PERSON_SOUGHT = re.compile(
     r"\b(talk|speak|explain (it|this|that|everything))\s+(to|with)\s+(a|an|some|the)?\s*(real |actual |live )?"
     r"(person|human|somebody|someone|sombody|officer|official)\b"
     r"|\b(is there|are there|isn't there)\s+(anyone|anybody|someone|somebody|a person|a human)\b"
+    r"|\b(connect|transfer|put)\s+me\s+(through\s+)?(to|with)\s+(someone|somebody|anyone|anybody|a staff|staff|your staff)\b"
     r"|\b(anyone|anybody|someone|somebody|sombody)\s+(at|in|from)\s+(the|your)\s+\w+\s+(\w+\s+){0,3}who\b"
     r"|\b(officers?|officials?|person|staff|people)\s+(in charge|responsible|who (handles?|deals?|is dealing|works? on))\b"
     r"|\b(an? )?(actual|real|live) (person|human)\b"
@@ -1091,6 +1097,9 @@ def understand(
     )
     if CHINESE_FAMILY.search(text):
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]  # "老婆是中国人": the user's case
+    if previous_topic in known and IT_ASKED.match(text) and len(text) <= SHORT_QUESTION_CHARS:
+        # "can it be used for visiting relatives?": the thing under discussion, for a family purpose
+        keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]
     if PERMANENT_TOPIC in known and PERMANENT_TOPIC not in keyword_topics and only_negated(PERMANENT, text):
         negated_topics = [*negated_topics, PERMANENT_TOPIC]  # "my normal residence permit, not the permanent one"
     intent_topic = topic_of_intent(intent, known)
