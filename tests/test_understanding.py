@@ -1280,3 +1280,15 @@ def test_connect_me_to_someone_is_a_person_wanted() -> None:
 
     assert wants_a_person("Actually can you just connect me to someone at the foreign experts bureau?")
     assert not wants_a_person("can someone at the bureau connect my documents to the new passport?")
+
+
+def test_a_thing_heard_of_is_a_new_thing_the_classifier_names() -> None:
+    text = "someone mentioned a talent welcome counter right at Pudong airport - not for visas, for talent services. where is it?"
+    rank = ranking(("ask_talent_port", 0.41), ("ask_digital_platform", 0.23), ("ask_port_visa", 0.17))
+    turn = understand("ask_talent_port", rank, [], text, ALL_TOPICS, previous_topic="residence_permit",
+                      aspect_guess={"name": "where", "confidence": 0.98})
+    assert turn.topic == "talent_port" and turn.aspect == "where"
+    # a follow-up that tells what the user heard about the thing under discussion stays on it
+    turn = understand("ask_aspect", ranking(("ask_aspect", 0.7), ("ask_talent_port", 0.1)), [], "I heard it takes two weeks, true?",
+                      ALL_TOPICS, previous_topic="residence_permit")
+    assert turn.topic == "residence_permit"

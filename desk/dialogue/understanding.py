@@ -366,6 +366,15 @@ FAMILY_ALONG_TOPICS = (PERMANENT_TOPIC, TALENT_VISA_TOPIC, "port_visa", "talent_
 FAMILY_CATEGORY = re.compile(r"家属|家屬|(?<![a-z])jiashu(?![a-z])|\bdependa?e?nts?\b|\bfamily members?\b", re.IGNORECASE)
 
 
+# A thing the user has heard of ("someone mentioned a talent welcome counter at the airport", "听说有个
+#给人才免费住的地方"): brought in as a new thing, so the classifier's topic for it beats the context.
+HEARD_OF = re.compile(
+    r"\b(someone|somebody|a friend|my friend|a colleague|my colleague|people|they) (mentioned|told me about|talked about)\b"
+    r"|\bheard (of|about) (a|an|some|this|that|the)\b|听说(有|过)|聽說(有|過)|有人(说|提到)(有|过)",
+    re.IGNORECASE,
+)
+
+
 # A short question whose subject is the thing under discussion ("can it be used for visiting relatives?",
 # "does that cover my kids too?"): family words in it say what for or for whom, not a new topic.
 IT_ASKED = re.compile(r"^\W*(and\s+|so\s+|but\s+)?(can|could|does|do|is|will|would)\s+(it|this|that)\s+(be used|work|cover|apply|count)\b", re.IGNORECASE)
@@ -1141,7 +1150,7 @@ def understand(
     if previous_topic and not keyword_topics and not corrected_away and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
     keyword_topics = _meant_topic(entities, text, keyword_topics, scores)
-    if WHAT_ABOUT.match(text) and DESCRIPTION.search(text) and not keyword_topics and intent_topic \
+    if (WHAT_ABOUT.match(text) and DESCRIPTION.search(text) or HEARD_OF.search(text)) and not keyword_topics and intent_topic \
             and intent_topic != previous_topic and probability.get(intent_topic, 0.0) >= MIN_TOPIC_CONFIDENCE:
         scores[intent_topic] = max(scores.values(), default=0.0) + KEYWORD_BONUS  # "what about the one for staying forever"
     for t in _along_with_talent(entities, text, keyword_topics, previous_topic):
