@@ -80,3 +80,10 @@ def test_how_it_differs_from_another_is_its_overview() -> None:
     assert cued_aspect("talent_port", "duration", "那人才港呢？跟驿站是一回事吗") is None
     assert cued_aspect("talent_port", "duration", "人才港里都有哪些活动") is None  # the earlier "几天" carried over
     assert cued_aspect("work_permit", "eligibility", "A类 B类 C类 工作许可有什么区别 我硕士毕业三年工作经验算哪类") == "eligibility"
+
+
+def test_where_asked_misspelt_or_after_a_how_long_question_asks_where() -> None:
+    assert cued_aspect("talent_station", None, "whre is it") == "where"
+    assert cued_aspect("talent_station", "duration", "whre is it") == "where"  # "how many nights free" - "whre is it"
+    assert cued_aspect("residence_permit", "duration", "where and how long does it take") == "duration"
+    assert cued_aspect("work_permit", "materials", "无犯罪记录证明要在哪开") == "materials"  # where a document is got

@@ -96,8 +96,8 @@ CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefo
 # "where" asked as the question, not inside a description: "and where do we submit", "where to apply",
 # "were do i apply", "tell me where I submit", "在那里报名", "那要怎麼去".
 WHERE_QUESTION = re.compile(
-    r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*where\b|"
-    r"\bwh?ere (do|does|did|can|could|should|shall|must|to|would|is|are)\b|\bwhere\W*$|"
+    r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*(where|whre|wher|wehre|whare)\b|"
+    r"\b(wh?ere|whre|wher|wehre|whare) (do|does|did|can|could|should|shall|must|to|would|is|are)\b|\bwhere\W*$|"
     r"\b(tell me|let me know|know|wondering|ask|show me|no idea|not sure) wh?ere\b|"
     r"在哪|去哪|哪里|哪裡|哪儿|在那里(办|辦|报名|報名|申请|申請|交)|(怎么|怎麼)(去|走|过去)",
     re.IGNORECASE,
@@ -129,6 +129,6 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not A_WAY.search(text) and not A_PLACE.search(text) \
             and not other_asked:
         return None
-    if aspect in ("procedure", "eligibility", None, "overview") and where_asked and not other_asked:
+    if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
     return aspect
