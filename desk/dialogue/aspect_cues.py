@@ -95,9 +95,10 @@ CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefo
 
 # "where" asked as the question, not inside a description: "and where do we submit", "where to apply",
 # "were do i apply", "tell me where I submit", "在那里报名", "那要怎麼去".
+WHERE_MISSPELT_PATTERN = r"whre|wher|wehre|whare"
 WHERE_QUESTION = re.compile(
-    r"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*(where|whre|wher|wehre|whare)\b|"
-    r"\b(wh?ere|whre|wher|wehre|whare) (do|does|did|can|could|should|shall|must|to|would|is|are)\b|\bwhere\W*$|"
+    rf"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*(where|{WHERE_MISSPELT_PATTERN})\b|"
+    rf"\b(wh?ere|{WHERE_MISSPELT_PATTERN}) (do|does|did|can|could|should|shall|must|to|would|is|are)\b|\bwhere\W*$|"
     r"\b(tell me|let me know|know|wondering|ask|show me|no idea|not sure) wh?ere\b|"
     r"在哪|去哪|哪里|哪裡|哪儿|在那里(办|辦|报名|報名|申请|申請|交)|(怎么|怎麼)(去|走|过去)",
     re.IGNORECASE,

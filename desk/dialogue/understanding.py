@@ -367,7 +367,7 @@ FAMILY_CATEGORY = re.compile(r"家属|家屬|(?<![a-z])jiashu(?![a-z])|\bdependa
 
 
 # A thing the user has heard of ("someone mentioned a talent welcome counter at the airport", "听说有个
-#给人才免费住的地方"): brought in as a new thing, so the classifier's topic for it beats the context.
+# 给人才免费住的地方"): brought in as a new thing, so the classifier's topic for it beats the context.
 HEARD_OF = re.compile(
     r"\b(someone|somebody|a friend|my friend|a colleague|my colleague|people|they) (mentioned|told me about|talked about)\b"
     r"|\bheard (of|about) (a|an|some|this|that|the)\b|听说(有|过)|聽說(有|過)|有人(说|提到)(有|过)",
@@ -746,13 +746,11 @@ MY_PERMIT = re.compile(
 # Entering without a visa ("is the 30-day visa-free entry for Germans still valid", "144小时过境免签")
 # is none of the desk's permits: refused unless the message names one of them too. (Landing
 # "without a visa" is different: that is what a port visa is for.)
-VISA_FREE = re.compile(r"\bvisa[- ]?(free|exempt(ion)?|waiver)\b|免签|免簽|过境免|過境免", re.IGNORECASE)
+VISA_FREE_PATTERN = r"\bvisa[- ]?(free|exempt(ion)?|waiver)\b|免签|免簽|过境免|過境免"
 # Nor is a student's visa ("how does a student visa work?", "留学签证怎么办"): the desk's permits are for
 # working talent and their families; a student who asks about a work permit names it.
-STUDENT_VISA = re.compile(
-    r"\b(student|study|studying)\s+visas?\b|\bx[12]\s*visas?\b|(学生|留学|留學|学习|學習|X1|X2)\s*(签证|簽證)",
-    re.IGNORECASE,
-)
+STUDENT_VISA_PATTERN = r"\b(student|study|studying)\s+visas?\b|\bx[12]\s*visas?\b|(学生|留学|留學|学习|學習|X1|X2)\s*(签证|簽證)"
+NOT_THE_DESKS_VISA = re.compile(f"{VISA_FREE_PATTERN}|{STUDENT_VISA_PATTERN}", re.IGNORECASE)
 # An opening turn that only says the user has a question ("你好，那个政策我想了解一下", "wo xiang wen
 # qianzheng de shi", "I wanted to ask about one of your services"): which topic is asked, not "not understood".
 WANTS_TO_ASK = re.compile(
@@ -1065,8 +1063,7 @@ def follows_up(
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
     if not_a_question(text) or (
-        (DETOUR.search(text or "") or VISA_FREE.search(text or "") or STUDENT_VISA.search(text or "")
-         or MARKET_PAY.search(text or ""))
+        (DETOUR.search(text or "") or NOT_THE_DESKS_VISA.search(text or "") or MARKET_PAY.search(text or ""))
         and not asserted_topics(entities, text, known_topics)
     ):
         return False
@@ -1150,7 +1147,7 @@ def understand(
     if previous_topic and not keyword_topics and not corrected_away and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
     keyword_topics = _meant_topic(entities, text, keyword_topics, scores)
-    if (WHAT_ABOUT.match(text) and DESCRIPTION.search(text) or HEARD_OF.search(text)) and not keyword_topics and intent_topic \
+    if ((WHAT_ABOUT.match(text) and DESCRIPTION.search(text)) or HEARD_OF.search(text)) and not keyword_topics and intent_topic \
             and intent_topic != previous_topic and probability.get(intent_topic, 0.0) >= MIN_TOPIC_CONFIDENCE:
         scores[intent_topic] = max(scores.values(), default=0.0) + KEYWORD_BONUS  # "what about the one for staying forever"
     for t in _along_with_talent(entities, text, keyword_topics, previous_topic):
@@ -1178,7 +1175,7 @@ def understand(
                               and len(text) <= MAX_FRAGMENT_CHARS else [])
     if owned and ERRAND.search(text) and set(keyword_topics) - set(owned) <= {CONTACT_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
-    if (VISA_FREE.search(text) or STUDENT_VISA.search(text)) and not keyword_topics:
+    if NOT_THE_DESKS_VISA.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans", "student visa"
     if MARKET_PAY.search(text) and not set(keyword_topics) - {FAMILY_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "外籍阿姨工资一般开多少"
