@@ -1292,3 +1292,47 @@ def test_a_thing_heard_of_is_a_new_thing_the_classifier_names() -> None:
     turn = understand("ask_aspect", ranking(("ask_aspect", 0.7), ("ask_talent_port", 0.1)), [], "I heard it takes two weeks, true?",
                       ALL_TOPICS, previous_topic="residence_permit")
     assert turn.topic == "residence_permit"
+
+
+def test_a_permit_named_as_the_means_of_an_errand_is_not_asked() -> None:
+    """"拿到永居以后能落户口吗", "有了工作许可能办信用卡吗", "with this visa can I buy a car": the permit is
+    what the user holds; the errand (hukou, a card, a car, a school) is not the desk's."""
+    cases = [
+        ("拿到永居以后能落上海户口吗", "permanent_residence", "永居"),
+        ("工作许可能办信用卡吗", "work_permit", "工作许可"),
+        ("does the port visa let him open a bank account?", "port_visa", "port visa"),
+        ("有了人才签证，可以在上海买房吗", "talent_visa", "人才签证"),
+    ]
+    for text, topic, term in cases:
+        turn = understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_term(text, topic, term)], text, ALL_TOPICS)
+        assert turn.kind == "reject", text
+    # a permit in general words, in a conversation about one: still an errand
+    text = "with this visa can I buy a car?"
+    turn = understand("ask_aspect", ranking(("ask_aspect", 0.6)), [], text, ALL_TOPICS, previous_topic="talent_visa")
+    assert turn.kind == "reject"
+    # a child named for a school, when the classifier too finds the question out of scope
+    text = "有了工作许可的话，孩子能上公办学校吗"
+    entities = [_term(text, "work_permit", "工作许可"), _term(text, "family_permits", "孩子")]
+    turn = understand("out_of_scope", ranking(("out_of_scope", 0.6), ("ask_work_permit", 0.3)), entities, text, ALL_TOPICS)
+    assert turn.kind == "reject"
+    # ... but the permit's own question, or the family's permit, is answered
+    for text, topic, term in [
+        ("永居能延期吗", "permanent_residence", "永居"),
+        ("I have a work permit, can my kids get a dependant visa to go to school here?", "family_permits", "dependant visa"),
+    ]:
+        turn = understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_term(text, topic, term)], text, ALL_TOPICS)
+        assert (turn.kind, turn.topic) == ("answer", topic), text
+
+
+def test_hong_kong_a_parcel_station_and_another_citys_office_are_not_the_desks() -> None:
+    from desk.dialogue.understanding import elsewhere, foreign_visa, homonym
+    assert foreign_visa("我有上海的工作许可，被派去香港那边出差三个月，还要另外办签证吗")
+    assert foreign_visa("香港的高才通计划我能申请吗")
+    assert foreign_visa("is the Hong Kong top talent pass open to PhDs from Canada?")
+    assert not foreign_visa("从香港过来上海工作，要办什么工作许可")
+    assert homonym("我家楼下的菜鸟驿站几点关门")
+    assert homonym("快递放在小区驿站了，怎么取件")
+    assert not homonym("人才驿站在哪里")
+    assert elsewhere("苏州那边办居留要去哪个大厅")
+    assert elsewhere("Shenzhen 的居留许可要多久")
+    assert not elsewhere("我之前在苏州工作，现在来浦东了，居留许可怎么转")

@@ -19,6 +19,7 @@ TOPIC_INTENT_PREFIX = "ask_"
 FOLLOW_UP_INTENT = "ask_aspect"
 VAGUE_INTENT = "ask_vague"
 FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 NON_TOPIC_ASK = {FOLLOW_UP_INTENT, VAGUE_INTENT}
 ASPECTS = ("overview", "materials", "procedure", "eligibility", "where", "duration")
 
@@ -589,6 +590,8 @@ HOMONYMS = (
     r"pull request|\b(github|gitlab|bitbucket)\b|\bprs?\b.{0,30}\b(merged?|code review|reviewers?|repo|commits?|branch)\b|"
     r"\b(usb|serial|tcp|udp|http|ssh) ports?\b|\bport (\d{2,5}|forwarding|scan(ning)?)\b|"
     r"\b(container|cargo|shipping|freight) (port|terminal)\b|"
+    # a parcel pick-up point ("菜鸟驿站"), not the talent station
+    r"菜鸟驿站|菜鳥驛站|(快递|快遞|包裹|取件|寄件)\S{0,10}驿站|驿站\S{0,10}(快递|快遞|包裹|取件|寄件)|\bparcel (station|locker)s?\b|"
     # a TV talent show, the film "Green Card", a seaport or dock (not "港口签证", a port visa in other
     # words; not talent agencies, which the Talent Port houses)
     r"\btalent (shows?|contests?|competitions?)\b|\bgot talent\b|选秀|才艺(表演|比赛)|"
@@ -685,7 +688,7 @@ OTHER_COUNTRIES = (
 )
 OTHER_COUNTRIES_ZH = (
     r"日本|韩国|韓國|美国|美國|英国|英國|加拿大|澳大利亚|澳洲|新西兰|新加坡|泰国|越南|马来西亚|印度|俄罗斯|德国|"
-    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其"
+    r"法国|意大利|西班牙|欧洲|歐洲|迪拜|土耳其|香港|澳门|澳門|台湾|台灣"
 )
 FOREIGN_VISA = re.compile(
     r"\b(japanese|korean|american|british|canadian|australian|german|french|italian|spanish|thai|vietnamese|"
@@ -694,8 +697,11 @@ FOREIGN_VISA = re.compile(
     rf"\b({OTHER_COUNTRIES})\s+(tourist\s+|business\s+|work\s+|student\s+|transit\s+)?visas?\b|"
     rf"申根|({OTHER_COUNTRIES_ZH})的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)|"
     # going to another country or to Hong Kong, Macao, Taiwan ("去韩国旅游可以免签吗")
-    rf"(去|到|赴)({OTHER_COUNTRIES_ZH}|香港|澳门|台湾)(旅游|玩|出差|旅行|转机)?(可以|能|需要|要|需不需要|用不用|要不要)?(办|辦)?"
-    r"(免签|免簽|签证|簽證|visa)",
+    rf"(去|到|赴)({OTHER_COUNTRIES_ZH})(旅游|玩|出差|旅行|转机)?(可以|能|需要|要|需不需要|用不用|要不要)?(办|辦)?"
+    r"(免签|免簽|签证|簽證|visa)|"
+    # ... or working there a while ("去香港那邊還要另外申請工作簽證嗎"), or Hong Kong's own talent schemes
+    rf"(去|到|赴)({OTHER_COUNTRIES_ZH})(那边|那邊|那里|那裡)[^。.?？!！]{{0,16}}(签证|簽證|visa)|"
+    r"高端人才通行证|高端人才通行證|高才通|优才计划|優才計劃|\btop talent pass\b|\bquality migrant admission\b",
     re.IGNORECASE,
 )
 # Another country's green card ("I'm a US green card holder ..."), unless China's is asked about too
@@ -723,10 +729,18 @@ def foreign_visa(text: str) -> bool:
 # Errands of everyday life ("now that I have my residence permit, how do I open a bank account?"):
 # with the permits named only as what the user holds, the question is not about them.
 ERRAND = re.compile(
-    r"bank account|open an? account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
+    r"bank account|bank card|open an? account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
     r"wechat pay|alipay|credit card|debit card|library card|\bgym\b|"
-    r"银行开户|开银行卡|办银行卡|个税|个人所得税|报税|驾照|驾驶证|手机卡|电话卡|支付宝|微信支付|信用卡|借记卡|图书馆|健身|"
-    r"\bbuy (an? |my |our )?(apartment|flat|house|home|property|car)\b|买房|購房|购房|买车|開戶|开户",
+    r"银行开户|开银行卡|办银行卡|银行卡|銀行卡|银行户口|銀行戶口|个税|個稅|个人所得税|报税|驾照|駕照|驾驶证|駕駛證|手机卡|手機卡|电话卡|"
+    r"支付宝|微信支付|信用卡|借记卡|图书馆|健身|"
+    r"\bbuy (an? |my |our )?(apartment|flat|house|home|property|car)\b|买房|買房|購房|购房|买车|買車|開戶|开户|"
+    # a city's household registration, a state school and its fees, changing money, a company of one's
+    # own, a refund of social insurance: none is a permit ("拿到永居以后能落上海户口吗", "孩子能上公办学校吗")
+    r"户口|戶口|\bhukou\b|(?<![a-z])(mai ?fang|mai ?che|kai ?hu)(?![a-z])|公办(学校|小学|中学|幼儿园)|公立(学校|學校|小学)|"
+    r"学费|學費|\b(public|state|local) schools?\b|school fees|tuition|"
+    r"(换|換|兑换|兌換)(人民币|人民幣|外币|外幣|现金|現金)|\b(exchange|change) (money|currency|cash)\b|"
+    r"\b(register|set up|open|start) (a|an|my|our|my own|our own) ([\w-]+ ){0,3}compan(y|ies)\b|注册公司|註冊公司|开公司|開公司|"
+    r"social insurance (refund|contributions? refunded)|\brefund\w* (of )?(my |our )?(social insurance|pension)|退社保|社保退|退保",
     re.IGNORECASE,
 )
 # "am I allowed to buy an apartment?", "柜台说还要工作证明，是这样吗": the errand is what is asked; the
@@ -738,9 +752,66 @@ ERRAND_ASKED = re.compile(
 )
 # "my residence permit is fine, but …": a permit the user calls their own is held, like a status.
 MY_PERMIT = re.compile(
-    r"\b(my|our)\s+(\w+\s+){0,2}(permits?|visas?|cards?|rp|wp)\b|我(们)?的(工作许可|居留|签证|簽證|永居|绿卡|工作证|居留证)",
+    r"\b(my|our|his|her|their)\s+(\w+\s+){0,2}(permits?|visas?|cards?|rp|wp)\b|我(们)?的(工作许可|居留|签证|簽證|永居|绿卡|工作证|居留证)",
     re.IGNORECASE,
 )
+# A permit named as the means or the standing behind an errand ("工作许可能办信用卡吗", "with this visa can I
+# buy a car", "有了口岸签证能不能换人民币", "拿到永居之後", "does that port visa let him …", "residence permit
+# 快到期了 … 银行卡"): held, not asked about. Read only beside an errand.
+MEANS_BEFORE = re.compile(
+    r"(有了?|拿到了?|拿了|持有?|办好了?|辦好了?|有咗|拿咗|"
+    r"\bwith (this|that|the|my|his|her|their|your|our|a|an)( \w+)?|"
+    r"\b(having|holding|got) (a|an|my|the|this|that|his|her))\s*$",
+    re.IGNORECASE,
+)
+MEANS_AFTER = re.compile(
+    r"^\s*(的话|的話|以后|以後|之后|之後|后|後|期间|期間|的老外|的外国人|的外國人|"
+    r"(let|lets|allow|allows)\b)",
+    re.IGNORECASE,
+)
+
+
+# "工作许可能办信用卡吗", "R qian zheng neng zai shang hai mai fang": a permit that "can" do the errand
+# right after it (elsewhere "永居能…" asks what the permit itself allows).
+ABLE = re.compile(r"^\s*(能|可以|可不可以|能不能|可唔可以|(?<![a-z])neng(?![a-z])|(?<![a-z])ke ?yi(?![a-z]))", re.IGNORECASE)
+ABLE_REACH = 12
+# A permit named in general words ("with this visa …", "他 permit 延期期间 …") beside an errand.
+GENERIC_PERMIT = re.compile(r"\b(visas?|permits?)\b|签证|簽證|许可|許可|(?<![a-z])qian ?zheng(?![a-z])", re.IGNORECASE)
+
+
+def held_as_means(entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str]) -> List[str]:
+    """The topics a message names as what the user holds or uses for an errand."""
+    known = set(known_topics)
+    errands = [m.start() for m in ERRAND.finditer(text)]
+    held: List[str] = []
+    for entity in entities:
+        start, end = entity.get("start"), entity.get("end")
+        if entity.get("entity") != "topic" or entity.get("value") not in known or not isinstance(start, int) \
+                or not isinstance(end, int):
+            continue
+        able = bool(ABLE.match(text[end:end + 8])) and any(end <= e <= end + ABLE_REACH for e in errands)
+        if MEANS_BEFORE.search(text[max(0, start - 16):start]) or MEANS_AFTER.match(text[end:end + 12]) or able:
+            held.append(str(entity["value"]))
+    return list(dict.fromkeys(held))
+
+
+def errand(
+    entities: Sequence[Dict[str, Any]], text: str, known: Iterable[str], keyword_topics: Sequence[str],
+    status_topics: Sequence[str], classifier_out_of_scope: bool = False,
+) -> bool:
+    """An errand of everyday life asked with the desk's permits named only as what the user holds
+    ("I got my RP, can I convert my licence?"): not a question about the permits."""
+    if not ERRAND.search(text):
+        return False
+    short = len(text) <= MAX_FRAGMENT_CHARS
+    if short and not keyword_topics and GENERIC_PERMIT.search(text):
+        return True  # "with this visa 我可以 buy a car 吗"
+    owned = status_topics or (keyword_topics if short and (MY_PERMIT.search(text) or ERRAND_ASKED.search(text)) else []) \
+        or (held_as_means(entities, text, known) if short else [])
+    # (a child or spouse named is the person the errand is for, when the classifier too reads the
+    # message as out of scope and no family permit is named)
+    persons = {FAMILY_TOPIC} if classifier_out_of_scope and not FAMILY_PERMIT_WORD.search(text) else set()
+    return bool(owned) and set(keyword_topics) - set(owned) - persons <= {CONTACT_TOPIC}
 
 
 # Entering without a visa ("is the 30-day visa-free entry for Germans still valid", "144小时过境免签")
@@ -785,8 +856,8 @@ OTHER_CITIES_EN = (
     r"wuhan|tianjin|chongqing|xiamen|qingdao|ningbo|hefei"
 )
 OTHER_CITY_SERVICE = re.compile(
-    rf"({OTHER_CITIES})(市|那边|那里|工业园区|园区|新区|高新区)?的|"
-    rf"\b({OTHER_CITIES_EN})('s|\s+(gives?|offers?|provides?|pays?))\b",
+    rf"({OTHER_CITIES})(市|那边|那里|工业园区|园区|新区|高新区)?的|({OTHER_CITIES})(那边|那邊|那里|那裡)(办|辦)|"
+    rf"\b({OTHER_CITIES_EN})('s|\s+(gives?|offers?|provides?|pays?)\b|\s*的)",
     re.IGNORECASE,
 )
 # In a short question, the other city is where the thing is asked about ("my visa extention in shenzen -
@@ -1170,10 +1241,7 @@ def understand(
 
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
-    # the permits the user has, for an errand: those held as a status, or named as "my …" in a short message
-    owned = status_topics or (keyword_topics if (MY_PERMIT.search(text) or ERRAND_ASKED.search(text))
-                              and len(text) <= MAX_FRAGMENT_CHARS else [])
-    if owned and ERRAND.search(text) and set(keyword_topics) - set(owned) <= {CONTACT_TOPIC}:
+    if errand(entities, text, known, keyword_topics, status_topics, intent == OUT_OF_SCOPE_INTENT):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if NOT_THE_DESKS_VISA.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans", "student visa"
@@ -1190,7 +1258,7 @@ def understand(
     if intent == FALLBACK_INTENT and (
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
         or runner_up in SMALL_TALK_INTENTS
-        or (runner_up == "out_of_scope"
+        or (runner_up == OUT_OF_SCOPE_INTENT
             and not (keyword_topics or aspect or follow_up or RETURN.search(text) or own_case_statement(text)
                      or (previous_topic and detail_correction(text))))
     ):
