@@ -1336,3 +1336,15 @@ def test_hong_kong_a_parcel_station_and_another_citys_office_are_not_the_desks()
     assert elsewhere("苏州那边办居留要去哪个大厅")
     assert elsewhere("Shenzhen 的居留许可要多久")
     assert not elsewhere("我之前在苏州工作，现在来浦东了，居留许可怎么转")
+
+
+def test_a_permit_a_spouse_has_without_an_article_is_their_status() -> None:
+    """"my husband has work permit": what he holds, so the dependant's visa asked beside it leads."""
+    text = "what is the process for my dependant visa? my husband has work permit in pudong"
+    entities = [_term(text, "family_permits", "dependant visa"), _term(text, "work_permit", "work permit")]
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.47), ("ask_family_permits", 0.41)), entities, text, ALL_TOPICS)
+    assert turn.topic == "family_permits"
+    # ... but "does my company have work permit quotas" is no status of the user's
+    from desk.dialogue.understanding import keyword_roles
+    text = "does my company have work permit quotas?"
+    assert keyword_roles([_term(text, "work_permit", "work permit")], text, ALL_TOPICS)[2] == []

@@ -234,7 +234,7 @@ STATUS = re.compile(
     r"(\bon (a|an|my|the)|\b(here|is|are|am|currently|now|still|been) on|\bholding( a| an| my)?|\bhold (a|an)|\bwith (a|an|my)|"
     # a person has it ("I have a work permit", "my wife has an RP"), not a place ("whether Pudong has a
     # digital talent platform") nor the desk ("do you have a list")
-    r"\b(have|has|had) (my|our|his|her)|\b(i|we|they|he|she|who|(my|our|his|her) \w+)( \w+)? (have|has|had) (a|an)|"
+    r"\b(have|has|had) (my|our|his|her)|\b(i|we|they|he|she|who|(my|our|his|her) \w+)( \w+)? (have|has|had) (a|an)|\b(my|our) \w+ (has|had)|"
     r"\b(got|received|obtained|collected) (my|the|a|an)|"
     r"\bi'?m (a|an)|\bi am (a|an)|\bas (a|an)|"
     r"\bi'?ve got (a|an|my)|\bi got (a|an|my)|\bcame on (a|an|my)|"
