@@ -1348,3 +1348,18 @@ def test_a_permit_a_spouse_has_without_an_article_is_their_status() -> None:
     from desk.dialogue.understanding import keyword_roles
     text = "does my company have work permit quotas?"
     assert keyword_roles([_term(text, "work_permit", "work permit")], text, ALL_TOPICS)[2] == []
+
+
+def test_an_errand_before_or_without_a_permit_is_still_an_errand() -> None:
+    """"which bank opens an account before the residence permit is ready": the permit is awaited, the
+    bank is asked; an errand word in a longer name ("open a Bank of China account") is still one."""
+    for text in ("Which bank lets a foreigner open an account before the residence permit is ready?",
+                 "can I open a Bank of China account without a residence permit?"):
+        turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.5), ("out_of_scope", 0.4)),
+                          [_term(text, "residence_permit", "residence permit")], text, ALL_TOPICS)
+        assert turn.kind == "reject", text
+    # a permit held ("拿居留许可") and another the bank asks for ("柜台说还要工作许可"): both the user's errand
+    text = "拿居留许可在银行开户，柜台说还要工作许可，是这样吗"
+    entities = [_term(text, "residence_permit", "居留许可"), _term(text, "work_permit", "工作许可")]
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.58)), entities, text, ALL_TOPICS)
+    assert turn.kind == "reject"

@@ -729,7 +729,7 @@ def foreign_visa(text: str) -> bool:
 # Errands of everyday life ("now that I have my residence permit, how do I open a bank account?"):
 # with the permits named only as what the user holds, the question is not about them.
 ERRAND = re.compile(
-    r"bank account|bank card|open an? account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
+    r"bank account|bank card|open an? ([\w-]+ ){0,3}account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
     r"wechat pay|alipay|credit card|debit card|library card|\bgym\b|"
     r"银行开户|开银行卡|办银行卡|银行卡|銀行卡|银行户口|銀行戶口|个税|個稅|个人所得税|报税|驾照|駕照|驾驶证|駕駛證|手机卡|手機卡|电话卡|"
     r"支付宝|微信支付|信用卡|借记卡|图书馆|健身|"
@@ -761,6 +761,8 @@ MY_PERMIT = re.compile(
 MEANS_BEFORE = re.compile(
     r"(有了?|拿到了?|拿了|持有?|办好了?|辦好了?|有咗|拿咗|"
     r"\bwith (this|that|the|my|his|her|their|your|our|a|an)( \w+)?|"
+    # a permit still awaited ("before my residence permit is ready", "without a work permit")
+    r"\b(before|until|till|without) (a|an|my|the|his|her|our|their)( \w+)?|"
     r"\b(having|holding|got) (a|an|my|the|this|that|his|her))\s*$",
     re.IGNORECASE,
 )
@@ -806,12 +808,12 @@ def errand(
     short = len(text) <= MAX_FRAGMENT_CHARS
     if short and not keyword_topics and GENERIC_PERMIT.search(text):
         return True  # "with this visa 我可以 buy a car 吗"
-    owned = status_topics or (keyword_topics if short and (MY_PERMIT.search(text) or ERRAND_ASKED.search(text)) else []) \
-        or (held_as_means(entities, text, known) if short else [])
+    owned = {*status_topics, *(keyword_topics if short and (MY_PERMIT.search(text) or ERRAND_ASKED.search(text)) else []),
+             *(held_as_means(entities, text, known) if short else [])}
     # (a child or spouse named is the person the errand is for, when the classifier too reads the
     # message as out of scope and no family permit is named)
     persons = {FAMILY_TOPIC} if classifier_out_of_scope and not FAMILY_PERMIT_WORD.search(text) else set()
-    return bool(owned) and set(keyword_topics) - set(owned) - persons <= {CONTACT_TOPIC}
+    return bool(owned) and set(keyword_topics) - owned - persons <= {CONTACT_TOPIC}
 
 
 # Entering without a visa ("is the 30-day visa-free entry for Germans still valid", "144小时过境免签")
