@@ -1363,3 +1363,14 @@ def test_an_errand_before_or_without_a_permit_is_still_an_errand() -> None:
     entities = [_term(text, "residence_permit", "居留许可"), _term(text, "work_permit", "工作许可")]
     turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.58)), entities, text, ALL_TOPICS)
     assert turn.kind == "reject"
+
+
+def test_the_aspect_word_after_an_opening_what_is_the_question() -> None:
+    from desk.dialogue.understanding import resolve_aspect
+    text = "What paperwork does a foreigner need to be allowed to take a job here?"
+    guess = {"name": "eligibility", "confidence": 0.6}
+    assert resolve_aspect(guess, ["materials", "eligibility"], text) == "materials"
+    # a sure classifier, or the word later in the sentence, leaves the classifier's reading
+    assert resolve_aspect({"name": "eligibility", "confidence": 0.9}, ["materials", "eligibility"], text) == "eligibility"
+    text = "Am I allowed to take a job here, and what paperwork?"
+    assert resolve_aspect(guess, ["eligibility", "materials"], text) == "eligibility"

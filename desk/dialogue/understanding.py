@@ -175,6 +175,15 @@ ASPECT_IS_WHAT = re.compile(
 )
 
 
+# "What paperwork does a foreigner need to be allowed to …": the aspect word right after an opening
+# "what/which" is the question, whatever else the sentence goes on to name.
+ASPECT_HEAD = re.compile(
+    r"^\W*((hi|hello|hey|dear \w+|sorry|ok|okay|and|so)\W+)*(what|which)\s+(kind of |sort of |types? of |other )?"
+    r"(documents?|docs|paperwork|papers|materials|requirements|conditions|criteria|steps|procedures?|offices?|address)\b",
+    re.IGNORECASE,
+)
+
+
 def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str], text: str = "") -> Optional[str]:
     """A confident specific aspect from the classifier (unless only "what is" or an asked
     "where" names an aspect and the classifier is not sure); a confident "what it is" when the
@@ -185,6 +194,8 @@ def resolve_aspect(guess: Optional[Dict[str, Any]], named: Sequence[str], text: 
     specific = next((a for a in named if a in ASPECTS and a != "overview"), None)
     # what else the question names besides a place: not the errand done there ("where do I renew it")
     beyond_place = [a for a in named if a in ASPECTS and a not in ("overview", "where", "procedure")]
+    if specific and confident != specific and confidence < CONFIDENT_ASPECT and ASPECT_HEAD.search(text):
+        return specific
     if confident and confident != "overview":
         if "overview" in named and specific is None and confidence < CONFIDENT_ASPECT:
             return "overview"  # "What's the International Talent Station in Pudong?": no cue but "what's"
