@@ -1374,3 +1374,14 @@ def test_the_aspect_word_after_an_opening_what_is_the_question() -> None:
     assert resolve_aspect({"name": "eligibility", "confidence": 0.9}, ["materials", "eligibility"], text) == "eligibility"
     text = "Am I allowed to take a job here, and what paperwork?"
     assert resolve_aspect(guess, ["eligibility", "materials"], text) == "eligibility"
+
+
+def test_a_colloquial_question_word_makes_a_description_a_question() -> None:
+    """"那个单一窗口，要准备啥材料呀～": 啥 asks (what), so the aspect named is the question, not a description."""
+    text = "亲，工作许可和居留许可一起办的那个单一窗口，要准备啥材料呀～"
+    entities = [_term(text, "work_residence_permit", "单一窗口"),
+                {"entity": "aspect", "value": "materials", "start": text.index("材料"), "end": text.index("材料") + 2}]
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.9)), entities, text, ALL_TOPICS,
+                      previous_topic="work_permit", previous_aspect="duration",
+                      aspect_guess={"name": "materials", "confidence": 0.9})
+    assert (turn.topic, turn.aspect) == ("work_residence_permit", "materials")

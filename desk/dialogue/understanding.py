@@ -166,7 +166,7 @@ DESCRIPTION = re.compile(
 ATTRIBUTIVE_TIME = re.compile(r"(几|幾)[天个個年月次](?=的)")
 
 
-QUESTION_WORD = re.compile(r"\b(how|what|which|where|when|who|whom|need|can|could|do i|is it)\b|怎么|怎麼|如何|哪|什么|什麼|多久", re.IGNORECASE)
+QUESTION_WORD = re.compile(r"\b(how|what|which|where|when|who|whom|need|can|could|do i|is it)\b|怎么|怎麼|如何|哪|什么|什麼|啥|咋|多久", re.IGNORECASE)
 
 
 # "申请条件是什么", "材料有哪些": the aspect word is the subject of "what is", so it is the question.
@@ -308,7 +308,7 @@ OWN_CASE = re.compile(
     re.IGNORECASE,
 )
 ASKING = re.compile(
-    r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|多久|"
+    r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|啥|咋|多久|"
     r"([\u4e00-\u9fff])不\2|有没有|是否|如何|几[天个年月次]|多少",  # 要不要, 能不能, 可不可以: a question too
     re.IGNORECASE,
 )
