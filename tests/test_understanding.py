@@ -1385,3 +1385,14 @@ def test_a_colloquial_question_word_makes_a_description_a_question() -> None:
                       previous_topic="work_permit", previous_aspect="duration",
                       aspect_guess={"name": "materials", "confidence": 0.9})
     assert (turn.topic, turn.aspect) == ("work_residence_permit", "materials")
+
+
+def test_a_slip_corrected_keeps_the_question_asked_before() -> None:
+    """"不好意思我说错了，是人才驿站，不是人才港": 我 here owns a slip, not a case, so the question
+    asked before (where) goes on for the topic meant, however the aspect model reads the words."""
+    text = "不好意思我说错了，是人才驿站，不是人才港"
+    entities = [_term(text, "talent_station", "人才驿站"), _term(text, "talent_port", "人才港")]
+    turn = understand("ask_talent_port", ranking(("ask_talent_port", 0.54), ("ask_talent_station", 0.38)), entities, text,
+                      ALL_TOPICS + ["talent_station", "talent_port"], previous_topic="talent_port", previous_aspect="where",
+                      aspect_guess={"name": "eligibility", "confidence": 0.43})
+    assert (turn.topic, turn.aspect) == ("talent_station", "where")

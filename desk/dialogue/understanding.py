@@ -585,10 +585,14 @@ def case_figure(text: str) -> bool:
         and len(text or "") <= MAX_FRAGMENT_CHARS
 
 
+# "不好意思我说错了，是人才驿站", "my bad, wrong one": the user's slip, not their case.
+SLIP = re.compile(r"说错|打错|搞错|弄错|写错|說錯|打錯|搞錯|弄錯|寫錯|\bwrong (one|permit|visa|card|name|thing)\b|\bmy (bad|mistake)\b", re.IGNORECASE)
+
+
 def own_case_statement(text: str) -> bool:
     """Details of the user's case given as a statement, not a question."""
     return (bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
-            and not MEANT.search(text or ""))
+            and not MEANT.search(text or "") and not SLIP.search(text or ""))
 
 
 # Markup or code: a fragment, not a question, whatever domain word is inside it.
