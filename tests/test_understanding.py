@@ -1396,3 +1396,15 @@ def test_a_slip_corrected_keeps_the_question_asked_before() -> None:
                       ALL_TOPICS + ["talent_station", "talent_port"], previous_topic="talent_port", previous_aspect="where",
                       aspect_guess={"name": "eligibility", "confidence": 0.43})
     assert (turn.topic, turn.aspect) == ("talent_station", "where")
+
+
+def test_more_word_tasks_and_another_countrys_permit() -> None:
+    from desk.dialogue.understanding import foreign_visa, word_task
+    assert word_task('Can you translate "work permit" into Portuguese?')
+    assert word_task("给我讲个关于工作许可的笑话")
+    assert not word_task("工作许可怎么办")
+    assert foreign_visa("my company wants to sponsor a work visa for me in Singapore")
+    assert foreign_visa("how do I get a work permit for Canada?")
+    # where the user is, or a permit here after one there, is not another country's permit
+    assert not foreign_visa("can my company start my work permit while I'm still in Spain?")
+    assert not foreign_visa("I had a work permit in Japan, can I get one in Pudong?")

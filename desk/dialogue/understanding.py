@@ -663,7 +663,8 @@ WORD_TASK = re.compile(
     r"\btrivia\b|\bquiz question\b|\betymology\b|\bwhat does the word\b|"
     r"\bhow (do you|do i|would you|to) say\b.{0,50}\bin (french|german|spanish|japanese|korean|russian|"
     r"italian|arabic|latin|portuguese|dutch|thai|vietnamese)\b|"
-    r"\btranslate\b.{0,50}\b(into|to) (french|german|spanish|japanese|korean|russian|italian|arabic|latin)\b|"
+    r"\btranslate\b.{0,50}\b(into|to|in) (french|german|spanish|japanese|korean|russian|italian|arabic|latin|portuguese|dutch|"
+    r"thai|vietnamese|turkish|polish|hindi|indonesian|malay|swedish|greek|hebrew|persian|urdu|chinese|mandarin|english)\b|"
     r"\b(regex|regular expression|sql query|python script|javascript|excel formula)\b|\banagram\b|"
     r"\bspell(ed)? backwards\b|(?<!\d)\d{1,15}\s*(times|multiplied by|divided by)\s*\d|"
     r"写(一|几|两)?(首|篇|段|个|句)?.{0,14}(诗|打油诗|绝句|律诗|歌词|小说|笑话|段子|对联|顺口溜|藏头诗|口号|剧本|作文)|"
@@ -683,7 +684,7 @@ WORD_TASK = re.compile(
     # ...", "Why did the visa officer bring a ladder to work? Because the R visa was top level")
     r"\b(just|only) (do )?the maths?\b|\bdo the maths?\b|\b(calculate|compute) (for me|the (total|sum|difference|average))\b|"
     r"\bwhy (did|does|do|is|was)\b[^?？]{3,80}[?？]\s*(because|cause|coz)\b|\bknock[ ,-]*knock\b|\b(tell|heard) (you |me )?(a|this|the) (joke|pun)\b|"
-    r"讲个笑话|講個笑話|冷笑话|冷笑話",
+    r"讲个笑话|講個笑話|冷笑话|冷笑話|(讲|講|说|說)(一)?(个|個|段).{0,16}(笑话|笑話|段子)",
     re.IGNORECASE,
 )
 
@@ -731,6 +732,16 @@ CHINESE = re.compile(r"chin|中国|中國", re.IGNORECASE)
 CHINA = re.compile(r"china|chinese visa|中国签证|中國簽證|来华|來華|入境中国|中国的签证|visa for china|visa to china", re.IGNORECASE)
 
 
+# "a work visa for me in Singapore", "a work permit to Canada": a permit of another country, said after
+# the permit (not where the user is - "start my work permit while I'm still in Spain" - and only where neither
+# China nor Shanghai is named: "I had a work permit in Japan, now Pudong …").
+PERMIT_IN_OTHER_COUNTRY = re.compile(
+    rf"\b(visas?|work permits?|employment pass(es)?)\b((?!\b(i|i'm|im|we|we're|while|when|still|living|staying|from)\b).){{0,20}}"
+    rf"\b(in|for|to) ({OTHER_COUNTRIES})\b",
+    re.IGNORECASE,
+)
+
+
 def foreign_visa(text: str) -> bool:
     """A question about another country's visa, not about coming to China."""
     text = text or ""
@@ -738,6 +749,8 @@ def foreign_visa(text: str) -> bool:
         return False
     if FOREIGN_GREEN_CARD.search(text):
         return not CHINESE.search(text)
+    if PERMIT_IN_OTHER_COUNTRY.search(text) and not CHINESE.search(text) and not SHANGHAI.search(text):
+        return True
     return bool(FOREIGN_VISA.search(text)) and not CHINA.search(text)
 
 
