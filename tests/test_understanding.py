@@ -1408,3 +1408,16 @@ def test_more_word_tasks_and_another_countrys_permit() -> None:
     # where the user is, or a permit here after one there, is not another country's permit
     assert not foreign_visa("can my company start my work permit while I'm still in Spain?")
     assert not foreign_visa("I had a work permit in Japan, can I get one in Pudong?")
+
+
+def test_another_citys_processing_a_slogan_and_opening_a_company() -> None:
+    from desk.dialogue.understanding import elsewhere, word_task
+    assert elsewhere("我朋友的 work permit 在北京办的，北京那边 processing 要多久")
+    assert not elsewhere("工作许可在北京办的，换工作到上海要重新办吗")
+    assert word_task("我想给 talent port 写个 slogan")
+    # opening a company is what the talent station helps with: no errand, whatever permit is held
+    text = "can I open a company with a talent visa and does the talent station help?"
+    entities = [_term(text, "talent_visa", "talent visa"), _term(text, "talent_station", "talent station")]
+    turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.5), ("ask_talent_station", 0.4)), entities, text,
+                      ALL_TOPICS + ["talent_station"])
+    assert turn.kind == "answer"

@@ -675,6 +675,7 @@ WORD_TASK = re.compile(
     r"把\s*[「“\"『'‘].{1,40}[」”\"』'’]\s*(翻译|翻譯|翻|译|譯)成|(翻译|翻譯|翻|译|譯)成(英|中|法|德|日|韩|韓)(文|语|語)\s*[：:]|"
     r"(润色|潤色|校对|校對|改写|改寫|总结|總結|概括)(一下)?(这|這|以下|下面)(段|句|篇)|(这|這)个?(词|詞)(最早|本来|原来)?(是)?什么意思|词源|"
     r"(想|起|取)(几|幾|一|两|兩|三|五|十)?个\s*(好听的|好的|响亮的)?\s*(名字|slogan|口号|口號|标语|標語)|冷知识|知识竞赛|"
+    r"(写|寫)(一|几|幾|两|兩)?(个|個|句|条|條)\s*(slogan|tagline|口号|口號|标语|標語|广告语|廣告語|宣传语|宣傳語)|"
     r"笔画|押韵|谐音梗|缩写成|造句|猜谜|谜语|等于几|等于多少|计算一下|算一下|"
     # "帮我 translate 一下 …", "「人才」的英文是 talent 还是 talents", "fix my yaml"
     r"帮我\s*(translate|翻译|翻譯)|\btranslate\s*(一下|this|these|the following)\b|的英文是|用英文怎么说|英文怎么说|"
@@ -762,12 +763,13 @@ ERRAND = re.compile(
     r"银行开户|开银行卡|办银行卡|银行卡|銀行卡|银行户口|銀行戶口|个税|個稅|个人所得税|报税|驾照|駕照|驾驶证|駕駛證|手机卡|手機卡|电话卡|"
     r"支付宝|微信支付|信用卡|借记卡|图书馆|健身|"
     r"\bbuy (an? |my |our )?(apartment|flat|house|home|property|car)\b|买房|買房|購房|购房|买车|買車|開戶|开户|"
-    # a city's household registration, a state school and its fees, changing money, a company of one's
-    # own, a refund of social insurance: none is a permit ("拿到永居以后能落上海户口吗", "孩子能上公办学校吗")
+    # a city's household registration, a state school and its fees, changing money, registering a company
+    # (not "opening" one, which the talent station helps with), a refund of social insurance: none is a
+    # permit ("拿到永居以后能落上海户口吗", "孩子能上公办学校吗")
     r"户口|戶口|\bhukou\b|(?<![a-z])(mai ?fang|mai ?che|kai ?hu)(?![a-z])|公办(学校|小学|中学|幼儿园)|公立(学校|學校|小学)|"
     r"学费|學費|\b(public|state|local) schools?\b|school fees|tuition|"
     r"(换|換|兑换|兌換)(人民币|人民幣|外币|外幣|现金|現金)|\b(exchange|change) (money|currency|cash)\b|"
-    r"\b(register|set up|open|start) (a|an|my|our|my own|our own) ([\w-]+ ){0,3}compan(y|ies)\b|注册公司|註冊公司|开公司|開公司|"
+    r"\bregister (a|an|my|our|my own|our own) ([\w-]+ ){0,3}compan(y|ies)\b|注册公司|註冊公司|"
     r"social insurance (refund|contributions? refunded)|\brefund\w* (of )?(my |our )?(social insurance|pension)|退社保|社保退|退保",
     re.IGNORECASE,
 )
@@ -886,7 +888,8 @@ OTHER_CITIES_EN = (
     r"wuhan|tianjin|chongqing|xiamen|qingdao|ningbo|hefei"
 )
 OTHER_CITY_SERVICE = re.compile(
-    rf"({OTHER_CITIES})(市|那边|那里|工业园区|园区|新区|高新区)?的|({OTHER_CITIES})(那边|那邊|那里|那裡)(办|辦)|"
+    rf"({OTHER_CITIES})(市|那边|那里|工业园区|园区|新区|高新区)?的|({OTHER_CITIES})(那边|那邊|那里|那裡)\s*(办|辦|[a-z])|"
+    rf"在({OTHER_CITIES})(办|辦)的|"
     rf"\b({OTHER_CITIES_EN})('s|\s+(gives?|offers?|provides?|pays?)\b|\s*的)",
     re.IGNORECASE,
 )
