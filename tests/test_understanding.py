@@ -1421,3 +1421,17 @@ def test_another_citys_processing_a_slogan_and_opening_a_company() -> None:
     turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.5), ("ask_talent_station", 0.4)), entities, text,
                       ALL_TOPICS + ["talent_station"])
     assert turn.kind == "answer"
+
+
+def test_permanent_residence_asked_for_a_family_member_is_theirs() -> None:
+    """"what docs for the permanent residence for my wife?": her permanent residence, not a family permit."""
+    text = "what docs for the permanent residence for my wife? we are married 6 years"
+    entities = [_term(text, "permanent_residence", "permanent residence"), _term(text, "family_permits", "wife")]
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.5), ("ask_permanent_residence", 0.4)), entities, text,
+                      ALL_TOPICS, aspect_guess={"name": "materials", "confidence": 0.95})
+    assert (turn.topic, turn.aspect) == ("permanent_residence", "materials")
+    # a dependant's permit named is the family's
+    text = "what docs for the dependant residence permit for my wife?"
+    entities = [_term(text, "family_permits", "dependant residence permit"), _term(text, "family_permits", "wife")]
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.8)), entities, text, ALL_TOPICS)
+    assert turn.topic == "family_permits"

@@ -553,11 +553,18 @@ def _along_with_talent(
         dropped.append(COMBINED_TOPIC)
     family_people = [span for v, span in spans if v == FAMILY_TOPIC]
     if PERMANENT_TOPIC in keyword_topics and family_people and all(FAMILY_MEMBER.search(p) for p in family_people) \
-            and not FAMILY_PERMIT_WORD.search(text) and (TOGETHER.search(text) or ALSO.search(text)):
+            and not FAMILY_PERMIT_WORD.search(text) and (TOGETHER.search(text) or ALSO.search(text) or FOR_MEMBER.search(text)):
         dropped.append(FAMILY_TOPIC)
     return dropped
 
 
+# Permanent residence asked for a family member ("what docs for the permanent residence for my wife?",
+# "给我老婆申请永居要什么材料"): that member's permanent residence, not a family permit.
+FOR_MEMBER = re.compile(
+    r"\bfor (my|our|his|her) (\w+ )?(wife|husband|spouse|partner|kids?|child|children|sons?|daughters?|parents?|mum|mom|mother|"
+    r"father|dad|wfe|wief|hubby|husbnad)\b|(给|幫|帮|替)(我)?(的)?(老婆|老公|太太|妻子|丈夫|爱人|孩子|儿子|女儿|父母|爸妈)(办|辦|申请|申請)",
+    re.IGNORECASE,
+)
 # What holding a permit brings ("有啥便利", "what are the perks").
 BENEFITS = re.compile(r"便利|好处|好處|优势|優勢|优惠|待遇|\bbenefits?\b|\bperks?\b|\badvantages?\b|\bprivileges?\b", re.IGNORECASE)
 # A number or an age in a correction: the user corrects a detail they gave.
