@@ -1435,3 +1435,19 @@ def test_permanent_residence_asked_for_a_family_member_is_theirs() -> None:
     entities = [_term(text, "family_permits", "dependant residence permit"), _term(text, "family_permits", "wife")]
     turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.8)), entities, text, ALL_TOPICS)
     assert turn.topic == "family_permits"
+
+
+def test_a_life_question_about_a_family_member_is_not_a_family_permit() -> None:
+    """"我老公的 company 不给交 social insurance 合法吗": only a person named, the classifier finds it out
+    of scope: refused; with a permit named, or in a conversation about the family, it is answered."""
+    text = "我老公的 company 不给交 social insurance 合法吗"
+    entities = [_term(text, "family_permits", "老公")]
+    out = ranking(("out_of_scope", 0.49), ("ask_work_permit", 0.14))
+    assert understand("out_of_scope", out, entities, text, ALL_TOPICS).kind == "reject"
+    assert understand("out_of_scope", out, entities, text, ALL_TOPICS, previous_topic="family_permits").kind == "answer"
+    text = "我老公的居留许可 company 不给办合法吗"
+    entities = [_term(text, "family_permits", "老公")]
+    assert understand("out_of_scope", out, entities, text, ALL_TOPICS).kind == "answer"
+    text = "R visa holders 可以免费坐地铁吗"
+    turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.7)), [_term(text, "talent_visa", "R visa")], text, ALL_TOPICS)
+    assert turn.kind == "reject"

@@ -768,7 +768,7 @@ ERRAND = re.compile(
     r"bank account|bank card|open an? ([\w-]+ ){0,3}account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
     r"wechat pay|alipay|credit card|debit card|library card|\bgym\b|"
     r"银行开户|开银行卡|办银行卡|银行卡|銀行卡|银行户口|銀行戶口|个税|個稅|个人所得税|报税|驾照|駕照|驾驶证|駕駛證|手机卡|手機卡|电话卡|"
-    r"支付宝|微信支付|信用卡|借记卡|图书馆|健身|"
+    r"支付宝|微信支付|信用卡|借记卡|图书馆|健身|坐地铁|乘地铁|地铁卡|公交卡|交通卡|\b(metro|subway|bus|transport) (card|pass|rides?)\b|"
     r"\bbuy (an? |my |our )?(apartment|flat|house|home|property|car)\b|买房|買房|購房|购房|买车|買車|開戶|开户|"
     # a city's household registration, a state school and its fees, changing money, registering a company
     # (not "opening" one, which the talent station helps with), a refund of social insurance: none is a
@@ -816,6 +816,25 @@ ABLE = re.compile(r"^\s*(能|可以|可不可以|能不能|可唔可以|(?<![a-z
 ABLE_REACH = 12
 # A permit named in general words ("with this visa …", "他 permit 延期期间 …") beside an errand.
 GENERIC_PERMIT = re.compile(r"\b(visas?|permits?)\b|签证|簽證|许可|許可|(?<![a-z])qian ?zheng(?![a-z])", re.IGNORECASE)
+
+
+# A family member named in a message the classifier finds out of scope, with no permit named ("我老公的
+# company 不给交 social insurance 合法吗"): the person is who the life question is about, not a permit asked.
+MIN_OUT_OF_SCOPE_FOR_A_PERSON = 0.4
+
+
+def only_a_person_named(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: Sequence[str]) -> bool:
+    """The only topic named is family permits, and only by words for people (wife, 孩子), no permit."""
+    if list(keyword_topics) != [FAMILY_TOPIC] or GENERIC_PERMIT.search(text) or FAMILY_PERMIT_WORD.search(text) \
+            or DOMESTIC_HELPER.search(text) or RESIDENCE_PERMIT_WORD.search(text):
+        return False
+    spans = [text[int(e["start"]):int(e["end"])] for e in _topic_entities(entities) if e.get("value") == FAMILY_TOPIC]
+    return bool(spans) and all(FAMILY_MEMBER.fullmatch(span) for span in spans)
+
+
+def probability_of_out_of_scope(ranking: Sequence[Dict[str, Any]]) -> float:
+    """The classifier's probability that the message is out of scope."""
+    return _probability_of(ranking, [OUT_OF_SCOPE_INTENT])
 
 
 def held_as_means(entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str]) -> List[str]:
@@ -1287,6 +1306,9 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans", "student visa"
     if MARKET_PAY.search(text) and not set(keyword_topics) - {FAMILY_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "外籍阿姨工资一般开多少"
+    if only_a_person_named(entities, text, keyword_topics) and intent == OUT_OF_SCOPE_INTENT \
+            and probability_of_out_of_scope(ranking) >= MIN_OUT_OF_SCOPE_FOR_A_PERSON and not previous_topic:
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "我老公的 company 不给交 social insurance 合法吗"
     if BARE_GENERIC.match(text) and not previous_topic:
         candidates = [t for t in COMMON_TOPICS if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
