@@ -232,6 +232,9 @@ MIN_OUT_OF_SCOPE_IN_CONTEXT = 0.75
 # ... and above this, only an aspect the message names in words makes it a follow-up: the aspect
 # model's guess is no evidence ("Also is there any good English church in Pudong?" reads "where")
 MIN_OUT_OF_SCOPE_FOR_NAMED_ASPECT = 0.6
+# On a first turn, a family member named with no permit ("我老公的 company 不给交 social insurance 合法吗")
+# is who a life question is about when the classifier finds it out of scope at least this surely.
+MIN_OUT_OF_SCOPE_FOR_A_PERSON = 0.4
 
 NEGATION = re.compile(
     r"((?<![a-z])bu ?shi|不是|并非|而不是|不要|not(?: the| a| an| about)?|rather than|instead of|instead of the|"
@@ -816,11 +819,6 @@ ABLE = re.compile(r"^\s*(能|可以|可不可以|能不能|可唔可以|(?<![a-z
 ABLE_REACH = 12
 # A permit named in general words ("with this visa …", "他 permit 延期期间 …") beside an errand.
 GENERIC_PERMIT = re.compile(r"\b(visas?|permits?)\b|签证|簽證|许可|許可|(?<![a-z])qian ?zheng(?![a-z])", re.IGNORECASE)
-
-
-# A family member named in a message the classifier finds out of scope, with no permit named ("我老公的
-# company 不给交 social insurance 合法吗"): the person is who the life question is about, not a permit asked.
-MIN_OUT_OF_SCOPE_FOR_A_PERSON = 0.4
 
 
 def only_a_person_named(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: Sequence[str]) -> bool:
