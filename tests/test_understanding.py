@@ -1451,3 +1451,13 @@ def test_a_life_question_about_a_family_member_is_not_a_family_permit() -> None:
     text = "R visa holders 可以免费坐地铁吗"
     turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.7)), [_term(text, "talent_visa", "R visa")], text, ALL_TOPICS)
     assert turn.kind == "reject"
+
+
+def test_sums_poems_names_and_rewrites_with_a_domain_word_are_word_tasks() -> None:
+    from desk.dialogue.understanding import word_task
+    for text in ("工作许可 x 3 = ?", "if a visa costs 800 and I have 3 kids how much total",
+                 "a haiku about the residence permit please", "把这句话改得更正式一点：我想问一下人才签证",
+                 "帮我起一个人才驿站的英文名", "年终总结里要提到人才驿站，帮我写一段"):
+        assert word_task(text), text
+    for text in ("人才签证要多少钱", "帮我看看工作许可要写什么材料", "how much does the port visa cost in total?"):
+        assert not word_task(text), text

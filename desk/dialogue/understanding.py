@@ -695,7 +695,13 @@ WORD_TASK = re.compile(
     # ...", "Why did the visa officer bring a ladder to work? Because the R visa was top level")
     r"\b(just|only) (do )?the maths?\b|\bdo the maths?\b|\b(calculate|compute) (for me|the (total|sum|difference|average))\b|"
     r"\bwhy (did|does|do|is|was)\b[^?？]{3,80}[?？]\s*(because|cause|coz)\b|\bknock[ ,-]*knock\b|\b(tell|heard) (you |me )?(a|this|the) (joke|pun)\b|"
-    r"讲个笑话|講個笑話|冷笑话|冷笑話|(讲|講|说|說)(一)?(个|個|段).{0,16}(笑话|笑話|段子)",
+    r"讲个笑话|講個笑話|冷笑话|冷笑話|(讲|講|说|說)(一)?(个|個|段).{0,16}(笑话|笑話|段子)|"
+    # a sum to finish ("工作许可 x 3 = ?"), a total to work out, a poem asked for without "write", a passage to
+    # write or make more formal, a name to find ("帮我起一个人才驿站的英文名")
+    r"=\s*[?？]\s*$|\b(costs?|is) \d[\d,.]*\b.{0,60}\bhow much\b.{0,12}\b(total|altogether|in all)\b|"
+    r"^\W*(an? )?(poem|haiku|limerick|sonnet|rap|song)s? (about|on|for)\b|"
+    r"帮我写(一|几|两)?(段|篇)|(改|写|寫)(得|成)(更)?(正式|礼貌|禮貌|简洁|簡潔|地道|通顺|通順|专业|專業)|"
+    r"(起|取)(一|几|幾|两|兩)?(个|個).{0,12}(英文名|中文名|名字|名称|名稱)",
     re.IGNORECASE,
 )
 
