@@ -1461,3 +1461,20 @@ def test_sums_poems_names_and_rewrites_with_a_domain_word_are_word_tasks() -> No
         assert word_task(text), text
     for text in ("人才签证要多少钱", "帮我看看工作许可要写什么材料", "how much does the port visa cost in total?"):
         assert not word_task(text), text
+
+
+def test_an_errand_in_a_conversation_about_a_permit_is_refused() -> None:
+    """"btw can I open a bank account with it" after the work permit; "老人在上海看病能用医保吗" (an errand
+    the classifier too finds out of scope, no permit named) while family permits are discussed."""
+    text = "btw can I open a bank account with it"
+    turn = understand("out_of_scope", ranking(("out_of_scope", 0.5), ("ask_aspect", 0.3)), [], text, ALL_TOPICS,
+                      previous_topic="work_permit", previous_aspect="materials")
+    assert turn.kind == "reject"
+    text = "顺便问一下 老人在上海看病能用医保吗"
+    turn = understand("out_of_scope", ranking(("out_of_scope", 0.5), ("ask_aspect", 0.3)), [], text, ALL_TOPICS,
+                      previous_topic="family_permits", previous_aspect="materials")
+    assert turn.kind == "reject"
+    # a follow-up on the permit itself goes on
+    text = "and can I renew it online?"
+    turn = understand("ask_aspect", ranking(("ask_aspect", 0.7)), [], text, ALL_TOPICS, previous_topic="work_permit")
+    assert (turn.kind, turn.topic) == ("answer", "work_permit")

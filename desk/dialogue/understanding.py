@@ -777,6 +777,7 @@ ERRAND = re.compile(
     r"bank account|bank card|open an? ([\w-]+ ){0,3}account|income tax|tax return|driv(ing|er'?s) licen[cs]e|driving permit|sim card|"
     r"wechat pay|alipay|credit card|debit card|library card|\bgym\b|"
     r"银行开户|开银行卡|办银行卡|银行卡|銀行卡|银行户口|銀行戶口|个税|個稅|个人所得税|报税|驾照|駕照|驾驶证|駕駛證|手机卡|手機卡|电话卡|"
+    r"医保|醫保|看病|医疗保险|醫療保險|\b(medical|health) insurance\b|\bsee a doctor\b|"
     r"支付宝|微信支付|信用卡|借记卡|图书馆|健身|坐地铁|乘地铁|地铁卡|公交卡|交通卡|\b(metro|subway|bus|transport) (card|pass|rides?)\b|"
     r"\bbuy (an? |my |our )?(apartment|flat|house|home|property|car)\b|买房|買房|購房|购房|买车|買車|開戶|开户|"
     # a city's household registration, a state school and its fees, changing money, registering a company
@@ -823,6 +824,8 @@ MEANS_AFTER = re.compile(
 # right after it (elsewhere "永居能…" asks what the permit itself allows).
 ABLE = re.compile(r"^\s*(能|可以|可不可以|能不能|可唔可以|(?<![a-z])neng(?![a-z])|(?<![a-z])ke ?yi(?![a-z]))", re.IGNORECASE)
 ABLE_REACH = 12
+# The permit under discussion as the means ("can I open a bank account with it", "用它能办信用卡吗").
+IT_AS_MEANS = re.compile(r"\b(with|using|on) (it|this|that|this one|that one)\b|(用|拿|凭|憑|持)(它|这个|這個|那个|那個)", re.IGNORECASE)
 # A permit named in general words ("with this visa …", "他 permit 延期期间 …") beside an errand.
 GENERIC_PERMIT = re.compile(r"\b(visas?|permits?)\b|签证|簽證|许可|許可|(?<![a-z])qian ?zheng(?![a-z])", re.IGNORECASE)
 
@@ -866,8 +869,11 @@ def errand(
     if not ERRAND.search(text):
         return False
     short = len(text) <= MAX_FRAGMENT_CHARS
-    if short and not keyword_topics and GENERIC_PERMIT.search(text):
-        return True  # "with this visa 我可以 buy a car 吗"
+    if short and not keyword_topics and (GENERIC_PERMIT.search(text) or IT_AS_MEANS.search(text)):
+        return True  # "with this visa 我可以 buy a car 吗", "btw can I open a bank account with it"
+    if short and classifier_out_of_scope and not GENERIC_PERMIT.search(text) and (
+            not keyword_topics or only_a_person_named(entities, text, keyword_topics)):
+        return True  # "顺便问一下 老人在上海看病能用医保吗" while family permits are discussed
     owned = {*status_topics, *(keyword_topics if short and (MY_PERMIT.search(text) or ERRAND_ASKED.search(text)) else []),
              *(held_as_means(entities, text, known) if short else [])}
     # (a child or spouse named is the person the errand is for, when the classifier too reads the
