@@ -1478,3 +1478,16 @@ def test_an_errand_in_a_conversation_about_a_permit_is_refused() -> None:
     text = "and can I renew it online?"
     turn = understand("ask_aspect", ranking(("ask_aspect", 0.7)), [], text, ALL_TOPICS, previous_topic="work_permit")
     assert (turn.kind, turn.topic) == ("answer", "work_permit")
+
+
+def test_errands_of_shops_trains_and_shanghais_residence_points() -> None:
+    cases = [("工作许可办下来以后能不能在淘宝开店", "work_permit", "工作许可"),
+             ("永居身份证可以坐高铁刷卡吗", "permanent_residence", "永居"),
+             ("有居留许可可以办上海的居住证积分吗", "residence_permit", "居留许可")]
+    for text, topic, term in cases:
+        turn = understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_term(text, topic, term)], text, ALL_TOPICS)
+        assert turn.kind == "reject", text
+    text = "工作许可办下来以后还要办居留许可吗"
+    entities = [_term(text, "work_permit", "工作许可"), _term(text, "residence_permit", "居留许可")]
+    turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.7)), entities, text, ALL_TOPICS)
+    assert turn.kind == "answer"

@@ -778,6 +778,7 @@ ERRAND = re.compile(
     r"wechat pay|alipay|credit card|debit card|library card|\bgym\b|"
     r"银行开户|开银行卡|办银行卡|银行卡|銀行卡|银行户口|銀行戶口|个税|個稅|个人所得税|报税|驾照|駕照|驾驶证|駕駛證|手机卡|手機卡|电话卡|"
     r"医保|醫保|看病|医疗保险|醫療保險|\b(medical|health) insurance\b|\bsee a doctor\b|"
+    r"高铁|高鐵|火车票|火車票|坐火车|\btrain tickets?\b|淘宝店|淘寶店|在淘宝开店|网店|網店|居住证积分|居住證積分|积分落户|"
     r"支付宝|微信支付|信用卡|借记卡|图书馆|健身|坐地铁|乘地铁|地铁卡|公交卡|交通卡|\b(metro|subway|bus|transport) (card|pass|rides?)\b|"
     r"\bbuy (an? |my |our )?(apartment|flat|house|home|property|car)\b|买房|買房|購房|购房|买车|買車|開戶|开户|"
     # a city's household registration, a state school and its fees, changing money, registering a company
@@ -814,7 +815,7 @@ MEANS_BEFORE = re.compile(
     re.IGNORECASE,
 )
 MEANS_AFTER = re.compile(
-    r"^\s*(的话|的話|以后|以後|之后|之後|后|後|期间|期間|的老外|的外国人|的外國人|"
+    r"^\s*((办|辦)(下来|下來|好)了?)?(的话|的話|以后|以後|之后|之後|后|後|期间|期間|的老外|的外国人|的外國人|"
     r"(let|lets|allow|allows)\b)",
     re.IGNORECASE,
 )
@@ -822,7 +823,7 @@ MEANS_AFTER = re.compile(
 
 # "工作许可能办信用卡吗", "R qian zheng neng zai shang hai mai fang": a permit that "can" do the errand
 # right after it (elsewhere "永居能…" asks what the permit itself allows).
-ABLE = re.compile(r"^\s*(能|可以|可不可以|能不能|可唔可以|(?<![a-z])neng(?![a-z])|(?<![a-z])ke ?yi(?![a-z]))", re.IGNORECASE)
+ABLE = re.compile(r"^\s*(身份证|身份證|证|證|卡)?\s*(能|可以|可不可以|能不能|可唔可以|(?<![a-z])neng(?![a-z])|(?<![a-z])ke ?yi(?![a-z]))", re.IGNORECASE)
 ABLE_REACH = 12
 # The permit under discussion as the means ("can I open a bank account with it", "用它能办信用卡吗").
 IT_AS_MEANS = re.compile(r"\b(with|using|on) (it|this|that|this one|that one)\b|(用|拿|凭|憑|持)(它|这个|這個|那个|那個)", re.IGNORECASE)
