@@ -44,11 +44,11 @@ ROOT = settings.PROJECT_ROOT
 # open sets no longer show (its follow-ups 0.898, the open sets' 0.98).
 SEALED = ("final2_", "final3_", "final4_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_", "final14_", "final15_", "final16_", "final17_", "final18_", "final19_")
 # Written for a round still to come: scored only when asked for by name (--sets final16), once, at
-# that round's end, so a plain `make eval` does not spend it early. (final6 to final17 were scored
-# at the end of rounds 6 to 17; from then on a plain run scores them too, their mistakes still
-# unlisted; final17, written in round 16, was scored at the end of round 17.) final18 was written in
-# round 17 for round 18, final19 in round 18 for round 19.
-UNSCORED = ("final18", "final19")
+# that round's end, so a plain `make eval` does not spend it early. (final6 to final18 were scored
+# at the end of rounds 6 to 18; from then on a plain run scores them too, their mistakes still
+# unlisted; final18, written in round 17, was scored at the end of round 18.) final19 was written in
+# round 18 for round 19.
+UNSCORED = ("final19",)
 
 
 def chosen(name: str, wanted: str) -> bool:
