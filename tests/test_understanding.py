@@ -1294,6 +1294,11 @@ def test_a_thing_heard_of_is_a_new_thing_the_classifier_names() -> None:
     assert turn.topic == "residence_permit"
 
 
+def _one_term_turn(text: str, topic: str, term: str):
+    """A first turn that names one topic by one term, the classifier fairly sure of it."""
+    return understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_term(text, topic, term)], text, ALL_TOPICS)
+
+
 def test_a_permit_named_as_the_means_of_an_errand_is_not_asked() -> None:
     """"拿到永居以后能落户口吗", "有了工作许可能办信用卡吗", "with this visa can I buy a car": the permit is
     what the user holds; the errand (hukou, a card, a car, a school) is not the desk's."""
@@ -1304,7 +1309,7 @@ def test_a_permit_named_as_the_means_of_an_errand_is_not_asked() -> None:
         ("有了人才签证，可以在上海买房吗", "talent_visa", "人才签证"),
     ]
     for text, topic, term in cases:
-        turn = understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_term(text, topic, term)], text, ALL_TOPICS)
+        turn = _one_term_turn(text, topic, term)
         assert turn.kind == "reject", text
     # a permit in general words, in a conversation about one: still an errand
     text = "with this visa can I buy a car?"
@@ -1320,7 +1325,7 @@ def test_a_permit_named_as_the_means_of_an_errand_is_not_asked() -> None:
         ("永居能延期吗", "permanent_residence", "永居"),
         ("I have a work permit, can my kids get a dependant visa to go to school here?", "family_permits", "dependant visa"),
     ]:
-        turn = understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_term(text, topic, term)], text, ALL_TOPICS)
+        turn = _one_term_turn(text, topic, term)
         assert (turn.kind, turn.topic) == ("answer", topic), text
 
 
@@ -1448,9 +1453,7 @@ def test_a_life_question_about_a_family_member_is_not_a_family_permit() -> None:
     text = "我老公的居留许可 company 不给办合法吗"
     entities = [_term(text, "family_permits", "老公")]
     assert understand("out_of_scope", out, entities, text, ALL_TOPICS).kind == "answer"
-    text = "R visa holders 可以免费坐地铁吗"
-    turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.7)), [_term(text, "talent_visa", "R visa")], text, ALL_TOPICS)
-    assert turn.kind == "reject"
+    assert _one_term_turn("R visa holders 可以免费坐地铁吗", "talent_visa", "R visa").kind == "reject"
 
 
 def test_sums_poems_names_and_rewrites_with_a_domain_word_are_word_tasks() -> None:
@@ -1485,8 +1488,7 @@ def test_errands_of_shops_trains_and_shanghais_residence_points() -> None:
              ("永居身份证可以坐高铁刷卡吗", "permanent_residence", "永居"),
              ("有居留许可可以办上海的居住证积分吗", "residence_permit", "居留许可")]
     for text, topic, term in cases:
-        turn = understand(f"ask_{topic}", ranking((f"ask_{topic}", 0.7)), [_term(text, topic, term)], text, ALL_TOPICS)
-        assert turn.kind == "reject", text
+        assert _one_term_turn(text, topic, term).kind == "reject", text
     text = "工作许可办下来以后还要办居留许可吗"
     entities = [_term(text, "work_permit", "工作许可"), _term(text, "residence_permit", "居留许可")]
     turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.7)), entities, text, ALL_TOPICS)
