@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from desk.dialogue.answer import compose_answer, planned_named
+from desk.dialogue.answer import ELSEWHERE_KEY, compose_answer, planned_named
 from desk.dialogue.render import render_text
 from desk.dialogue.turns import asked_language, desk_payload, reply_language, requested_language
 from desk.dialogue.understanding import (
@@ -247,7 +247,7 @@ def not_helped(
     handoff = failures >= FAILURES_BEFORE_HANDOFF
     key = template[len("utter_"):]
     if not handoff:
-        say = [key]
+        say = [key, ELSEWHERE_KEY] if key == "out_of_scope" else [key]  # ... and where else to ask
     elif key == "fallback":
         say = ["handoff_after_failures"]
     else:

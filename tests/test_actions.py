@@ -104,6 +104,8 @@ def test_small_talk_and_out_of_scope(domain) -> None:
     assert payload["topic"] is None and "您好" in texts[0]
     texts, payload, _, _ = run(acts.ActionSmallTalk(), tracker("how do I open a bank account", "out_of_scope"), domain)
     assert payload["topic"] is None and "Sorry" in texts[0]
+    # ... and says where else to ask: the city's citizen hotline, with no hand-off
+    assert "12345" in texts[0] and payload["handoff"] is False
 
 
 def test_handoff_gives_hotline_details(domain) -> None:

@@ -37,6 +37,10 @@ from desk.policies.repository import ContactView, PolicyRepository, SourceView, 
 
 ASPECT_FIELDS = ("eligibility", "where", "duration")
 MAX_HANDOFF_CONTACTS = 4
+# A refusal points to where the question can be asked instead: the contact topic's first number,
+# the 12345 citizen hotline (a bank, a school, a driving licence are the city's, not the desk's).
+ELSEWHERE_KEY = "out_of_scope_elsewhere"
+ELSEWHERE_CONTACTS = 1
 TODAY_ENV = "DESK_TODAY"  # tests and spot checks pin "today" (ISO date); unset: the real date
 
 DEFAULT_CONTACTS = (
@@ -224,12 +228,12 @@ def compose_topic(
 
 def compose_message(keys: Sequence[str], lang: str, repo: PolicyRepository, handoff: bool) -> Dict[str, Any]:
     """The answer object of a turn without policy facts: the phrases (topic lists from the
-    catalogue) and, on a hand-off, whom to contact."""
+    catalogue) and, on a hand-off, whom to contact (on a refusal, where else to ask)."""
     answer = _empty("message", lang)
     titles = [t.title for t in repo.all() if t.id != CONTACT_TOPIC]
     answer["paragraphs"] = [texts.reply(k, lang, titles) for k in keys if texts.has_reply(k)]
-    if handoff:
-        answer["contacts"] = [contact_object(x, lang) for x in handoff_contacts(repo)[:MAX_HANDOFF_CONTACTS]]
+    shown = MAX_HANDOFF_CONTACTS if handoff else ELSEWHERE_CONTACTS if ELSEWHERE_KEY in keys else 0
+    answer["contacts"] = [contact_object(x, lang) for x in handoff_contacts(repo)[:shown]]
     return answer
 
 
