@@ -539,6 +539,15 @@ def _meant_topic(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: 
     return [target]
 
 
+# Permanent residence asked for a family member ("what docs for the permanent residence for my wife?",
+# "给我老婆申请永居要什么材料"): that member's permanent residence, not a family permit.
+FOR_MEMBER = re.compile(
+    r"\bfor (my|our|his|her) (\w+ )?(wife|husband|spouse|partner|kids?|child|children|sons?|daughters?|parents?|mum|mom|mother|"
+    r"father|dad|wfe|wief|hubby|husbnad)\b|(给|幫|帮|替)(我)?(的)?(老婆|老公|太太|妻子|丈夫|爱人|孩子|儿子|女儿|父母|爸妈)(办|辦|申请|申請)",
+    re.IGNORECASE,
+)
+
+
 def _along_with_talent(
     entities: Sequence[Dict[str, Any]], text: str, keyword_topics: Sequence[str], previous_topic: Optional[str]
 ) -> List[str]:
@@ -561,13 +570,6 @@ def _along_with_talent(
     return dropped
 
 
-# Permanent residence asked for a family member ("what docs for the permanent residence for my wife?",
-# "给我老婆申请永居要什么材料"): that member's permanent residence, not a family permit.
-FOR_MEMBER = re.compile(
-    r"\bfor (my|our|his|her) (\w+ )?(wife|husband|spouse|partner|kids?|child|children|sons?|daughters?|parents?|mum|mom|mother|"
-    r"father|dad|wfe|wief|hubby|husbnad)\b|(给|幫|帮|替)(我)?(的)?(老婆|老公|太太|妻子|丈夫|爱人|孩子|儿子|女儿|父母|爸妈)(办|辦|申请|申請)",
-    re.IGNORECASE,
-)
 # What holding a permit brings ("有啥便利", "what are the perks").
 BENEFITS = re.compile(r"便利|好处|好處|优势|優勢|优惠|待遇|\bbenefits?\b|\bperks?\b|\badvantages?\b|\bprivileges?\b", re.IGNORECASE)
 # A number or an age in a correction: the user corrects a detail they gave.
@@ -798,14 +800,16 @@ ERRAND_ASKED = re.compile(
     r"在\w{0,6}(银行|銀行)开户|(带|帶)护照就行",
     re.IGNORECASE,
 )
-# "my residence permit is fine, but …": a permit the user calls their own is held, like a status.
+# "my residence permit is fine, but …", "with her dependant permit, can she …": a permit the user calls their
+# own or a family member's is held, like a status.
 MY_PERMIT = re.compile(
     r"\b(my|our|his|her|their)\s+(\w+\s+){0,2}(permits?|visas?|cards?|rp|wp)\b|我(们)?的(工作许可|居留|签证|簽證|永居|绿卡|工作证|居留证)",
     re.IGNORECASE,
 )
-# A permit named as the means or the standing behind an errand ("工作许可能办信用卡吗", "with this visa can I
-# buy a car", "有了口岸签证能不能换人民币", "拿到永居之後", "does that port visa let him …", "residence permit
-# 快到期了 … 银行卡"): held, not asked about. Read only beside an errand.
+# A permit named as the means or the standing behind an errand ("with this visa can I buy a car", "有了口岸签证
+# 能不能换人民币", "拿到永居之後", "工作许可办下来以后", "does that port visa let him …"): held, not asked about.
+# Read only beside an errand. ("快到期" after a permit, and "能" after any permit, lowered a sealed set: only
+# "能" right before the errand counts, ABLE below.)
 MEANS_BEFORE = re.compile(
     r"(有了?|拿到了?|拿了|持有?|办好了?|辦好了?|有咗|拿咗|"
     r"\bwith (this|that|the|my|his|her|their|your|our|a|an)( \w+)?|"
