@@ -849,16 +849,16 @@ def probability_of_out_of_scope(ranking: Sequence[Dict[str, Any]]) -> float:
     return _probability_of(ranking, [OUT_OF_SCOPE_INTENT])
 
 
-def held_as_means(entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str]) -> List[str]:
-    """The topics a message names as what the user holds or uses for an errand."""
+def held_as_means(
+    entities: Sequence[Dict[str, Any]], text: str, known_topics: Iterable[str], errands: Sequence[int]
+) -> List[str]:
+    """The topics a message names as what the user holds or uses for the errands starting at ``errands``."""
     known = set(known_topics)
-    errands = [m.start() for m in ERRAND.finditer(text)]
     held: List[str] = []
-    for entity in entities:
-        start, end = entity.get("start"), entity.get("end")
-        if entity.get("entity") != "topic" or entity.get("value") not in known or not isinstance(start, int) \
-                or not isinstance(end, int):
+    for entity in _topic_entities(entities):
+        if entity.get("value") not in known:
             continue
+        start, end = int(entity["start"]), int(entity["end"])
         able = bool(ABLE.match(text[end:end + 8])) and any(end <= e <= end + ABLE_REACH for e in errands)
         if MEANS_BEFORE.search(text[max(0, start - 16):start]) or MEANS_AFTER.match(text[end:end + 12]) or able:
             held.append(str(entity["value"]))
@@ -871,7 +871,8 @@ def errand(
 ) -> bool:
     """An errand of everyday life asked with the desk's permits named only as what the user holds
     ("I got my RP, can I convert my licence?"): not a question about the permits."""
-    if not ERRAND.search(text):
+    errands = [m.start() for m in ERRAND.finditer(text)]
+    if not errands:
         return False
     short = len(text) <= MAX_FRAGMENT_CHARS
     if short and not keyword_topics and (GENERIC_PERMIT.search(text) or IT_AS_MEANS.search(text)):
@@ -880,7 +881,7 @@ def errand(
             not keyword_topics or only_a_person_named(entities, text, keyword_topics)):
         return True  # "顺便问一下 老人在上海看病能用医保吗" while family permits are discussed
     owned = {*status_topics, *(keyword_topics if short and (MY_PERMIT.search(text) or ERRAND_ASKED.search(text)) else []),
-             *(held_as_means(entities, text, known) if short else [])}
+             *(held_as_means(entities, text, known, errands) if short else [])}
     # (a child or spouse named is the person the errand is for, when the classifier too reads the
     # message as out of scope and no family permit is named)
     persons = {FAMILY_TOPIC} if classifier_out_of_scope and not FAMILY_PERMIT_WORD.search(text) else set()
