@@ -1493,3 +1493,11 @@ def test_errands_of_shops_trains_and_shanghais_residence_points() -> None:
     entities = [_term(text, "work_permit", "工作许可"), _term(text, "residence_permit", "居留许可")]
     turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.7)), entities, text, ALL_TOPICS)
     assert turn.kind == "answer"
+
+
+def test_a_question_after_a_lead_in_is_asked_without_its_question_mark() -> None:
+    """"ok n for my visa, can i get it at the airport when i land": a question after a comma, not a
+    statement of the user's case, so the classifier's sure new topic is not held to the one before."""
+    text = "ok n for my visa, can i get it at the airport when i land"
+    turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.95)), [], text, ALL_TOPICS, previous_topic="talent_station")
+    assert (turn.kind, turn.topic) == ("answer", "port_visa")
