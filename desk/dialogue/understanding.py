@@ -1286,7 +1286,8 @@ def understand(
     # "no sorry, I meant the permanent one, the ID card": a correction the classifier reads as another topic
     # ("说错了，是工作了八年，不是四年" corrects a number: a detail of the case, not the topic)
     corrected_away = correction and intent_topic is not None and intent_topic != previous_topic \
-        and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC and not DETAIL_NUMBER.search(text)
+        and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC \
+        and (not DETAIL_NUMBER.search(text) or probability.get(intent_topic, 0.0) >= SURE_OF_TOPIC)
     if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics) \
             and not corrected_away:
         scores[previous_topic] = scores.get(previous_topic, 0.0) + CONTEXT_BONUS + context_probability(ranking)
