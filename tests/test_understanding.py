@@ -1514,3 +1514,16 @@ def test_a_sure_correction_with_a_year_in_it_moves_to_the_topic_meant() -> None:
     turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.7)), [], text, ALL_TOPICS,
                       previous_topic="work_permit")
     assert turn.topic == "work_permit"
+
+
+def test_a_user_who_opens_another_subject_leaves_the_topic_before() -> None:
+    """"Good. Different thing: our Indonesian housekeeper wants to come work for us": the classifier's
+    reading, even unsure, beats the topic under discussion."""
+    text = "Good. Different thing: our Indonesian housekeeper wants to come work for us. Can we get her a permit to live here?"
+    rank = ranking(("ask_family_permits", 0.5), ("ask_work_permit", 0.18), ("ask_permanent_residence", 0.06))
+    turn = understand("ask_family_permits", rank, [], text, ALL_TOPICS, previous_topic="permanent_residence")
+    assert turn.topic == "family_permits"
+    # "another question" about the same topic goes on with it
+    text = "another question: how long does it take?"
+    turn = understand("ask_aspect", ranking(("ask_aspect", 0.7)), [], text, ALL_TOPICS, previous_topic="permanent_residence")
+    assert turn.topic == "permanent_residence"

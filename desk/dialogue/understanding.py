@@ -280,6 +280,13 @@ CORRECTION = re.compile(
     re.IGNORECASE,
 )
 MEANT = re.compile(MEANT_PATTERN, re.IGNORECASE)
+# The user opens another subject ("Good. Different thing: our housekeeper…", "换个问题，…"): the topic
+# before gets no context bonus against the one the classifier reads.
+NEW_SUBJECT = re.compile(
+    r"\b(different|another|other|new|separate) (thing|question|topic|matter|subject|issue)\b|\bchanging (the )?(topic|subject)\b|"
+    r"换个(话题|问题)|換個(話題|問題)|另外一件事|另一件事|另一个问题|另一個問題|别的问题|別的問題|问个别的|問個別的",
+    re.IGNORECASE,
+)
 RETURN = re.compile(
     r"(back to|earlier question|what i asked|as i asked|anyway|回到|刚才|之前问|前面问|huidao|gangcai)",
     re.IGNORECASE,
@@ -1288,8 +1295,10 @@ def understand(
     corrected_away = correction and intent_topic is not None and intent_topic != previous_topic \
         and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC \
         and (not DETAIL_NUMBER.search(text) or probability.get(intent_topic, 0.0) >= SURE_OF_TOPIC)
+    opens_another = bool(NEW_SUBJECT.search(text)) and intent_topic not in (None, previous_topic) \
+        and probability.get(intent_topic, 0.0) >= MIN_TOPIC_CONFIDENCE
     if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics) \
-            and not corrected_away:
+            and not corrected_away and not opens_another:
         scores[previous_topic] = scores.get(previous_topic, 0.0) + CONTEXT_BONUS + context_probability(ranking)
     for t in [*negated_topics, *status_only, *([FAMILY_TOPIC] if family_along else [])]:
         scores.pop(t, None)  # "not the work permit", "I'm an R visa holder": whatever the classifier thinks
