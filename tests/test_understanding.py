@@ -1503,9 +1503,9 @@ def test_a_question_after_a_lead_in_is_asked_without_its_question_mark() -> None
     assert (turn.kind, turn.topic) == ("answer", "port_visa")
 
 
-def test_a_sure_correction_with_a_year_in_it_moves_to_the_topic_meant() -> None:
+def test_a_correction_with_a_calendar_year_in_it_moves_to_the_topic_meant() -> None:
     """"oops no, I meant the HR and social security bureau, the one that wrote the 2023 reply": the
-    year describes what is meant; it is not a corrected detail of the user's case."""
+    calendar year describes what is meant; it is not a corrected detail of the user's case."""
     text = "oops no, I meant the HR and social security bureau, the one that wrote the 2023 reply"
     turn = understand("ask_contact", ranking(("ask_contact", 0.95)), [], text, ALL_TOPICS, previous_topic="talent_port")
     assert (turn.kind, turn.topic) == ("answer", "contact")

@@ -582,6 +582,8 @@ def _along_with_talent(
 # What holding a permit brings ("有啥便利", "what are the perks").
 BENEFITS = re.compile(r"便利|好处|好處|优势|優勢|优惠|待遇|\bbenefits?\b|\bperks?\b|\badvantages?\b|\bprivileges?\b", re.IGNORECASE)
 # A number or an age in a correction: the user corrects a detail they gave.
+# A calendar year names a thing ("the reply of 2023"), not a figure of the user's case.
+CALENDAR_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 DETAIL_NUMBER = re.compile(r"\d|[一二三四五六七八九十两半几]+\s*(年|岁|歲|个月|個月|天|次|周)|\b(years?|months?|days?|weeks?)\b", re.IGNORECASE)
 
 
@@ -1293,8 +1295,7 @@ def understand(
     # "no sorry, I meant the permanent one, the ID card": a correction the classifier reads as another topic
     # ("说错了，是工作了八年，不是四年" corrects a number: a detail of the case, not the topic)
     corrected_away = correction and intent_topic is not None and intent_topic != previous_topic \
-        and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC \
-        and (not DETAIL_NUMBER.search(text) or probability.get(intent_topic, 0.0) >= SURE_OF_TOPIC)
+        and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC and not DETAIL_NUMBER.search(CALENDAR_YEAR.sub("", text))
     opens_another = bool(NEW_SUBJECT.search(text)) and intent_topic not in (None, previous_topic) \
         and probability.get(intent_topic, 0.0) >= MIN_TOPIC_CONFIDENCE
     if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics) \
