@@ -1527,3 +1527,17 @@ def test_a_user_who_opens_another_subject_leaves_the_topic_before() -> None:
     text = "another question: how long does it take?"
     turn = understand("ask_aspect", ranking(("ask_aspect", 0.7)), [], text, ALL_TOPICS, previous_topic="permanent_residence")
     assert turn.topic == "permanent_residence"
+
+
+def test_a_permit_set_aside_by_its_nickname_is_not_the_one_meant() -> None:
+    """"I only mean the work one, not the combo", "…so i can have a job here, not the police one": the
+    nickname names the permit the user does not mean, though no keyword names it."""
+    text = "wait no, I only mean the work one, not the combo. that's all online, right?"
+    rank = ranking(("ask_aspect", 0.4), ("ask_work_permit", 0.32), ("ask_work_residence_permit", 0.11))
+    turn = understand("ask_aspect", rank, [], text, ALL_TOPICS, previous_topic="work_residence_permit")
+    assert turn.topic == "work_permit"
+    text = "the one my company does online so i can have a job here, not the police one"
+    rank = ranking(("ask_aspect", 0.53), ("ask_residence_permit", 0.25), ("ask_work_permit", 0.04))
+    options = ("work_permit", "residence_permit", "permanent_residence")  # "which permit?" pending
+    turn = understand("ask_aspect", rank, [], text, ALL_TOPICS, options=options)
+    assert turn.topic == "work_permit"

@@ -365,6 +365,16 @@ PERMANENT = re.compile(r"permanent|green card|(?<![a-z])pr(?![a-z])|永久|永�
 # ("那我老婆呢", "can she apply together with me?", "孩子一个17一个20") ask whether they can have it too:
 # a spouse and minor children apply with the talent. A residence or dependant's permit named is theirs.
 PERMANENT_TOPIC = "permanent_residence"
+# Words that stand for a topic when the user says which one they do NOT mean ("my normal residence
+# permit, not the permanent one", "the one my company does online, not the police one", "I only mean
+# the work one, not the combo"): negated, the topic is set aside even though no keyword names it.
+NICKNAMES = {
+    PERMANENT_TOPIC: PERMANENT,
+    "residence_permit": re.compile(r"\b(police|yearly) (one|card)\b|\bstay card\b|公安的那个|公安那个|派出所", re.IGNORECASE),
+    "work_residence_permit": re.compile(r"\b(combo|combined|two[- ]in[- ]one|both together)\b|二合一|两证合一|一起办", re.IGNORECASE),
+    "work_permit": re.compile(r"\b(work|job) one\b|工作的那个|工作那个", re.IGNORECASE),
+    "port_visa": re.compile(r"\b(airport|landing|arrival) one\b|落地签|机场的那个|機場的那個", re.IGNORECASE),
+}
 FAMILY_PERMIT_WORD = re.compile(
     r"dependa?e?nt|family (residence )?permit|accompany|随行|私人事务|(?<![a-z0-9])[sq][12](?![a-z0-9])", re.IGNORECASE
 )
@@ -1263,8 +1273,9 @@ def understand(
     if previous_topic in known and IT_ASKED.match(text) and len(text) <= SHORT_QUESTION_CHARS:
         # "can it be used for visiting relatives?": the thing under discussion, for a family purpose
         keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]
-    if PERMANENT_TOPIC in known and PERMANENT_TOPIC not in keyword_topics and only_negated(PERMANENT, text):
-        negated_topics = [*negated_topics, PERMANENT_TOPIC]  # "my normal residence permit, not the permanent one"
+    for described, words in NICKNAMES.items():
+        if described in known and described not in keyword_topics and only_negated(words, text):
+            negated_topics = [*negated_topics, described]  # "not the permanent one", "not the police one", "not the combo"
     intent_topic = topic_of_intent(intent, known)
     # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
     pressed = bool(STRUCTURED_INTENT.match(text.strip())) and intent_topic is not None
