@@ -1541,3 +1541,16 @@ def test_a_permit_set_aside_by_its_nickname_is_not_the_one_meant() -> None:
     options = ("work_permit", "residence_permit", "permanent_residence")  # "which permit?" pending
     turn = understand("ask_aspect", rank, [], text, ALL_TOPICS, options=options)
     assert turn.topic == "work_permit"
+
+
+def test_permanent_residence_described_as_staying_for_good() -> None:
+    """"the one where I never have to renew again", "可以一直住、不用再续签的那个": permanent residence in
+    other words, as an answer to "which permit?"; the one renewed every year is not it."""
+    options = ("work_permit", "residence_permit", "permanent_residence")
+    rank = ranking(("nlu_fallback", 0.3), ("ask_residence_permit", 0.25), ("ask_permanent_residence", 0.2))
+    for text in ("the card that lets me stay here for good, so I never have to renew it again", "就是不用再续签的那个"):
+        turn = understand("nlu_fallback", rank, [], text, ALL_TOPICS, options=options)
+        assert turn.topic == "permanent_residence", text
+    text = "no, the one you renew, not the one to stay forever"
+    turn = understand("nlu_fallback", rank, [], text, ALL_TOPICS, options=options)
+    assert turn.topic != "permanent_residence"

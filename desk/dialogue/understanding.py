@@ -237,7 +237,8 @@ MIN_OUT_OF_SCOPE_FOR_NAMED_ASPECT = 0.6
 MIN_OUT_OF_SCOPE_FOR_A_PERSON = 0.4
 
 NEGATION = re.compile(
-    r"((?<![a-z])bu ?shi|不是|并非|而不是|不要|not(?: the| a| an| about)?|rather than|instead of|instead of the|"
+    r"((?<![a-z])bu ?shi|不是|并非|而不是|不要|not(?: the| a| an| about)?|not the one(?: (?:that|which|where|to|for|you|u))*|"
+    r"rather than|instead of|instead of the|"
     r"scratch(?: that)?|other than)\s*$",
     re.IGNORECASE,
 )
@@ -365,6 +366,12 @@ PERMANENT = re.compile(r"permanent|green card|(?<![a-z])pr(?![a-z])|永久|永�
 # ("那我老婆呢", "can she apply together with me?", "孩子一个17一个20") ask whether they can have it too:
 # a spouse and minor children apply with the talent. A residence or dependant's permit named is theirs.
 PERMANENT_TOPIC = "permanent_residence"
+# Permanent residence described, not named: staying for good, never renewing again
+FOR_GOOD = re.compile(
+    r"\b(stay|stays|staying|live|living|remain)\s+(here\s+|in china\s+)?(for ?ever|for good|permanently)\b|"
+    r"\bnever (have|need) to renew\b|不用(再)?(每年)?续签|不用再续|不用續簽|(?<![a-z])(yongjiu|bu ?yong ?xu ?qian)(?![a-z])",
+    re.IGNORECASE,
+)
 # Words that stand for a topic when the user says which one they do NOT mean ("my normal residence
 # permit, not the permanent one", "the one my company does online, not the police one", "I only mean
 # the work one, not the combo"): negated, the topic is set aside even though no keyword names it.
@@ -1276,6 +1283,9 @@ def understand(
     for described, words in NICKNAMES.items():
         if described in known and described not in keyword_topics and only_negated(words, text):
             negated_topics = [*negated_topics, described]  # "not the permanent one", "not the police one", "not the combo"
+    if PERMANENT_TOPIC in known and not keyword_topics and PERMANENT_TOPIC not in negated_topics \
+            and FOR_GOOD.search(text) and not only_negated(FOR_GOOD, text):
+        keyword_topics = [PERMANENT_TOPIC]  # "the one where you never have to renew again", "yongjiu de na ge"
     intent_topic = topic_of_intent(intent, known)
     # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
     pressed = bool(STRUCTURED_INTENT.match(text.strip())) and intent_topic is not None
