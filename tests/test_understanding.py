@@ -1554,3 +1554,19 @@ def test_permanent_residence_described_as_staying_for_good() -> None:
     text = "no, the one you renew, not the one to stay forever"
     turn = understand("nlu_fallback", rank, [], text, ALL_TOPICS, options=options)
     assert turn.topic != "permanent_residence"
+
+
+def test_another_citys_permit_asked_with_a_district_or_a_story_after_it() -> None:
+    """"深圳前海那边…工作许可在哪个窗口办", "北京中关村那边的人才签证…不在上海", "How do I get a work permit in
+    Beijing? I'm moving to Chaoyang next month": another city's office; Shanghai named only as where
+    the user is not does not bring it back."""
+    cases = [
+        ("深圳前海那边外国人工作许可在哪个窗口办？我们公司在那边有个分公司", "work_permit", "工作许可"),
+        ("北京中关村那边的外国人才签证是在北京出入境办吗？我们总部在海淀，不在上海。", "talent_visa", "人才签证"),
+        ("How do I get a work permit in Beijing? I'm moving to Chaoyang next month for a new job.", "work_permit", "work permit"),
+    ]
+    for text, topic, term in cases:
+        assert _one_term_turn(text, topic, term).kind == "reject", text
+    # the user's past in another city, the question about Pudong: answered
+    text = "我之前在北京那边工作了三年，现在换到浦东的公司，工作许可要重新办吗？"
+    assert _one_term_turn(text, "work_permit", "工作许可").topic == "work_permit"

@@ -959,6 +959,8 @@ OTHER_CITIES_EN = (
 )
 OTHER_CITY_SERVICE = re.compile(
     rf"({OTHER_CITIES})(市|那边|那里|工业园区|园区|新区|高新区)?的|({OTHER_CITIES})(那边|那邊|那里|那裡)\s*(办|辦|[a-z])|"
+    # a district over there ("北京中关村那边的…", "深圳前海那边外国人工作许可…")
+    rf"({OTHER_CITIES})[\u4e00-\u9fff]{{1,4}}(那边|那邊|那里|那裡)|"
     rf"在({OTHER_CITIES})(办|辦)的|"
     rf"\b({OTHER_CITIES_EN})('s|\s+(gives?|offers?|provides?|pays?)\b|\s*的)",
     re.IGNORECASE,
@@ -972,7 +974,9 @@ USER_IN_CITY = re.compile(
     re.IGNORECASE,
 )
 SHORT_QUESTION_CHARS = 80
+QUESTION_SENTENCE = re.compile(r"[^.!?。！？]*[?？]|^[^?？]*$")  # each sentence asked; a message without "?" whole
 SHANGHAI = re.compile(r"shanghai|pudong|lingang|zhangjiang|jinqiao|上海|浦东|浦東|临港|臨港|张江|張江|金桥|金橋|沪|滬", re.IGNORECASE)
+NOT_HERE = re.compile(r"(不在|不是|not in|not from|outside)\s*$", re.IGNORECASE)  # "我们总部在海淀，不在上海"
 # Travel permits of Chinese compatriots from Hong Kong, Macao and Taiwan: none of the desk's permits.
 COMPATRIOT_PERMIT = re.compile(
     r"home[- ]return permit|taiwan compatriot|mainland travel permit|回乡证|回鄉證|台胞证|台胞證|港澳通行证|港澳通行證|大通证",
@@ -988,9 +992,12 @@ def elsewhere(text: str) -> bool:
     text = text or ""
     if len(text) > MAX_FRAGMENT_CHARS:
         return False
-    in_city = bool(IN_OTHER_CITY.search(text)) and not USER_IN_CITY.search(text) and len(text) <= SHORT_QUESTION_CHARS
+    # the other city in the question itself, asked short ("How do I get a work permit in Beijing? I'm moving …")
+    in_city = any(IN_OTHER_CITY.search(q) and len(q) <= SHORT_QUESTION_CHARS for q in QUESTION_SENTENCE.findall(text)) \
+        and not USER_IN_CITY.search(text)
+    here = any(not NOT_HERE.search(text[: m.start()]) for m in SHANGHAI.finditer(text))
     return bool(COMPATRIOT_PERMIT.search(text) or METRO.search(text)) or (
-        bool(OTHER_CITY_SERVICE.search(text) or in_city) and not SHANGHAI.search(text)
+        bool(OTHER_CITY_SERVICE.search(text) or in_city) and not here
     )
 
 
