@@ -1570,3 +1570,11 @@ def test_another_citys_permit_asked_with_a_district_or_a_story_after_it() -> Non
     # the user's past in another city, the question about Pudong: answered
     text = "我之前在北京那边工作了三年，现在换到浦东的公司，工作许可要重新办吗？"
     assert _one_term_turn(text, "work_permit", "工作许可").topic == "work_permit"
+
+
+def test_a_chinese_visa_sought_from_another_country_is_not_that_countrys_visa() -> None:
+    """"来不及在印度办签证了，就是那种人到了浦东机场再当场办的": China's visa, applied for in India, is
+    too late: a port visa. "印度签证" itself is India's visa."""
+    text = "客户那边有个印度工程师临时要过来，来不及在印度办签证了，就是那种人到了浦东机场再当场办的，要准备哪些材料？"
+    assert _one_term_turn(text, "port_visa", "机场").topic == "port_visa"
+    assert _one_term_turn("印度签证怎么办理，要多久", "port_visa", "签证").kind == "reject"

@@ -758,7 +758,8 @@ FOREIGN_VISA = re.compile(
     r"singaporean|indian|russian|us|uk|schengen)\s+(visa|embassy|consulate)\s*(cent(er|re)|office|application)?\b|"
     rf"\bschengen\b|\bvisas?\s+(for|to)\s+(going to\s+|travel(ling)? to\s+|visit(ing)?\s+)?({OTHER_COUNTRIES})\b|"
     rf"\b({OTHER_COUNTRIES})\s+(tourist\s+|business\s+|work\s+|student\s+|transit\s+)?visas?\b|"
-    rf"申根|({OTHER_COUNTRIES_ZH})的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)|"
+    # (not a visa applied for there: "来不及在印度办签证了" is China's visa, sought from India)
+    rf"申根|(?<![在从從])({OTHER_COUNTRIES_ZH})的?(要|需要|办|辦)?(旅游|商务|工作|留学|过境)?(签证|簽證|签)|"
     # going to another country or to Hong Kong, Macao, Taiwan ("去韩国旅游可以免签吗")
     rf"(去|到|赴)({OTHER_COUNTRIES_ZH})(旅游|玩|出差|旅行|转机)?(可以|能|需要|要|需不需要|用不用|要不要)?(办|辦)?"
     r"(免签|免簽|签证|簽證|visa)|"
