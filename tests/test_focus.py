@@ -66,3 +66,21 @@ def test_a_question_about_this_visa_names_no_visa_itself() -> None:
             + "He asked whether he would qualify for the Chinese talent visa with multiple entries. "
             + "His contract starts in May. " * 4 + "Could your HR team advise what the employer must do to get this visa started?")
     assert "talent visa" in focus(mail)
+
+
+def test_what_we_mainly_want_to_know_is_read_before_the_cases_background() -> None:
+    """"我们主要想知道：…" sums the question up; the permits the case mentions in passing (永久居留,
+    人才签证) are background."""
+    mail = ("各位好，我把员工的邮件转过来：" + "我2021年入境，公司帮我办了工作许可，后来续期也很顺利。" * 14
+            + "另外我们明年可能会考虑申请永久居留，还有人说可以试试人才签证。照片要自己拍还是现场拍？旧护照要不要带？\n\n"
+            "我们主要想知道：员工换了新护照以后，把居留许可转到新护照上需要准备哪些材料。谢谢！")
+    assert "居留许可转到新护照上需要准备哪些材料" in focus(mail)
+
+
+def test_a_question_to_your_bureau_names_the_desks_subject() -> None:
+    """"贵局的通讯地址是哪里？": a question to the bureau itself, so the letter's praise of talent
+    policies is not read as what it asks about."""
+    mail = ("致浦东新区人力资源和社会保障局：\n\n" + "公司也关注到浦东近年来陆续出台的“1+1+N”人才政策体系和明珠计划，部分员工已在准备申报材料。" * 8
+            + "\n\n考虑到材料中含有公司内部数据，我们希望以挂号信方式寄送，避免遗失。"
+            + "\n\n请问：我们如以纸质信函方式寄送建议材料，贵局的通讯地址是哪里？收件部门应如何填写？")
+    assert "人才政策体系" not in focus(mail) and "贵局的通讯地址" in focus(mail)

@@ -54,7 +54,7 @@ _HEADER_LINE = re.compile(
 )
 # "总的来说，就是想确认…", "so basically: what steps…": the writer sums up the question; read first.
 SUMMARY = re.compile(
-    r"总的来说|总之|总而言之|简单来说|简单说|一句话|说白了|我的问题是|主要想问|主要是想|想确认一下|"
+    r"总的来说|总之|总而言之|简单来说|简单说|一句话|说白了|我的问题是|主要想问|主要是想|想确认一下|主要想知道|最想知道|想知道的是|"
     r"\b(so basically|basically|in short|to sum up|in summary|bottom line|tl;?dr|my (main |real )?question is)\b",
     re.IGNORECASE,
 )
@@ -63,7 +63,7 @@ SUMMARY = re.compile(
 # when room is left; a question naming its subject needs no background ("I renew my work permit…").
 DOMAIN = re.compile(
     r"visa|permit|residen|green card|permanent|talent|confirmation letter|work(ing)? authori[sz]ation|single window|"
-    r"bureau|签证|簽證|许可|許可|居留|永居|绿卡|綠卡|人才|驿站|驛站|口岸|落地签|工作证|居留证|确认函|单一窗口|人社",
+    r"bureau|签证|簽證|许可|許可|居留|永居|绿卡|綠卡|人才|驿站|驛站|口岸|落地签|工作证|居留证|确认函|单一窗口|人社|贵局|貴局",
     re.IGNORECASE,
 )
 
