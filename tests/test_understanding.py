@@ -1578,3 +1578,18 @@ def test_a_chinese_visa_sought_from_another_country_is_not_that_countrys_visa() 
     text = "客户那边有个印度工程师临时要过来，来不及在印度办签证了，就是那种人到了浦东机场再当场办的，要准备哪些材料？"
     assert _one_term_turn(text, "port_visa", "机场").topic == "port_visa"
     assert _one_term_turn("印度签证怎么办理，要多久", "port_visa", "签证").kind == "reject"
+
+
+def test_an_unsure_out_of_scope_turn_the_aspect_model_is_sure_of_follows_up() -> None:
+    """"how much time does approval take", "which airports in Shanghai have it": no aspect word the
+    entities catch, but the aspect model is sure, so in a conversation it asks about the topic."""
+    from desk.dialogue.understanding import follows_up
+
+    sure = {"name": "duration", "confidence": 0.85}
+    assert follows_up(0.4, [], "how much time does approval take", TOPICS, "permanent_residence", sure)
+    assert follows_up(0.66, [], "which airports in Shanghai have it", TOPICS, "port_visa", {"name": "where", "confidence": 0.93})
+    assert not follows_up(0.4, [], "how much time does approval take", TOPICS, "permanent_residence",
+                          {"name": "duration", "confidence": 0.6})  # unsure of the aspect too
+    assert not follows_up(0.9, [], "how much time does approval take", TOPICS, "permanent_residence", sure)
+    assert not follows_up(0.5, [], "btw where can I buy a SIM card near the airport", TOPICS, "port_visa",
+                          {"name": "where", "confidence": 0.9})  # a declared detour

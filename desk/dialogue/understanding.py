@@ -1256,6 +1256,8 @@ def follows_up(
     if MAY_I.search(text or "") and not SERVICE.search(text or ""):
         return True  # "can I use it with a foreign passport": whether the thing under discussion is for them
     guessed_counts = intent_confidence < MIN_OUT_OF_SCOPE_FOR_NAMED_ASPECT
+    if len(text or "") <= SHORT_QUESTION_CHARS and confident_aspect(aspect_guess) not in (None, "overview"):
+        return True  # "how much time does approval take", "which airports in Shanghai have it": an aspect of it
     return bool(named_aspects) or (
         guessed_counts and bool(FOLLOW_UP.search(text or ""))
         and resolve_aspect(aspect_guess, named_aspects, text) not in (None, "overview")
