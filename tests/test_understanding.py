@@ -1593,3 +1593,11 @@ def test_an_unsure_out_of_scope_turn_the_aspect_model_is_sure_of_follows_up() ->
     assert not follows_up(0.9, [], "how much time does approval take", TOPICS, "permanent_residence", sure)
     assert not follows_up(0.5, [], "btw where can I buy a SIM card near the airport", TOPICS, "port_visa",
                           {"name": "where", "confidence": 0.9})  # a declared detour
+
+
+def test_thanks_followed_by_a_question_without_its_mark_is_not_only_thanks() -> None:
+    """"thanks. back to the platform - is it an app or a mini program": it thanks and asks."""
+    from desk.dialogue.understanding import only_thanks
+
+    assert not only_thanks("thanks. back to the platform - is it an app or a mini program")
+    assert only_thanks("thanks a lot, that is clear now")

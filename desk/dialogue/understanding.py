@@ -320,8 +320,9 @@ OWN_CASE = re.compile(
 )
 ASKING = re.compile(
     r"[?？]|吗|呢|么|^\W*(how|what|where|when|which|who|can|could|do|does|is|are|should|would)\b|怎么|哪|什么|啥|咋|多久|"
-    # a question after a lead-in, without its question mark ("ok n for my visa, can i get it at the airport")
-    r"[,，;:]\s*(?:can|could|do|does|should|may|will|would)\s+(?:i|we|you|he|she|they)\b|"
+    # a question after a lead-in, without its question mark ("ok n for my visa, can i get it at the airport",
+    # "thanks. back to the platform - is it an app or a mini program")
+    r"[,，;:.\-–—]\s*(?:can|could|do|does|should|may|will|would|is|are)\s+(?:i|we|you|he|she|they|it|there)\b|"
     r"([\u4e00-\u9fff])不\2|有没有|是否|如何|几[天个年月次]|多少",  # 要不要, 能不能, 可不可以: a question too
     re.IGNORECASE,
 )
