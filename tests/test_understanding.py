@@ -1601,3 +1601,14 @@ def test_thanks_followed_by_a_question_without_its_mark_is_not_only_thanks() -> 
 
     assert not only_thanks("thanks. back to the platform - is it an app or a mini program")
     assert only_thanks("thanks a lot, that is clear now")
+
+
+def test_the_work_permit_described_without_its_name() -> None:
+    """"the paper that says I'm allowed to have a job here", "my right-to-work paper and my stay card in
+    one go": the work permit (and with the residence permit, together, the combined one) in other words."""
+    rank = ranking(("nlu_fallback", 0.3), ("ask_residence_permit", 0.2), ("ask_talent_visa", 0.15))
+    text = "The paper that says I'm allowed to have a job here - not the visa. How does that work?"
+    assert understand("nlu_fallback", rank, [], text, ALL_TOPICS).topic == "work_permit"
+    text = "Is there a way to get my right-to-work paper and my stay card sorted in one go?"
+    rank = ranking(("ask_work_permit", 0.5), ("ask_work_residence_permit", 0.3))
+    assert understand("ask_work_permit", rank, [], text, ALL_TOPICS).topic == "work_residence_permit"

@@ -490,11 +490,19 @@ NOT_WORKING = re.compile(r"(不|没|没有|无)(在)?(工作|上班)|\b(not|n't|
 # window", "two-in-one") procedure: "工作许可和工作居留许可能一起交吗", "both permits in one go".
 COMBINED_TOPIC = "work_residence_permit"
 COMBINED_PARTS = ("work_permit", "residence_permit")
+# The work permit described, not named: "the right-to-work paper", "the official OK to be employed here"
+WORK_DESCRIBED = re.compile(
+    r"right[- ]to[- ]work|\bwork(ing)? authori[sz]ation|\bpermission to work\b|"
+    r"\b(allowed|permitted|authori[sz]ed) to (work|be employed|have a job|take a job)\b|"
+    r"\bofficial (ok|okay|approval|permission) to (work|be employed)\b|\bjob (paper|document)s?\b|上班的证|工作的证",
+    re.IGNORECASE,
+)
 WORK_PERMIT_WORD = re.compile(
-    r"work[- ]?permits?|job permit|(?<![a-z])wp(?![a-z])|工作许可|工作許可|工作证|工作證|gong ?zuo xu ?ke", re.IGNORECASE
+    r"work[- ]?permits?|job permit|(?<![a-z])wp(?![a-z])|工作许可|工作許可|工作证|工作證|gong ?zuo xu ?ke|" + WORK_DESCRIBED.pattern,
+    re.IGNORECASE,
 )
 RESIDENCE_PERMIT_WORD = re.compile(
-    r"residence permits?|residency permit|stay permit|(?<![a-z])rp(?![a-z])|居留|ju ?liu", re.IGNORECASE
+    r"residence permits?|residency permit|stay permit|stay card|(?<![a-z])rp(?![a-z])|居留|ju ?liu", re.IGNORECASE
 )
 TOGETHER = re.compile(
     r"together|in one go|at once|(at )?the same time|combined|in one application|single application|same window|"
@@ -1297,6 +1305,9 @@ def understand(
     if PERMANENT_TOPIC in known and not keyword_topics and PERMANENT_TOPIC not in negated_topics \
             and FOR_GOOD.search(text) and not only_negated(FOR_GOOD, text):
         keyword_topics = [PERMANENT_TOPIC]  # "the one where you never have to renew again", "yongjiu de na ge"
+    if WORK_PERMIT_TOPIC in known and not keyword_topics and WORK_PERMIT_TOPIC not in negated_topics \
+            and WORK_DESCRIBED.search(text) and not only_negated(WORK_DESCRIBED, text):
+        keyword_topics = [WORK_PERMIT_TOPIC]  # "the paper that says I'm allowed to have a job here"
     intent_topic = topic_of_intent(intent, known)
     # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
     pressed = bool(STRUCTURED_INTENT.match(text.strip())) and intent_topic is not None
