@@ -1612,3 +1612,14 @@ def test_the_work_permit_described_without_its_name() -> None:
     text = "Is there a way to get my right-to-work paper and my stay card sorted in one go?"
     rank = ranking(("ask_work_permit", 0.5), ("ask_work_residence_permit", 0.3))
     assert understand("ask_work_permit", rank, [], text, ALL_TOPICS).topic == "work_residence_permit"
+
+
+def test_how_to_reach_the_office_in_charge_of_a_subject_is_the_contact() -> None:
+    """"Which office is in charge of the talent policies, and how can I reach them?": the classifier
+    reads the contact first; the policies are what the user wants to reach them about."""
+    text = "Which government office in Pudong is actually in charge of the talent policies, and how can I reach them?"
+    rank = ranking(("ask_contact", 0.49), ("ask_talent_policy_system", 0.39))
+    assert understand("ask_contact", rank, [_term(text, "talent_policy_system", "talent policies")], text, ALL_TOPICS).topic == "contact"
+    # without asking how to reach them, the subject named leads
+    text = "Which government office in Pudong is actually in charge of the talent policies?"
+    assert understand("ask_contact", rank, [_term(text, "talent_policy_system", "talent policies")], text, ALL_TOPICS).topic == "talent_policy_system"

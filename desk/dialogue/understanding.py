@@ -52,6 +52,14 @@ CLEAR_TOPIC = 0.6
 # The topic of whom to contact: named beside the permits a user holds, it does not make an
 # everyday errand a policy question.
 CONTACT_TOPIC = "contact"
+# How to reach someone: with the classifier reading the contact first, the subject named
+# ("the talent policies") is what they are reached about, not the question.
+REACH_ASKED = re.compile(
+    r"\bhow (can|could|do|should) (i|we) (reach|contact|call|phone|email|e-mail|write to|get in touch with)\b|"
+    r"\bwho(m)? (do|should|can) (i|we) (call|contact|write to|talk to|speak to)\b|\bcontact (details|info|information)\b|"
+    r"联系方式|聯繫方式|怎么联系|怎麼聯繫|如何联系|找谁|找誰",
+    re.IGNORECASE,
+)
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
 
@@ -1309,6 +1317,9 @@ def understand(
             and WORK_DESCRIBED.search(text) and not only_negated(WORK_DESCRIBED, text):
         keyword_topics = [WORK_PERMIT_TOPIC]  # "the paper that says I'm allowed to have a job here"
     intent_topic = topic_of_intent(intent, known)
+    if intent_topic == CONTACT_TOPIC and CONTACT_TOPIC not in keyword_topics and REACH_ASKED.search(text) \
+            and probability.get(CONTACT_TOPIC, 0.0) >= MIN_TOPIC_CONFIDENCE:
+        keyword_topics = [CONTACT_TOPIC, *keyword_topics]  # "who is in charge of the talent policies, how can I reach them?"
     # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
     pressed = bool(STRUCTURED_INTENT.match(text.strip())) and intent_topic is not None
     # (not along with a topic the user says they do not mean: "not permanent, just to stay with me as family")
