@@ -1623,3 +1623,17 @@ def test_how_to_reach_the_office_in_charge_of_a_subject_is_the_contact() -> None
     # without asking how to reach them, the subject named leads
     text = "Which government office in Pudong is actually in charge of the talent policies?"
     assert understand("ask_contact", rank, [_term(text, "talent_policy_system", "talent policies")], text, ALL_TOPICS).topic == "talent_policy_system"
+
+
+def test_the_same_visa_asked_for_the_family_goes_on_with_the_talent_visa() -> None:
+    """After the R visa, "家属也一样吗" / "dependants can get the same?" ask the same visa for them;
+    "那家属呢？太太和小孩" alone asks the family's own permits."""
+    rank = ranking(("ask_family_permits", 0.85), ("ask_aspect", 0.1))
+    for text, term in (("家属也一样吗", "家属"), ("and my wife and kids, can they get the same?", "wife")):
+        turn = understand("ask_family_permits", rank, [_term(text, "family_permits", term)], text, ALL_TOPICS,
+                          previous_topic="talent_visa", previous_aspect="duration")
+        assert turn.topic == "talent_visa", text
+    text = "那家属呢？太太和小孩"
+    turn = understand("ask_family_permits", rank, [_term(text, "family_permits", "家属")], text, ALL_TOPICS,
+                      previous_topic="talent_visa", previous_aspect="duration")
+    assert turn.topic == "family_permits"

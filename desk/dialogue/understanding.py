@@ -430,11 +430,15 @@ HEARD_OF = re.compile(
 IT_ASKED = re.compile(r"^\W*(and\s+|so\s+|but\s+)?(can|could|does|do|is|will|would)\s+(it|this|that)\s+(be used|work|cover|apply|count)\b", re.IGNORECASE)
 
 
+# "也一样吗", "can also get same?": the same thing for someone else
+SAME_ASKED = re.compile(r"一样|一樣|同样|同樣|\bthe same\b|\bsame\b|\bsimilar\b|yi ?yang", re.IGNORECASE)
+
+
 def family_comes_along(previous_topic: Optional[str], text: str) -> bool:
     """Family members (or "she", "他") named while one of FAMILY_ALONG_TOPICS is under discussion, with
     no permit of their own named: they ask about that with the talent."""
-    if previous_topic == TALENT_VISA_TOPIC and FAMILY_CATEGORY.search(text):
-        return False  # "那家属呢？太太和小孩" after the R visa: the family's own permits
+    if previous_topic == TALENT_VISA_TOPIC and FAMILY_CATEGORY.search(text) and not SAME_ASKED.search(text):
+        return False  # "那家属呢？太太和小孩" after the R visa: the family's own permits ("也一样吗": the same visa)
     return (
         previous_topic in FAMILY_ALONG_TOPICS
         and bool(FAMILY_MEMBER.search(text) or THIRD_PERSON.search(text))
