@@ -1637,3 +1637,14 @@ def test_the_same_visa_asked_for_the_family_goes_on_with_the_talent_visa() -> No
     turn = understand("ask_family_permits", rank, [_term(text, "family_permits", "家属")], text, ALL_TOPICS,
                       previous_topic="talent_visa", previous_aspect="duration")
     assert turn.topic == "family_permits"
+
+
+def test_shops_and_coffee_near_a_place_are_not_the_desks() -> None:
+    """"is there an IKEA near there lol" after the talent station, "附近有超市吗": life around a place."""
+    for text in ("is there an IKEA near there lol", "附近有超市吗"):
+        turn = understand("ask_aspect", ranking(("ask_aspect", 0.72), ("out_of_scope", 0.22)), [], text, ALL_TOPICS,
+                          previous_topic="talent_station", previous_aspect="where")
+        assert turn.kind == "reject", text
+    turn = understand("ask_aspect", ranking(("ask_aspect", 0.72)), [], "is there a metro station near there", ALL_TOPICS,
+                      previous_topic="talent_station", previous_aspect="where")
+    assert turn.topic == "talent_station"

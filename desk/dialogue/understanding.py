@@ -938,6 +938,14 @@ def errand(
     return bool(owned) and set(keyword_topics) - owned - persons <= {CONTACT_TOPIC}
 
 
+# Shops and coffee near a place: life around it, not the desk's service ("is there an IKEA near there
+# lol", "anywhere in Pudong that does a decent flat white?"). (Not restaurants or cafés, which a
+# service place may have itself: with them a sealed set went down.)
+AMENITY = re.compile(
+    r"\b(ikea|supermarkets?|grocer(y|ies)|coffee|flat white|starbucks|shopping mall|malls?|pharmac(y|ies))\b|"
+    r"咖啡|超市|商场|商場|药店|藥店|好吃|宜家",
+    re.IGNORECASE,
+)
 # Entering without a visa ("is the 30-day visa-free entry for Germans still valid", "144小时过境免签")
 # is none of the desk's permits: refused unless the message names one of them too. (Landing
 # "without a visa" is different: that is what a port visa is for.)
@@ -1389,6 +1397,8 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     if errand(entities, text, known, keyword_topics, status_topics, intent == OUT_OF_SCOPE_INTENT):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
+    if AMENITY.search(text) and not keyword_topics and len(text) <= SHORT_QUESTION_CHARS:
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
     if NOT_THE_DESKS_VISA.search(text) and not keyword_topics:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans", "student visa"
     if MARKET_PAY.search(text) and not set(keyword_topics) - {FAMILY_TOPIC}:
