@@ -1648,3 +1648,11 @@ def test_shops_and_coffee_near_a_place_are_not_the_desks() -> None:
     turn = understand("ask_aspect", ranking(("ask_aspect", 0.72)), [], "is there a metro station near there", ALL_TOPICS,
                       previous_topic="talent_station", previous_aspect="where")
     assert turn.topic == "talent_station"
+
+
+def test_visa_free_entry_for_family_members_is_not_a_family_permit() -> None:
+    """"My parents want to visit me for 2 weeks. Do they need a tourist visa or is visa free still valid?":
+    the parents are the people the trip is for; visa-free entry is none of the desk's permits."""
+    text = "My parents are Spanish and want to visit me 2 weeks in May. Do they need tourist visa or is visa free still valid?"
+    rank = ranking(("nlu_fallback", 0.3), ("ask_talent_visa", 0.2), ("out_of_scope", 0.18))
+    assert understand("nlu_fallback", rank, [_term(text, "family_permits", "parents")], text, ALL_TOPICS).kind == "reject"

@@ -885,13 +885,20 @@ IT_AS_MEANS = re.compile(r"\b(with|using|on) (it|this|that|this one|that one)\b|
 GENERIC_PERMIT = re.compile(r"\b(visas?|permits?)\b|签证|簽證|许可|許可|(?<![a-z])qian ?zheng(?![a-z])", re.IGNORECASE)
 
 
-def only_a_person_named(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: Sequence[str]) -> bool:
-    """The only topic named is family permits, and only by words for people (wife, 孩子), no permit."""
-    if list(keyword_topics) != [FAMILY_TOPIC] or GENERIC_PERMIT.search(text) or FAMILY_PERMIT_WORD.search(text) \
-            or DOMESTIC_HELPER.search(text) or RESIDENCE_PERMIT_WORD.search(text):
+def persons_named(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: Sequence[str]) -> bool:
+    """The only topic named is family permits, and only by words for people (wife, 孩子)."""
+    if list(keyword_topics) != [FAMILY_TOPIC]:
         return False
     spans = [text[int(e["start"]):int(e["end"])] for e in _topic_entities(entities) if e.get("value") == FAMILY_TOPIC]
     return bool(spans) and all(FAMILY_MEMBER.fullmatch(span) for span in spans)
+
+
+def only_a_person_named(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: Sequence[str]) -> bool:
+    """Only people named (wife, 孩子), and no permit at all."""
+    if GENERIC_PERMIT.search(text) or FAMILY_PERMIT_WORD.search(text) or DOMESTIC_HELPER.search(text) \
+            or RESIDENCE_PERMIT_WORD.search(text):
+        return False
+    return persons_named(entities, text, keyword_topics)
 
 
 def probability_of_out_of_scope(ranking: Sequence[Dict[str, Any]]) -> float:
@@ -1399,8 +1406,9 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if AMENITY.search(text) and not keyword_topics and len(text) <= SHORT_QUESTION_CHARS:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
-    if NOT_THE_DESKS_VISA.search(text) and not keyword_topics:
-        return Turn("reject", aspect=None, alternatives=alternatives)  # "visa-free entry for Germans", "student visa"
+    if NOT_THE_DESKS_VISA.search(text) and (not keyword_topics or persons_named(entities, text, keyword_topics)):
+        # "visa-free entry for Germans", "student visa", "my parents want to visit: is visa free still valid?"
+        return Turn("reject", aspect=None, alternatives=alternatives)
     if MARKET_PAY.search(text) and not set(keyword_topics) - {FAMILY_TOPIC}:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "外籍阿姨工资一般开多少"
     if only_a_person_named(entities, text, keyword_topics) and intent == OUT_OF_SCOPE_INTENT \
