@@ -1656,3 +1656,17 @@ def test_visa_free_entry_for_family_members_is_not_a_family_permit() -> None:
     text = "My parents are Spanish and want to visit me 2 weeks in May. Do they need tourist visa or is visa free still valid?"
     rank = ranking(("nlu_fallback", 0.3), ("ask_talent_visa", 0.2), ("out_of_scope", 0.18))
     assert understand("nlu_fallback", rank, [_term(text, "family_permits", "parents")], text, ALL_TOPICS).kind == "reject"
+
+
+def test_another_countrys_green_card_for_a_chinese_user_and_embassy_business_visas() -> None:
+    """"我是在上海工作的中国人，申请美国绿卡EB-2现在排期多久": the user's Chinese nationality does not make it
+    China's card. "在大使馆申请M签证…", "business visa M at the Chinese embassy in Lagos": a short question
+    about a business visa at an embassy, not the port visa got on arrival, nor the R visa."""
+    text = "我是在上海工作的中国人，申请美国绿卡EB-2现在排期多久"
+    assert _one_term_turn(text, "permanent_residence", "绿卡").kind == "reject"
+    for text in ("客户要从巴西来谈合作，时间不急，在大使馆申请M签证要我们公司发邀请函吗",
+                 "business visa M at the Chinese embassy in Lagos, how many days it take?"):
+        turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.7)), [], text, ALL_TOPICS)
+        assert turn.kind == "reject", text
+    text = "does she apply for the R visa at the embassy back home?"
+    assert _one_term_turn(text, "talent_visa", "R visa").topic == "talent_visa"

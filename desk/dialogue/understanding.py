@@ -798,6 +798,8 @@ FOREIGN_GREEN_CARD = re.compile(
     re.IGNORECASE,
 )
 CHINESE = re.compile(r"chin|中国|中國", re.IGNORECASE)
+# ... the user's own Chinese nationality says nothing of China's card ("我是在上海工作的中国人，申请美国绿卡…")
+CHINESE_PERSON = re.compile(r"中国人|中國人|中国籍|中國籍|中国公民|中國公民|\bchinese (citizen|national|person)\b", re.IGNORECASE)
 CHINA = re.compile(r"china|chinese visa|中国签证|中國簽證|来华|來華|入境中国|中国的签证|visa for china|visa to china", re.IGNORECASE)
 
 
@@ -817,7 +819,7 @@ def foreign_visa(text: str) -> bool:
     if len(text) > MAX_FRAGMENT_CHARS:
         return False
     if FOREIGN_GREEN_CARD.search(text):
-        return not CHINESE.search(text)
+        return not CHINESE.search(CHINESE_PERSON.sub(" ", text))
     if PERMIT_IN_OTHER_COUNTRY.search(text) and not CHINESE.search(text) and not SHANGHAI.search(text):
         return True
     return bool(FOREIGN_VISA.search(text)) and not CHINA.search(text)
@@ -961,6 +963,14 @@ VISA_FREE_PATTERN = r"\bvisa[- ]?(free|exempt(ion)?|waiver)\b|免签|免簽|过�
 # working talent and their families; a student who asks about a work permit names it.
 STUDENT_VISA_PATTERN = r"\b(student|study|studying)\s+visas?\b|\bx[12]\s*visas?\b|(学生|留学|留學|学习|學習|X1|X2)\s*(签证|簽證)"
 NOT_THE_DESKS_VISA = re.compile(f"{VISA_FREE_PATTERN}|{STUDENT_VISA_PATTERN}", re.IGNORECASE)
+# Nor, in a short question, a business, tourist or exchange visa applied for at an embassy abroad
+# ("在大使馆申请M签证要我们公司发邀请函吗", "business visa M at the Chinese embassy in Lagos"): the port visa is
+# the one got on arrival; the R and Z visas are the desk's.
+EMBASSY_VISA = re.compile(
+    r"^(?=.*(embassy|consulate|大使馆|大使館|领事馆|領事館|使馆|使館))"
+    r"(?=.*(\b[mlf][- ]?visas?\b|\bvisa [mlf]\b|\b(business|tourist|tourism|visit) visas?\b|[MLF]字?(签证|簽證)|商务签|旅游签))",
+    re.IGNORECASE | re.DOTALL,
+)
 # An opening turn that only says the user has a question ("你好，那个政策我想了解一下", "wo xiang wen
 # qianzheng de shi", "I wanted to ask about one of your services"): which topic is asked, not "not understood".
 WANTS_TO_ASK = re.compile(
@@ -1406,7 +1416,8 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if AMENITY.search(text) and not keyword_topics and len(text) <= SHORT_QUESTION_CHARS:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
-    if NOT_THE_DESKS_VISA.search(text) and (not keyword_topics or persons_named(entities, text, keyword_topics)):
+    if (NOT_THE_DESKS_VISA.search(text) or (EMBASSY_VISA.search(text) and len(text) <= SHORT_QUESTION_CHARS * 2)) \
+            and (not keyword_topics or persons_named(entities, text, keyword_topics)):
         # "visa-free entry for Germans", "student visa", "my parents want to visit: is visa free still valid?"
         return Turn("reject", aspect=None, alternatives=alternatives)
     if MARKET_PAY.search(text) and not set(keyword_topics) - {FAMILY_TOPIC}:
