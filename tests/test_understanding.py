@@ -1670,3 +1670,9 @@ def test_another_countrys_green_card_for_a_chinese_user_and_embassy_business_vis
         assert turn.kind == "reject", text
     text = "does she apply for the R visa at the embassy back home?"
     assert _one_term_turn(text, "talent_visa", "R visa").topic == "talent_visa"
+
+
+def test_another_citys_subsidy_for_a_user_leaving_pudong() -> None:
+    """"What does Hangzhou give overseas PhDs as talent subsidy? Thinking to move from Pudong to Hangzhou"."""
+    text = "What does Hangzhou give overseas PhDs as talent subsidy? Thinking to move from Pudong to Hangzhou next year"
+    assert _one_term_turn(text, "talent_policy_system", "talent subsidy").kind == "reject"

@@ -1023,7 +1023,8 @@ USER_IN_CITY = re.compile(
 SHORT_QUESTION_CHARS = 80
 QUESTION_SENTENCE = re.compile(r"[^.!?。！？]*[?？]|^[^?？]*$")  # each sentence asked; a message without "?" whole
 SHANGHAI = re.compile(r"shanghai|pudong|lingang|zhangjiang|jinqiao|上海|浦东|浦東|临港|臨港|张江|張江|金桥|金橋|沪|滬", re.IGNORECASE)
-NOT_HERE = re.compile(r"(不在|不是|not in|not from|outside)\s*$", re.IGNORECASE)  # "我们总部在海淀，不在上海"
+# Shanghai named as where the user is not, or is leaving ("我们总部在海淀，不在上海", "move from Pudong to Hangzhou")
+NOT_HERE = re.compile(r"(不在|不是|not in|not from|outside|move from|moving from|leave|leaving|离开|離開)\s*$", re.IGNORECASE)
 # Travel permits of Chinese compatriots from Hong Kong, Macao and Taiwan: none of the desk's permits.
 COMPATRIOT_PERMIT = re.compile(
     r"home[- ]return permit|taiwan compatriot|mainland travel permit|回乡证|回鄉證|台胞证|台胞證|港澳通行证|港澳通行證|大通证",
