@@ -1417,7 +1417,7 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if AMENITY.search(text) and not keyword_topics and len(text) <= SHORT_QUESTION_CHARS:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
-    if (NOT_THE_DESKS_VISA.search(text) or (EMBASSY_VISA.search(text) and len(text) <= SHORT_QUESTION_CHARS * 2)) \
+    if (NOT_THE_DESKS_VISA.search(text) or (len(text) <= SHORT_QUESTION_CHARS * 2 and EMBASSY_VISA.search(text))) \
             and (not keyword_topics or persons_named(entities, text, keyword_topics)):
         # "visa-free entry for Germans", "student visa", "my parents want to visit: is visa free still valid?"
         return Turn("reject", aspect=None, alternatives=alternatives)
