@@ -535,6 +535,8 @@ def combined_topic(topic: Optional[str], text: str, known: Iterable[str]) -> Opt
 
 
 WORK_PERMIT_TOPIC = "work_permit"
+# Topics described, not named, in the words that describe them: read as if named, unless negated
+DESCRIPTIONS = {PERMANENT_TOPIC: FOR_GOOD, WORK_PERMIT_TOPIC: WORK_DESCRIBED}
 # A family member asking to work themself ("if I find a job, can I work on that?", "我能上班吗").
 SELF_WORK = re.compile(
     r"\b(can|could|may|am) i (also |still |then )?(be allowed to |legally )?(work|get a job|take a job|have a job)\b|"
@@ -620,9 +622,9 @@ def _along_with_talent(
 # What holding a permit brings ("有啥便利", "what are the perks").
 BENEFITS = re.compile(r"便利|好处|好處|优势|優勢|优惠|待遇|\bbenefits?\b|\bperks?\b|\badvantages?\b|\bprivileges?\b", re.IGNORECASE)
 # A number or an age in a correction: the user corrects a detail they gave.
-# A calendar year names a thing ("the reply of 2023"), not a figure of the user's case.
-CALENDAR_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 DETAIL_NUMBER = re.compile(r"\d|[一二三四五六七八九十两半几]+\s*(年|岁|歲|个月|個月|天|次|周)|\b(years?|months?|days?|weeks?)\b", re.IGNORECASE)
+# ... but a calendar year names a thing ("the reply of 2023"), not a figure of the user's case.
+CALENDAR_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 
 
 def detail_correction(text: str) -> bool:
@@ -1340,12 +1342,10 @@ def understand(
     for described, words in NICKNAMES.items():
         if described in known and described not in keyword_topics and only_negated(words, text):
             negated_topics = [*negated_topics, described]  # "not the permanent one", "not the police one", "not the combo"
-    if PERMANENT_TOPIC in known and not keyword_topics and PERMANENT_TOPIC not in negated_topics \
-            and FOR_GOOD.search(text) and not only_negated(FOR_GOOD, text):
-        keyword_topics = [PERMANENT_TOPIC]  # "the one where you never have to renew again", "yongjiu de na ge"
-    if WORK_PERMIT_TOPIC in known and not keyword_topics and WORK_PERMIT_TOPIC not in negated_topics \
-            and WORK_DESCRIBED.search(text) and not only_negated(WORK_DESCRIBED, text):
-        keyword_topics = [WORK_PERMIT_TOPIC]  # "the paper that says I'm allowed to have a job here"
+    for described, words in DESCRIPTIONS.items():
+        if described in known and not keyword_topics and described not in negated_topics \
+                and words.search(text) and not only_negated(words, text):
+            keyword_topics = [described]  # "the one where you never have to renew again", "allowed to have a job here"
     intent_topic = topic_of_intent(intent, known)
     if intent_topic == CONTACT_TOPIC and CONTACT_TOPIC not in keyword_topics and REACH_ASKED.search(text) \
             and probability.get(CONTACT_TOPIC, 0.0) >= MIN_TOPIC_CONFIDENCE:
