@@ -973,6 +973,8 @@ EMBASSY_VISA = re.compile(
     r"(?=.*(\b[mlf][- ]?visas?\b|\bvisa [mlf]\b|\b(business|tourist|tourism|visit) visas?\b|[MLF]字?(签证|簽證)|商务签|旅游签))",
     re.IGNORECASE | re.DOTALL,
 )
+# ... read only up to this length: a longer mail mentions embassies and visitors' visas in passing.
+EMBASSY_QUESTION_CHARS = 160
 # An opening turn that only says the user has a question ("你好，那个政策我想了解一下", "wo xiang wen
 # qianzheng de shi", "I wanted to ask about one of your services"): which topic is asked, not "not understood".
 WANTS_TO_ASK = re.compile(
@@ -1304,9 +1306,9 @@ def follows_up(
     named_aspects = specific_aspects(entities)
     if MAY_I.search(text or "") and not SERVICE.search(text or ""):
         return True  # "can I use it with a foreign passport": whether the thing under discussion is for them
-    guessed_counts = intent_confidence < MIN_OUT_OF_SCOPE_FOR_NAMED_ASPECT
     if len(text or "") <= SHORT_QUESTION_CHARS and confident_aspect(aspect_guess) not in (None, "overview"):
         return True  # "how much time does approval take", "which airports in Shanghai have it": an aspect of it
+    guessed_counts = intent_confidence < MIN_OUT_OF_SCOPE_FOR_NAMED_ASPECT
     return bool(named_aspects) or (
         guessed_counts and bool(FOLLOW_UP.search(text or ""))
         and resolve_aspect(aspect_guess, named_aspects, text) not in (None, "overview")
@@ -1415,9 +1417,9 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     if errand(entities, text, known, keyword_topics, status_topics, intent == OUT_OF_SCOPE_INTENT):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
-    if AMENITY.search(text) and not keyword_topics and len(text) <= SHORT_QUESTION_CHARS:
+    if len(text) <= SHORT_QUESTION_CHARS and not keyword_topics and AMENITY.search(text):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
-    if (NOT_THE_DESKS_VISA.search(text) or (len(text) <= SHORT_QUESTION_CHARS * 2 and EMBASSY_VISA.search(text))) \
+    if (NOT_THE_DESKS_VISA.search(text) or (len(text) <= EMBASSY_QUESTION_CHARS and EMBASSY_VISA.search(text))) \
             and (not keyword_topics or persons_named(entities, text, keyword_topics)):
         # "visa-free entry for Germans", "student visa", "my parents want to visit: is visa free still valid?"
         return Turn("reject", aspect=None, alternatives=alternatives)
