@@ -84,3 +84,16 @@ def test_a_question_to_your_bureau_names_the_desks_subject() -> None:
             + "\n\n考虑到材料中含有公司内部数据，我们希望以挂号信方式寄送，避免遗失。"
             + "\n\n请问：我们如以纸质信函方式寄送建议材料，贵局的通讯地址是哪里？收件部门应如何填写？")
     assert "人才政策体系" not in focus(mail) and "贵局的通讯地址" in focus(mail)
+
+
+def test_a_question_that_names_its_subject_leaves_the_sentence_before_it_out() -> None:
+    """The sentence before a question is read for what its "it" points at; a question that names
+    its own permit needs none, so an aside just before it ("bring his wife next year, that can
+    wait") does not make the question the family's."""
+    mail = ("Hi,\n\nI'm writing on behalf of our colleague. " + "His work permit came through quite smoothly. " * 8
+            + "He also plans to bring his wife next year but that can wait. Could you please give us the list of "
+            "documents he needs for a 1-year work-type residence permit?\n\nMany thanks")
+    assert "residence permit" in focus(mail) and "wife" not in focus(mail)
+    pointing = ("Hi,\n\n" + "We hired an engineer from Lagos last month. " * 8
+                + "Our agent says he should extend his residence permit. How do we do that?")
+    assert "extend his residence permit" in focus(pointing)

@@ -335,6 +335,17 @@ def test_family_in_a_long_pasted_message_or_the_users_own_permit_is_not_a_family
     assert family_topic("residence_permit", "na wo ziji de gongzuo juliu ne, wo laopo ye yao ban", TOPICS) == "residence_permit"
 
 
+def test_a_business_partner_is_no_family_member() -> None:
+    """"forwarding the note from our HR partner": a colleague, so both permits asked at once stay the
+    combined permit; a partner who comes along is still family."""
+    from desk.dialogue.understanding import family_topic
+
+    note = "forwarding you the note from our HR partner: can he apply for the work permit and the residence permit together?"
+    assert family_topic("work_residence_permit", note, TOPICS) == "work_residence_permit"
+    assert family_topic("residence_permit", "my business partner needs to renew his residence permit, what docs?", TOPICS) == "residence_permit"
+    assert family_topic("residence_permit", "my partner is coming with me, can she get a residence permit?", TOPICS) == "family_permits"
+
+
 def test_a_corrected_detail_goes_on_with_the_topic() -> None:
     from desk.dialogue.understanding import follows_up
 

@@ -342,7 +342,7 @@ FAMILY_ABSORBS = ("residence_permit",)  # a family member's residence permit is 
 OWN_RESIDENCE = "residence_permit"  # ... and the user's own one, asked after the family's, is this
 HELPER_ABSORBS = ("residence_permit", "work_permit", "work_residence_permit")
 FAMILY_MEMBER = re.compile(
-    r"(?<![a-z])(wife|husband|spouse|partner|girlfriend|boyfriend|fianc[ée]e?|kids?|child|children|son|daughter|baby|parents?|mum|mom|"
+    r"(?<![a-z])(wife|husband|spouse|(?<!hr )(?<!business )(?<!trading )(?<!sales )(?<!managing )partner|girlfriend|boyfriend|fianc[ée]e?|kids?|child|children|son|daughter|baby|parents?|mum|mom|"
     r"mother|father|dad|family|dependants?|dependents?|in-laws?|"
     r"wfe|wief|wifes|hubby|husbnd|husban|spous|dauther|daugther|doughter|childern|chidren|famliy|famly)(?![a-z])|"
     r"老婆|老公|妻子|丈夫|爱人|配偶|太太|孩子|小孩|儿子|女儿|宝宝|父母|爸妈|爸爸|妈妈|岳母|岳父|公婆|家属|家人|家眷|"

@@ -85,8 +85,9 @@ def _sentences(text: str) -> List[str]:
 def focus(text: str) -> str:
     """The question of a long message (unchanged when the message is short): the subject
     line, a sentence that sums the question up, the last asking sentences, the last sentences
-    naming the desk's subjects (when the questions name none), each question's sentence before
-    it ("...to extend it" names its "it" there) and the opening sentence, in that priority, in
+    naming the desk's subjects (when the questions name none), the sentence before each question
+    that names none itself ("...to extend it" names its "it" there; before "what documents for his
+    residence permit?" it is an aside) and the opening sentence, in that priority, in
     the message's order, within the budget."""
     if len(text) <= FOCUS_MIN_CHARS:
         return text
@@ -101,7 +102,7 @@ def focus(text: str) -> str:
     names = [bool(DOMAIN.search(GENERIC_REFERENCE.sub(" ", s))) for s in sentences]
     named = any(names[i] for i in summaries + questions)
     naming = [] if named else [i for i in range(questions[-1], -1, -1) if names[i]][:FOCUS_MAX_SENTENCES]
-    wanted = summaries + questions[::-1] + naming + [i - 1 for i in questions[::-1] if i > 0] + [0]
+    wanted = summaries + questions[::-1] + naming + [i - 1 for i in questions[::-1] if i > 0 and not names[i]] + [0]
     chosen: List[int] = []
     found = _SUBJECT.search(text)
     subject = (found.group(2) or found.group(4)).strip() if found else ""
