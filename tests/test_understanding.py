@@ -168,6 +168,20 @@ def test_clarifying_question_answered_in_words() -> None:
     assert (turn.kind, turn.topic, turn.aspect) == ("answer", "port_visa", "materials")
 
 
+def test_an_offered_option_outweighs_a_close_topic_that_was_not_offered() -> None:
+    """Asked which visa, "the one for top-level talents, I think it's free of charge" is the talent
+    visa, offered and a close second, not the talent station (free stays) the classifier puts just
+    ahead; a topic the classifier is clearly surer of still wins."""
+    offered = ["talent_visa", "port_visa", "contact"]
+    text = "the one for top-level talents, I think it's free of charge"
+    close = ranking(("ask_talent_station", 0.34), ("ask_talent_visa", 0.28), ("ask_digital_platform", 0.17))
+    turn = understand("ask_talent_station", close, [], text, ALL_TOPICS, options=offered)
+    assert (turn.kind, turn.topic) == ("answer", "talent_visa")
+    clear = ranking(("ask_permanent_residence", 0.8), ("ask_talent_visa", 0.1))
+    turn = understand("ask_permanent_residence", clear, [], "the card for staying for good", ALL_TOPICS, options=offered)
+    assert (turn.kind, turn.topic) == ("answer", "permanent_residence")
+
+
 def test_detour_then_return_keeps_the_earlier_topic() -> None:
     # the out-of-scope turn left the topic slot alone; "back to my earlier question" resumes it
     turn = understand(
