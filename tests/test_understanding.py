@@ -1701,3 +1701,16 @@ def test_another_citys_subsidy_for_a_user_leaving_pudong() -> None:
     """"What does Hangzhou give overseas PhDs as talent subsidy? Thinking to move from Pudong to Hangzhou"."""
     text = "What does Hangzhou give overseas PhDs as talent subsidy? Thinking to move from Pudong to Hangzhou next year"
     assert _one_term_turn(text, "talent_policy_system", "talent subsidy").kind == "reject"
+
+
+def test_the_office_behind_the_topic_under_discussion_is_the_contact() -> None:
+    """"which office is behind all that, and where are they?" after the talent policies asks whom to
+    contact; "which bureau handles that?" of a tax status in the same message, with nothing under
+    discussion, is not the desk's contact topic."""
+    follow = ranking(("ask_aspect", 0.6), ("ask_talent_policy_system", 0.3), ("ask_contact", 0.05))
+    for text in ("which office is behind all that, and where are they?", "Which office handles that? I'd like to send a letter", "那是哪个部门负责的"):
+        turn = understand("ask_aspect", follow, [], text, ALL_TOPICS, previous_topic="talent_policy_system")
+        assert (turn.kind, turn.topic) == ("answer", "contact"), text
+    tax = "My startup in Zhangjiang wants high-tech enterprise status for tax benefit. Which bureau handles that?"
+    turn = understand("out_of_scope", ranking(("out_of_scope", 0.7), ("ask_contact", 0.2)), [], tax, ALL_TOPICS)
+    assert turn.topic is None

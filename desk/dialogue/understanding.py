@@ -60,6 +60,16 @@ REACH_ASKED = re.compile(
     r"联系方式|聯繫方式|怎么联系|怎麼聯繫|如何联系|找谁|找誰",
     re.IGNORECASE,
 )
+# "Which office handles that, and where are they?", "哪个部门负责这些": the office behind the topic
+# under discussion, asked by pointing back at it, is whom to contact ("which office handles work
+# permits" names its subject and asks where that is done).
+OFFICE_BEHIND = re.compile(
+    r"\bwhich (government |public )?(office|department|bureau|agency|authority|organi[sz]ation) "
+    r"(\w+ )?(handles|is behind|is in charge of|is responsible for|runs|manages|deals with|oversees) "
+    r"(that|this|it|all (that|this|of (this|that|it))|these|those|them)\b|"
+    r"(哪个|哪個|什么|什麼)(部门|部門|单位|單位|机构|機構)(在)?(负责|負責|管|主管)(的)?(这个|這個|这些|這些|这块|這塊|这事|這事)?(的)?\W*$",
+    re.IGNORECASE,
+)
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
 
@@ -1355,6 +1365,8 @@ def understand(
     if intent_topic == CONTACT_TOPIC and CONTACT_TOPIC not in keyword_topics and REACH_ASKED.search(text) \
             and probability.get(CONTACT_TOPIC, 0.0) >= MIN_TOPIC_CONFIDENCE:
         keyword_topics = [CONTACT_TOPIC, *keyword_topics]  # "who is in charge of the talent policies, how can I reach them?"
+    if CONTACT_TOPIC in known and previous_topic in known and not keyword_topics and OFFICE_BEHIND.search(text):
+        keyword_topics = [CONTACT_TOPIC]  # "which office is behind all that, and where are they?" (not "HNTE status: which bureau handles that?")
     # a button's structured intent ("/ask_family_permits{...}") names its topic: no word rule reads its JSON
     pressed = bool(STRUCTURED_INTENT.match(text.strip())) and intent_topic is not None
     # (not along with a topic the user says they do not mean: "not permanent, just to stay with me as family")
