@@ -43,13 +43,12 @@ ROOT = settings.PROJECT_ROOT
 # end of round 6 and rescored every round since, is opened in round 13 for the follow-up errors the
 # open sets no longer show (its follow-ups 0.898, the open sets' 0.98).
 SEALED = ("final2_", "final3_", "final4_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_", "final14_", "final15_", "final16_", "final17_", "final18_", "final19_", "final20_", "final21_")
-# Written for a round still to come: scored only when asked for by name (--sets final20), once, at
-# that round's end, so a plain `make eval` does not spend it early. (final6 to final19 were scored
-# at the end of rounds 6 to 19; from then on a plain run scores them too, their mistakes still
-# unlisted; final19, written in round 18, was scored at the end of round 19.) final20 was written in
-# round 19 for round 20; final21 in round 20 for round 21. Until its round's end a set is asked for
-# by name only.
-UNSCORED = ("final20", "final21")
+# Written for a round still to come: scored only when asked for by name (--sets final21), once, at
+# that round's end, so a plain `make eval` does not spend it early. (final6 to final20 were scored
+# at the end of rounds 6 to 20; from then on a plain run scores them too, their mistakes still
+# unlisted; final20, written in round 19, was scored at the end of round 20.) final21 was written in
+# round 20 for round 21.
+UNSCORED = ("final21",)
 
 
 def chosen(name: str, wanted: str) -> bool:
