@@ -1116,6 +1116,15 @@ def test_a_how_long_word_leads_over_an_unsure_aspect_model() -> None:
     assert resolve_aspect({"name": "where", "confidence": 0.9}, ["duration"], "几天") == "where"
 
 
+def test_a_thing_described_with_its_own_words_asks_nothing_new() -> None:
+    """"the forever one, not the yearly one", "the long-term one, like a green card": a description
+    with an adjective or two before "one" names the thing meant and asks no aspect of its own."""
+    for text in ("the forever one, not the yearly one", "the long-term one, like a green card, so I stop having to renew every year"):
+        turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.9)), [], text, ALL_TOPICS,
+                          previous_topic="residence_permit", aspect_guess={"name": "duration", "confidence": 0.7})
+        assert (turn.topic, turn.aspect) == ("permanent_residence", None), text
+
+
 def test_a_description_of_the_thing_meant_asks_nothing_new() -> None:
     text = "就是到了機場才辦的那種"
     turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.9)), [], text, ALL_TOPICS,

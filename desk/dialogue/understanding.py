@@ -172,9 +172,10 @@ def contact_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Op
 
 
 # A turn that only describes the thing meant ("the one you get when you land", "就是到了機場才辦的那種",
-# "sorry, I meant the talent station - the one with the free rooms"): it names, it asks nothing.
+# "sorry, I meant the talent station - the one with the free rooms", "the forever one, not the yearly
+# one"): it names, it asks nothing.
 DESCRIPTION = re.compile(
-    r"^\W*(?:(?:sorry|sory|no|nope|wait|ok|i mean|i meant|wrong name|its|it's)\W+)*(?:the|that) (?:one|card|visa|thing|permit|kind|type)\b|"
+    r"^\W*(?:(?:sorry|sory|no|nope|wait|ok|i mean|i meant|wrong name|its|it's)\W+)*(?:the|that) (?:[a-z-]+ ){0,2}(?:one|card|visa|thing|permit|kind|type)\b|"
     r"\bthe one (?:for|with|that|where|you|from)\b|"
     r"^\W*(?:就是|是|我说的是|我是说|我指的是)?[^？?吗嗎呢]{0,30}(?:的那个|的那種|的那种|的那個)|"
     r"^\W*(?:就是|我说的是|我是说|我指的是)[^？?吗嗎呢]{0,40}的地方",  # "就是张江那边…给免费住几天的地方"
