@@ -480,11 +480,29 @@ def test_an_answer_to_a_clarifying_question_keeps_the_aspect_asked_before_it() -
 
 
 def test_an_aspect_without_a_topic_on_a_first_turn_is_clarified() -> None:
+    # "requirements" is an aspect keyword: the parse names the aspect, which the clarification keeps
     turn = understand(
-        "nlu_fallback", ranking(("nlu_fallback", 0.4), ("ask_aspect", 0.2), ("ask_work_permit", 0.1)), [],
+        "nlu_fallback", ranking(("nlu_fallback", 0.4), ("ask_aspect", 0.2), ("ask_work_permit", 0.1)),
+        [{"entity": "aspect", "value": "eligibility"}],
         "hi can you tell me the requirements", TOPICS, aspect_guess={"name": "eligibility", "confidence": 0.7},
     )
     assert turn.kind == "clarify" and turn.aspect == "eligibility" and turn.candidates
+
+
+def test_a_vague_question_asks_no_aspect_while_the_desk_asks_which_topic() -> None:
+    """"I have a visa question": the aspect model's weak guess (eligibility, 0.49) is no question, so
+    once the user says which one ("the airport one") the answer is the overview, not eligibility."""
+    vague = ranking(("ask_vague", 0.7), ("ask_talent_visa", 0.1), ("ask_port_visa", 0.1))
+    turn = understand("ask_vague", vague, [], "I have a visa question", ALL_TOPICS,
+                      aspect_guess={"name": "eligibility", "confidence": 0.49})
+    assert (turn.kind, turn.aspect) == ("clarify", None)
+    turn = understand("ask_vague", vague, [], "I have a visa question, how long does it take", ALL_TOPICS,
+                      aspect_guess={"name": "duration", "confidence": 0.9})
+    assert (turn.kind, turn.aspect) == ("clarify", "duration")
+    turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.88)), [], "the airport one", ALL_TOPICS,
+                      previous_aspect=None, options=["talent_visa", "port_visa"],
+                      aspect_guess={"name": "eligibility", "confidence": 0.5})
+    assert (turn.topic, turn.aspect) == ("port_visa", None)
 
 
 def test_a_chinese_a_not_a_question_is_no_statement_of_the_users_case() -> None:

@@ -143,6 +143,14 @@ def confident_aspect(guess: Optional[Dict[str, Any]]) -> Optional[str]:
     return name if name != "overview" and confidence >= CONFIDENT_ASPECT else None
 
 
+def asked_aspect(aspect: Optional[str], named: Sequence[str], guess: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The aspect a vague question really asks, kept while the desk asks which topic is meant: one
+    it names ("can you tell me the requirements") or one the aspect model is sure of. A weak guess
+    from "I have a visa question" or "I need help with a permit" asks nothing, and would otherwise be
+    taken as the question once the user says which one ("the airport one")."""
+    return aspect if aspect is not None and (aspect in named or aspect == confident_aspect(guess)) else None
+
+
 def sure_overview(guess: Optional[Dict[str, Any]], named: Sequence[str]) -> bool:
     """The aspect model is sure the question asks what something is, and a "what is" cue says so."""
     name, confidence = _aspect_guess(guess)
@@ -1451,7 +1459,7 @@ def understand(
     if intent == FALLBACK_INTENT and not previous_topic and not options and not keyword_topics \
             and WANTS_TO_ASK.search(text) and len(text) <= MAX_FRAGMENT_CHARS:
         candidates = likely_candidates(ranked, known)
-        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
     if intent == FALLBACK_INTENT and (
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
         or runner_up in SMALL_TALK_INTENTS
@@ -1470,7 +1478,7 @@ def understand(
         # "我想问签证的事" after a work-permit answer opens a new, unclear question; so does "I need
         # information about the permit" the classifier finds nearly as vague as topical: ask which
         candidates = [t for t, _c in ranked[:3]]
-        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
     elif own_after_family:
         topic = OWN_RESIDENCE
     elif self_work:
@@ -1495,14 +1503,14 @@ def understand(
         topic = ranked[0][0] if ranked and ranked[0][1] >= MIN_FIRST_TURN_TOPIC else None
         if topic is None:
             candidates = likely_candidates(ranked, known)
-            return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
+            return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
     elif intent == VAGUE_INTENT:
         candidates = [t for t, _c in ranked[:3]]
-        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
     elif intent == FALLBACK_INTENT and not previous_topic and aspect not in (None, "overview"):
         # "hi can you tell me the requirements": a policy question that names no topic yet
         candidates = likely_candidates(ranked, known)
-        return Turn("clarify", aspect=aspect, candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
     elif intent_topic is None:
         # the classifier was not sure (fallback) or named no topic, and nothing in the
         # conversation or the message points to one: clarify close candidates, else reject.
