@@ -13,6 +13,9 @@ from desk.dialogue.aspect_cues import cued_aspect
         ("talent_port", "eligibility", "and the Talent Port - could they help us find local hires?"),
         ("digital_platform", "eligibility", "what can I actually do with it day to day"),
         ("talent_station", "where", "驿站是干啥的"),
+        ("talent_port", "where", "平时有什么 events 吗"),
+        ("talent_port", "where", "里面有 HR agencies 吗"),
+        ("talent_port", "where", "wat kind of events do they run"),
     ],
 )
 def test_what_a_service_place_offers_is_its_overview(topic: str, guessed: str, text: str) -> None:

@@ -16,13 +16,15 @@ from typing import Optional
 SERVICE_TOPICS = ("talent_port", "talent_station", "digital_platform")
 
 # "人才港有什么活动", "limian you shenme fuwu", "which HR agencies are in there", "what can I do
-# with it", "could they help us find local hires": what the place offers, not where it is or who
+# with it", "could they help us find local hires", "平时有什么 events 吗", "里面有 HR agencies 吗",
+# "wat kind of events": what the place offers, not where it is or who
 # may use it. How to join or who may join an event is asked with its own words (REGISTER_OR_WHO).
 OFFERINGS = re.compile(
     r"(有|提供|都有|办|辦|举办|舉辦)(些)?(什么|啥|哪些|甚么|什麼).{0,6}?(活动|活動|服务|服務|机构|機構|项目|項目|支持)|"
     r"you (shenme|sm|sha) (fuwu|huodong)|(能|可以|会|會)(帮|幫)(忙)?(我们|我們|我)?(做|干|幹|办|辦)?(什么|啥|什麼)|"
     r"(可以|能|能不能|会不会)(帮|幫)(我们|我們|我|公司)(找|招|介绍|介紹|推荐|推薦)|(是|都)?(干啥|干嘛|做什么|做什麼)的|"
-    r"\bwhat (kind of |sort of )?(events|activities|agencies|services)\b|\bwhich (hr )?(agencies|organi[sz]ations|companies)\b|"
+    r"\bw(h)?at (kind of |sort of )?(events|activities|agencies|services)\b|\bwhich (hr )?(agencies|organi[sz]ations|companies)\b|"
+    r"(有|提供|都有|举办|舉辦)(些)?(什么|啥|哪些|甚么|什麼)\s*(events?|activities|services|(hr )?agencies)\b|(里面|裡面|里边|裡邊)(都)?有.{0,16}(吗|嗎|\?|？)|"
     r"\bwhat (do|does|can|will) (they|it|you|the \w+) (\w+ )?(offer|do|provide)\b|"
     r"\bwhat can (i|we) (actually )?(do|use it for|get)\b|\b(could|can|do|does|will) (they|it) (still |also )?help\b|"
     r"\bhelp with anything\b|\bwhat(?:'s| is) there\b|"
