@@ -1741,3 +1741,12 @@ def test_the_office_behind_the_topic_under_discussion_is_the_contact() -> None:
     tax = "My startup in Zhangjiang wants high-tech enterprise status for tax benefit. Which bureau handles that?"
     turn = understand("out_of_scope", ranking(("out_of_scope", 0.7), ("ask_contact", 0.2)), [], tax, ALL_TOPICS)
     assert turn.topic is None
+
+
+def test_a_question_about_the_price_alone_asks_no_aspect() -> None:
+    """"费用多少", "fee?": the aspect model's guess from nothing (procedure, where) is no question;
+    the price belongs with the topic in general."""
+    for text, guess in (("费用多少", "procedure"), ("fee?", "where"), ("费用大概多少", "duration")):
+        turn = understand("ask_aspect", ranking(("ask_aspect", 0.7)), [], text, ALL_TOPICS,
+                          previous_topic="residence_permit", aspect_guess={"name": guess, "confidence": 0.6})
+        assert (turn.topic, turn.aspect) == ("residence_permit", None), text

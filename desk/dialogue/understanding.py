@@ -1550,4 +1550,6 @@ def understand(
     if len(text) <= MAX_FRAGMENT_CHARS:
         aspect = cued_aspect(topic, aspect, text)  # "人才港有什么活动", "现在能办了吗", "where to apply"
     aspect = contact_aspect(topic, aspect, text)
+    if asks_fee_only(text):
+        aspect = None  # "费用多少", "fee?": the price is in the overview, not in the steps or the place
     return Turn("answer", topic=topic, aspect=aspect, confidence=confidence, alternatives=alternatives)
