@@ -90,3 +90,12 @@ def test_where_asked_misspelt_or_after_a_how_long_question_asks_where() -> None:
     assert cued_aspect("talent_station", "duration", "whre is it") == "where"  # "how many nights free" - "whre is it"
     assert cued_aspect("residence_permit", "duration", "where and how long does it take") == "duration"
     assert cued_aspect("work_permit", "materials", "无犯罪记录证明要在哪开") == "materials"  # where a document is got
+
+
+def test_what_the_talent_policies_contain_is_no_place() -> None:
+    """"1+1+N 里的 N 指什么", "is the Pearl Plan part of that?": what the policies contain; where to
+    apply for one of them is still "where"."""
+    for text in ("另外，1+1+N 里的 N 指什么？", "which special policies are inside the N?", "is the Pearl Plan part of that?"):
+        assert cued_aspect("talent_policy_system", "where", text) is None, text
+    assert cued_aspect("talent_policy_system", "where", "明珠计划在哪里申报，网上可以吗") == "where"
+    assert cued_aspect("talent_port", "where", "is the talent port inside the Expo area?") == "where"

@@ -115,6 +115,16 @@ OTHER_ASPECT_WORDS = re.compile(
 )
 
 
+# The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
+# the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
+POLICY_TOPIC = "talent_policy_system"
+PLACE_OR_CHANNEL = re.compile(
+    r"online|offline|in person|website|web ?site|\bapp\b|office|counter|window|address|submit|hand in|apply|"
+    r"网上|線上|线上|线下|線下|网站|網站|窗口|柜台|櫃檯|地址|办公|辦公|提交|递交|遞交|申请|申請|报名|報名|现场|現場",
+    re.IGNORECASE,
+)
+
+
 def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
     """The aspect the question's wording settles, or ``aspect`` when no cue applies."""
     where_asked = bool(WHERE_QUESTION.search(text))
@@ -134,4 +144,6 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
+    if topic == POLICY_TOPIC and aspect == "where" and not where_asked and not PLACE_OR_CHANNEL.search(text):
+        return None  # "1+1+N 里的 N 指什么", "is the Pearl Plan part of that?"
     return aspect
