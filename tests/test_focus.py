@@ -97,3 +97,14 @@ def test_a_question_that_names_its_subject_leaves_the_sentence_before_it_out() -
     pointing = ("Hi,\n\n" + "We hired an engineer from Lagos last month. " * 8
                 + "Our agent says he should extend his residence permit. How do we do that?")
     assert "extend his residence permit" in focus(pointing)
+
+
+def test_a_sentence_the_writer_sets_aside_for_later_is_not_read() -> None:
+    """"德国同事的太太也要办居留……不过这个我们之后再问", "等他回来再说吧": set aside by the writer, so
+    the family's residence permit it names does not decide what the paste asks."""
+    mail = ("各位老师好，下面是园区转发的通知。" + "浦东新区正积极探索建设人才服务数字化平台，推动人才服务一码集成。" * 14
+            + "另外德国同事的太太也要办居留，不过这个我们之后再问。请问外籍员工要怎么注册、怎么使用这个平台？")
+    assert "太太" not in focus(mail) and "怎么注册" in focus(mail)
+    mail = ("Hi team, " + "Our engineer joined in January and his work permit came through. " * 8
+            + "His wife may join him next year, but that can wait. What documents does he need for his residence permit?")
+    assert "wife" not in focus(mail)

@@ -5,7 +5,8 @@ signatures, quoted history and case details. Classifying all of it lets the nois
 a long message is cut down to its question sentences (a question mark, a question word or a
 request such as "请问", "I would like to know"), plus the subject line (or a forwarded
 notice's 【关于…的通知】 title), before the
-NLU reads it. Short messages are left alone.
+NLU reads it; a sentence the writer sets aside ("不过这个我们之后再问", "that can wait") is not read.
+Short messages are left alone.
 """
 
 from __future__ import annotations
@@ -67,6 +68,15 @@ DOMAIN = re.compile(
     re.IGNORECASE,
 )
 
+# "不过这个我们之后再问", "that can wait", "等他回来再说吧": the writer sets the sentence aside for
+# later; it is not read, whatever it names.
+DEFERRED = re.compile(
+    r"(之后|之後|以后|以後|回头|回頭|下次|改天)再(问|問|说|說|咨询|諮詢)|再说吧|再說吧|等.{1,12}再(说|說|问|問)|"
+    r"\b(that|this|it) can wait\b|\b(i'll|i will|we'll|we will) ask (about )?(that|this|it) (later|another time|separately)\b|"
+    r"\bbut that'?s? (a question )?for later\b",
+    re.IGNORECASE,
+)
+
 # "get him this visa", "这个签证怎么办": a question pointing back at a subject names none itself.
 GENERIC_REFERENCE = re.compile(
     r"\b(this|that|these|those|such|the same)\s+(kind of\s+|type of\s+)?(visas?|permits?|cards?|letters?|polic(y|ies)|"
@@ -91,7 +101,7 @@ def focus(text: str) -> str:
     the message's order, within the budget."""
     if len(text) <= FOCUS_MIN_CHARS:
         return text
-    sentences = [s for s in _sentences(text) if len(s) <= FOCUS_MAX_CHARS]
+    sentences = [s for s in _sentences(text) if len(s) <= FOCUS_MAX_CHARS and not DEFERRED.search(s)]
     if not sentences:
         return text[-FOCUS_MAX_CHARS:]
     asking = [i for i, s in enumerate(sentences) if ASKS.search(s)] or [
