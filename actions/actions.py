@@ -149,8 +149,9 @@ class ActionAnswer(Action):
         ]
 
 
-# Intents whose unsure turns may still ask about the topic under discussion (`follows_up`).
-READ_IN_CONTEXT = ("out_of_scope", "capabilities")
+# Intents whose unsure turns may still ask about the topic under discussion (`follows_up`):
+# "要怎么参加" read as out of scope, "what documants" as "what can you do", "电话也发一下 thx" as thanks.
+READ_IN_CONTEXT = ("out_of_scope", "capabilities", "thank")
 
 
 class ActionSmallTalk(Action):

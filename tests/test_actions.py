@@ -212,6 +212,21 @@ def test_thanks_that_name_a_topic_and_ask_nothing_are_small_talk(domain) -> None
     assert payload["topic"] == "work_permit"
 
 
+def test_an_unsure_thanks_that_asks_for_more_follows_up(domain) -> None:
+    """'电话也发一下 thx' after the bureau's address, read as thanks (0.33), asks for the phone; a sure
+    'thanks!' stays small talk."""
+    slots = {"topic": "contact", "aspect": "where", "language": "zh"}
+    _, payload, _, _ = run(
+        acts.ActionSmallTalk(),
+        tracker("电话也发一下 thx", "thank", 0.33, slots=slots, aspect="where",
+                entities=[{"entity": "aspect", "value": "where", "start": 0, "end": 2}]),
+        domain,
+    )
+    assert payload["topic"] == "contact"
+    _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("thanks!", "thank", 0.98, slots=slots), domain)
+    assert payload["topic"] is None and payload["say"] == ["thank"]
+
+
 def test_an_unsure_capabilities_turn_naming_an_aspect_follows_up(domain) -> None:
     """'what documants' read as 'what can you do' after a family-permit answer asks for that
     topic's documents; 'what can you do' itself stays small talk."""
