@@ -99,3 +99,4 @@ def test_what_the_talent_policies_contain_is_no_place() -> None:
         assert cued_aspect("talent_policy_system", "where", text) is None, text
     assert cued_aspect("talent_policy_system", "where", "明珠计划在哪里申报，网上可以吗") == "where"
     assert cued_aspect("talent_port", "where", "is the talent port inside the Expo area?") == "where"
+    assert cued_aspect("talent_policy_system", "where", "Caller asks where she can read the full text of the opinions") == "where"

@@ -119,7 +119,8 @@ OTHER_ASPECT_WORDS = re.compile(
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
 POLICY_TOPIC = "talent_policy_system"
 PLACE_OR_CHANNEL = re.compile(
-    r"online|offline|in person|website|web ?site|\bapp\b|office|counter|window|address|submit|hand in|apply|"
+    r"\bwhere\b|online|offline|in person|website|web ?site|\bapp\b|office|counter|window|address|submit|hand in|apply|"
+    r"\b(read|find|download)\b|full text|\blink\b|哪里|哪裡|哪儿|在哪|原文|全文|下载|下載|链接|鏈接|网址|網址|"
     r"网上|線上|线上|线下|線下|网站|網站|窗口|柜台|櫃檯|地址|办公|辦公|提交|递交|遞交|申请|申請|报名|報名|现场|現場",
     re.IGNORECASE,
 )
