@@ -212,33 +212,27 @@ def test_thanks_that_name_a_topic_and_ask_nothing_are_small_talk(domain) -> None
     assert payload["topic"] == "work_permit"
 
 
-def test_an_unsure_thanks_that_asks_for_more_follows_up(domain) -> None:
-    """'电话也发一下 thx' after the bureau's address, read as thanks (0.33), asks for the phone; a sure
-    'thanks!' stays small talk."""
-    slots = {"topic": "contact", "aspect": "where", "language": "zh"}
+@pytest.mark.parametrize(
+    "topic, text, intent, aspect, span, plain, plain_confidence",
+    [
+        # 'what documants' read as 'what can you do' after a family-permit answer asks for its documents
+        ("family_permits", "what documants", "capabilities", "materials", (5, 14), "what can you do", 0.5),
+        # '电话也发一下 thx' after the bureau's address, read as thanks, asks for the phone
+        ("contact", "电话也发一下 thx", "thank", "where", (0, 2), "thanks!", 0.98),
+    ],
+)
+def test_an_unsure_small_talk_turn_that_asks_for_more_follows_up(
+    domain, topic: str, text: str, intent: str, aspect: str, span: tuple, plain: str, plain_confidence: float
+) -> None:
+    """An unsure capabilities or thanks turn that names an aspect asks about the topic under
+    discussion; the small talk itself ('what can you do', a sure 'thanks!') stays small talk."""
+    slots = {"topic": topic, "aspect": "overview", "language": "en"}
+    entities = [{"entity": "aspect", "value": aspect, "start": span[0], "end": span[1]}]
     _, payload, _, _ = run(
-        acts.ActionSmallTalk(),
-        tracker("电话也发一下 thx", "thank", 0.33, slots=slots, aspect="where",
-                entities=[{"entity": "aspect", "value": "where", "start": 0, "end": 2}]),
-        domain,
+        acts.ActionSmallTalk(), tracker(text, intent, 0.4, slots=slots, aspect=aspect, entities=entities), domain
     )
-    assert payload["topic"] == "contact"
-    _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("thanks!", "thank", 0.98, slots=slots), domain)
-    assert payload["topic"] is None and payload["say"] == ["thank"]
-
-
-def test_an_unsure_capabilities_turn_naming_an_aspect_follows_up(domain) -> None:
-    """'what documants' read as 'what can you do' after a family-permit answer asks for that
-    topic's documents; 'what can you do' itself stays small talk."""
-    slots = {"topic": "family_permits", "aspect": "overview", "language": "en"}
-    _, payload, _, _ = run(
-        acts.ActionSmallTalk(),
-        tracker("what documants", "capabilities", 0.5, slots=slots, aspect="materials",
-                entities=[{"entity": "aspect", "value": "materials", "start": 5, "end": 14}]),
-        domain,
-    )
-    assert payload["topic"] == "family_permits" and payload["aspect"] == "materials"
-    _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("what can you do", "capabilities", 0.5, slots=slots), domain)
+    assert payload["topic"] == topic
+    _, payload, _, _ = run(acts.ActionSmallTalk(), tracker(plain, intent, plain_confidence, slots=slots), domain)
     assert payload["topic"] is None
 
 
