@@ -1391,6 +1391,7 @@ def understand(
         keyword_topics = [intent_topic]  # "持人才签证入境以后，停留居留方面有啥便利": what holding it brings
     named_aspects = specific_aspects(entities)
     aspect = resolve_aspect(aspect_guess, _entity_values(entities, "aspect"), text)
+    clarify_aspect = asked_aspect(aspect, named_aspects, aspect_guess)  # kept if the desk asks which topic
     follow_up = bool(FOLLOW_UP.search(text))
     correction = bool(CORRECTION.search(text))
     alternatives = ranked[:4]
@@ -1459,7 +1460,7 @@ def understand(
     if intent == FALLBACK_INTENT and not previous_topic and not options and not keyword_topics \
             and WANTS_TO_ASK.search(text) and len(text) <= MAX_FRAGMENT_CHARS:
         candidates = likely_candidates(ranked, known)
-        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=clarify_aspect, candidates=candidates, alternatives=alternatives)
     if intent == FALLBACK_INTENT and (
         not _says_something(text, keyword_topics, aspect, previous_topic or options)
         or runner_up in SMALL_TALK_INTENTS
@@ -1478,7 +1479,7 @@ def understand(
         # "我想问签证的事" after a work-permit answer opens a new, unclear question; so does "I need
         # information about the permit" the classifier finds nearly as vague as topical: ask which
         candidates = [t for t, _c in ranked[:3]]
-        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=clarify_aspect, candidates=candidates, alternatives=alternatives)
     elif own_after_family:
         topic = OWN_RESIDENCE
     elif self_work:
@@ -1503,14 +1504,14 @@ def understand(
         topic = ranked[0][0] if ranked and ranked[0][1] >= MIN_FIRST_TURN_TOPIC else None
         if topic is None:
             candidates = likely_candidates(ranked, known)
-            return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
+            return Turn("clarify", aspect=clarify_aspect, candidates=candidates, alternatives=alternatives)
     elif intent == VAGUE_INTENT:
         candidates = [t for t, _c in ranked[:3]]
-        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=clarify_aspect, candidates=candidates, alternatives=alternatives)
     elif intent == FALLBACK_INTENT and not previous_topic and aspect not in (None, "overview"):
         # "hi can you tell me the requirements": a policy question that names no topic yet
         candidates = likely_candidates(ranked, known)
-        return Turn("clarify", aspect=asked_aspect(aspect, named_aspects, aspect_guess), candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=clarify_aspect, candidates=candidates, alternatives=alternatives)
     elif intent_topic is None:
         # the classifier was not sure (fallback) or named no topic, and nothing in the
         # conversation or the message points to one: clarify close candidates, else reject.
