@@ -100,3 +100,14 @@ def test_what_the_talent_policies_contain_is_no_place() -> None:
     assert cued_aspect("talent_policy_system", "where", "明珠计划在哪里申报，网上可以吗") == "where"
     assert cued_aspect("talent_port", "where", "is the talent port inside the Expo area?") == "where"
     assert cued_aspect("talent_policy_system", "where", "Caller asks where she can read the full text of the opinions") == "where"
+
+
+def test_who_may_have_it_is_its_eligibility() -> None:
+    """"Who actually gets picked for that?" after a description full of places and steps: who may
+    have it; who is in charge is still the contact, and "who can get it, and where?" asks where."""
+    assert cued_aspect("talent_policy_system", None, "a programme with big funding for top scientists. Who actually gets picked for it?") == "eligibility"
+    assert cued_aspect("talent_station", "where", "free flat for founders while they scout for an office. Who is that for exactly?") == "eligibility"
+    assert cued_aspect("family_permits", "procedure", "家属的居留许可，哪些人可以申请？") == "eligibility"
+    assert cued_aspect("contact", "where", "who can get me an answer about my permit, which office?") == "where"
+    assert cued_aspect("talent_visa", None, "who can get it, and where do they apply?") == "where"
+    assert cued_aspect("work_permit", "materials", "who can apply and what documents are needed") == "materials"

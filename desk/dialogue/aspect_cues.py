@@ -115,6 +115,19 @@ OTHER_ASPECT_WORDS = re.compile(
 )
 
 
+# "Who actually gets picked for that?", "who can get that?", "who is that for exactly", "哪些人可以申请":
+# who may have or use the thing is its eligibility, whatever word of a place or a step the aspect
+# model reads in the description around it. (Who is in charge is the contact topic: not this cue.)
+WHO_QUALIFIES = re.compile(
+    r"\bwho (actually |exactly |else |all |really )?(gets|can get|could get|may get|qualifies|is eligible|are eligible|can use|"
+    r"may use|can apply|may apply|is (it|that|this) (meant )?for|are (they|these|those) for|gets (picked|selected|chosen)|"
+    r"is (picked|selected|chosen)|can have)\b|"
+    r"(谁|誰|哪些人|什么人|什麼人|哪类人|哪類人)(可以|能|才能|有资格|有資格)|(适用|適用)(于|於)?(哪些|什么|什麼)人",
+    re.IGNORECASE,
+)
+CONTACT_TOPIC = "contact"
+
+
 # The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
 POLICY_TOPIC = "talent_policy_system"
@@ -145,6 +158,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
+    if aspect != "eligibility" and topic != CONTACT_TOPIC and WHO_QUALIFIES.search(text) and not where_asked \
+            and not other_asked:
+        return "eligibility"  # "who actually gets picked for that?"
     if topic == POLICY_TOPIC and aspect == "where" and not where_asked and not PLACE_OR_CHANNEL.search(text):
         return None  # "1+1+N 里的 N 指什么", "is the Pearl Plan part of that?"
     return aspect
