@@ -62,6 +62,10 @@ def test_whether_such_a_thing_exists_is_its_overview() -> None:
     assert cued_aspect("talent_port", "where", "is there a desk at Pudong airport for arriving talent") == "where"
     assert cued_aspect("work_residence_permit", "where", "is there one of those counters in Lingang?") == "where"
     assert cued_aspect("port_visa", "procedure", "is there any way to get a visa after the plane lands?") == "procedure"
+    # whether a way exists, where the aspect model read "where" from "two separate trips"
+    text = "Is there a way to get my right-to-work paper and my stay card in one go, instead of two trips?"
+    assert cued_aspect("work_residence_permit", "where", text) is None
+    assert cued_aspect("work_residence_permit", "where", "Is there a way to do both in one go, and where do I go for it?") == "where"
 
 
 def test_when_founded_and_what_kind_of_place_ask_what_it_is() -> None:

@@ -65,7 +65,8 @@ FIRST_PERSON = re.compile(r"我|\b(i|my|i'm|im|me)\b", re.IGNORECASE)
 
 # "Is there an app where I can see all the policies?", "Is it true Shanghai now has one counter where both
 # permits are accepted?": whether such a thing exists is its overview; "where" is inside the description.
-# ("is there any way to get a visa on arrival" asks whether one may: not this cue.)
+# ("is there any way to get a visa on arrival" read as the steps asks whether one may: not this cue;
+# "is there a way to do both in one go instead of two trips" read as "where" asks whether it exists.)
 EXISTS_ASKED = re.compile(
     r"^\W*((hi|hello|hey|dear [\w ]{1,20})\W+)?((so|and|also|ok|okay)\W+)?(is there|are there|is it true|is there really)\b",
     re.IGNORECASE,
@@ -153,8 +154,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if aspect in ("where", "duration", "procedure", "eligibility", "materials") and not other_asked \
             and (WHAT_IT_IS.search(text) or (DIFFERENCE.search(text) and not FIRST_PERSON.search(text))):
         return None
-    if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not A_WAY.search(text) and not A_PLACE.search(text) \
-            and not other_asked:
+    if aspect in ("where", "procedure") and EXISTS_ASKED.search(text) and not (aspect == "procedure" and A_WAY.search(text)) \
+            and not A_PLACE.search(text) and not other_asked and not where_asked:
         return None
     if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
