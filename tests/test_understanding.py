@@ -1750,3 +1750,15 @@ def test_a_question_about_the_price_alone_asks_no_aspect() -> None:
         turn = understand("ask_aspect", ranking(("ask_aspect", 0.7)), [], text, ALL_TOPICS,
                           previous_topic="residence_permit", aspect_guess={"name": guess, "confidence": 0.6})
         assert (turn.topic, turn.aspect) == ("residence_permit", None), text
+
+
+def test_using_the_platform_under_discussion_follows_up() -> None:
+    """"外国人怎么注册？" after the digital platform asks how to register on it, however sure the
+    classifier is that it is out of scope; registering a company, or no platform before, is not it."""
+    from desk.dialogue.understanding import follows_up
+
+    assert follows_up(0.78, [], "外国人怎么注册？", TOPICS, "digital_platform")
+    assert follows_up(0.76, [], "在哪里可以找到 official entrance", TOPICS, "digital_platform")
+    assert follows_up(0.35, [], "必须要中国手机号吗？", TOPICS, "digital_platform")
+    assert not follows_up(0.78, [], "外国人怎么注册？", TOPICS, "work_permit")
+    assert not follows_up(0.78, [], "外国人怎么注册公司？", TOPICS, "digital_platform")

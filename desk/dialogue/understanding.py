@@ -1302,6 +1302,25 @@ def asks_fee_only(text: str) -> bool:
     return not re.search(r"[\u3400-\u9fff]|[A-Za-z]{2,}", rest)
 
 
+# Using a platform: registering, logging in, downloading, its interface, its entrance. After the digital
+# talent platform, "外国人怎么注册？", "必须要中国手机号吗？", "在哪里可以找到 official entrance" ask about it,
+# however sure the classifier is that they are out of scope. (Registering a company is not this.)
+PLATFORM_TOPIC = "digital_platform"
+PLATFORM_USE = re.compile(
+    r"注册|註冊|登录|登錄|登入|下载|下載|界面|介面|手机号|手機號|入口|扫码|掃碼|小程序|英文版|"
+    r"\bapp\b|\bregist(er|ration)\b|\bsign ?up\b|\blog ?in\b|\bdownload\b|\binterface\b|\bentrance\b|"
+    r"\bmini ?program\b|\benglish version\b|\bphone number\b",
+    re.IGNORECASE,
+)
+COMPANY_REGISTRATION = re.compile(r"公司|企业|企業|营业执照|營業執照|\bcompany\b|\bbusiness licen[cs]e\b|\bfirm\b", re.IGNORECASE)
+
+
+def uses_the_platform(previous_topic: Optional[str], text: str) -> bool:
+    """A question about using the digital platform asked while it is under discussion."""
+    return previous_topic == PLATFORM_TOPIC and bool(PLATFORM_USE.search(text or "")) \
+        and not COMPANY_REGISTRATION.search(text or "") and len(text or "") <= SHORT_QUESTION_CHARS
+
+
 def follows_up(
     intent_confidence: float,
     entities: Sequence[Dict[str, Any]],
@@ -1315,6 +1334,8 @@ def follows_up(
     is not sure it is out of scope."""
     if previous_topic and asks_fee_only(text):
         return True  # "费用多少": what the thing under discussion costs
+    if uses_the_platform(previous_topic, text):
+        return True  # "外国人怎么注册？" after the digital platform
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
     if not_a_question(text) or (
