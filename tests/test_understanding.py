@@ -1762,3 +1762,16 @@ def test_using_the_platform_under_discussion_follows_up() -> None:
     assert follows_up(0.35, [], "必须要中国手机号吗？", TOPICS, "digital_platform")
     assert not follows_up(0.78, [], "外国人怎么注册？", TOPICS, "work_permit")
     assert not follows_up(0.78, [], "外国人怎么注册公司？", TOPICS, "digital_platform")
+
+
+def test_a_correction_names_the_one_topic_it_meant() -> None:
+    """"sorry no, she doesn't want to work, I mean the family permit": the one topic named after "I
+    mean" in a correction wins over the classifier's reading of the words before it."""
+    family = [{"entity": "topic", "value": "family_permits", "start": 78, "end": 91}]
+    text = "sorry no, she dont want to work now, first she just stays with me. i mean the family permit"
+    assert text[78:91] == "family permit"
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.56), ("ask_family_permits", 0.22)), family, text, TOPICS,
+        previous_topic="work_permit", previous_aspect="eligibility",
+    )
+    assert turn.topic == "family_permits"

@@ -596,8 +596,8 @@ def _meant_topic(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: 
     meant, reach = MEANT.search(text), MEANT_REACH
     if not meant:
         meant, reach = WHAT_ABOUT.match(text), WHAT_ABOUT_REACH  # "那跟工作许可一起办的单一窗口呢" asks the window
-    if not meant or len(keyword_topics) < 2:
-        return keyword_topics
+    if not meant or not keyword_topics or (len(keyword_topics) < 2 and not (reach == MEANT_REACH and CORRECTION.search(text))):
+        return keyword_topics  # one topic named wins alone unless a correction says it is the one meant
     after = [e for e in _topic_entities(entities) if e.get("value") in keyword_topics
              and 0 <= int(e["start"]) - meant.end() <= reach]
     if not after:
