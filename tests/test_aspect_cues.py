@@ -115,3 +115,13 @@ def test_who_may_have_it_is_its_eligibility() -> None:
     assert cued_aspect("contact", "where", "who can get me an answer about my permit, which office?") == "where"
     assert cued_aspect("talent_visa", None, "who can get it, and where do they apply?") == "where"
     assert cued_aspect("work_permit", "materials", "who can apply and what documents are needed") == "materials"
+
+
+def test_a_family_permit_along_with_the_holders_asks_the_steps() -> None:
+    """"可以跟我先生的一起办吗": how the member's permit goes along with the holder's; told with an age
+    or asked "also" or "still", who qualifies."""
+    for text in ("可以跟我先生的一起办吗", "那他 wife 的 residence permit 能不能一起交", "my wife and kids, can they apply at the same time as me?"):
+        assert cued_aspect("family_permits", "eligibility", text) == "procedure", text
+    for text in ("大兒子已經20歲了，也能一起辦嗎", "那他女儿今年20了，还能按家属一起办吗？", "my son is 19, can he apply together with me?"):
+        assert cued_aspect("family_permits", "eligibility", text) == "eligibility", text
+    assert cued_aspect("permanent_residence", "eligibility", "can my wife apply together with me?") == "eligibility"

@@ -129,6 +129,26 @@ WHO_QUALIFIES = re.compile(
 CONTACT_TOPIC = "contact"
 
 
+# "可以跟我先生的一起办吗", "能跟员工本人一起办吗", "can they apply at the same time as me?": whether a
+# family member's permit is applied for along with the holder's asks how it is done (the steps), when
+# no age or other condition of the member is told, nor "also" or "still" asked ("大兒子已經20歲了，也能一起辦嗎",
+# "他老婆孩子一起来的话，也能一起办证吗" ask who qualifies).
+FAMILY_TOPIC = "family_permits"
+ALONG_WITH_HOLDER = re.compile(
+    r"(跟|和|与|與|同)(我|你|他|她|员工|員工|本人|老公|先生|丈夫|太太|老婆)[^，。？?,.!！]{0,8}一起(办|辦|交|递交|遞交|申请|申請)|"
+    r"一起(办|辦|交|递交|遞交|申请|申請)[^，。？?,.!！]{0,6}(可以|能|行)?(吗|嗎|么|麼)|"
+    r"(能不能|可不可以|能否|可以|能)一起(办|辦|交|递交|遞交|申请|申請)|"
+    r"\b(apply|submit|file|do it|be done|applied)\b.{0,20}\b(together with|at the same time as|along with) (me|him|her|my|the)\b",
+    re.IGNORECASE,
+)
+MEMBER_CONDITION = re.compile(
+    r"\d+\s*(岁|歲|周岁)|(满|滿)\s*\d+|\b\d{1,2}\s*(yo|y/o|years? old)\b|\b(is|turns?|turned) \d{1,2}\b|"
+    r"(今年|已经|已經|都)\s*\d{1,2}|没工作|沒工作|不工作|没结婚|沒結婚|未婚|\bnot married\b|\bno job\b|\bstudying\b|\bstudent\b|"
+    r"也能|也可以|还能|還能|还可以|還可以|\b(also|still|too)\b",
+    re.IGNORECASE,
+)
+
+
 # The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
 POLICY_TOPIC = "talent_policy_system"
@@ -159,6 +179,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
+    if topic == FAMILY_TOPIC and aspect == "eligibility" and ALONG_WITH_HOLDER.search(text) \
+            and not MEMBER_CONDITION.search(text) and not WHO_QUALIFIES.search(text) and not other_asked:
+        return "procedure"  # "可以跟我先生的一起办吗"
     if aspect != "eligibility" and topic != CONTACT_TOPIC and WHO_QUALIFIES.search(text) and not where_asked \
             and not other_asked:
         return "eligibility"  # "who actually gets picked for that?"
