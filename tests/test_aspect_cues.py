@@ -125,3 +125,12 @@ def test_a_family_permit_along_with_the_holders_asks_the_steps() -> None:
     for text in ("大兒子已經20歲了，也能一起辦嗎", "那他女儿今年20了，还能按家属一起办吗？", "my son is 19, can he apply together with me?"):
         assert cued_aspect("family_permits", "eligibility", text) == "eligibility", text
     assert cued_aspect("permanent_residence", "eligibility", "can my wife apply together with me?") == "eligibility"
+
+
+def test_how_one_gets_it_is_the_steps() -> None:
+    """"how does she get a family residence permit?": the steps, though "get" reads as who may; with
+    the case's figures, or asking documents or conditions, not this cue."""
+    assert cued_aspect("family_permits", "eligibility", "and my wife would come too - how does she get a family residence permit?") == "procedure"
+    assert cued_aspect("talent_station", "eligibility", "hw can i get the free ofice space for my startup in pudong?") == "procedure"
+    assert cued_aspect("work_permit", "eligibility", "how can I get a work permit, I'm 62 with a bachelor's?") == "eligibility"
+    assert cued_aspect("family_permits", "eligibility", "how does she get one, what are the conditions?") == "eligibility"

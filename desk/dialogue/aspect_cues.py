@@ -149,6 +149,18 @@ MEMBER_CONDITION = re.compile(
 )
 
 
+# "how does she get a family residence permit?", "how the kids get residense permit?", "hw can i get the
+# free ofice space": how one gets it is the steps, though the aspect model reads "get" as who may; not
+# when the case's figures are told ("how can I get it, I'm 62 with a bachelor's" asks whether one qualifies).
+HOW_GET = re.compile(
+    r"\b(how|hw|hou) (do|does|can|could|should|would|will|the|to|my|our|his|her|their|they|she|he|we|i)\b( \w+){0,2} (get|obtain|apply for)\b|"
+    r"\bhow to (get|obtain)\b",
+    re.IGNORECASE,
+)
+CASE_FIGURES = re.compile(r"\d|\b(bachelor|master|phd|degree|years?|salary|experience)\b", re.IGNORECASE)
+NOT_THE_STEPS = re.compile(r"documents?|papers|\bdocs?\b|how long|requirements?|eligib|qualif|conditions?", re.IGNORECASE)
+
+
 # The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
 POLICY_TOPIC = "talent_policy_system"
@@ -182,6 +194,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if topic == FAMILY_TOPIC and aspect == "eligibility" and ALONG_WITH_HOLDER.search(text) \
             and not MEMBER_CONDITION.search(text) and not WHO_QUALIFIES.search(text) and not other_asked:
         return "procedure"  # "可以跟我先生的一起办吗"
+    if aspect == "eligibility" and HOW_GET.search(text) and not CASE_FIGURES.search(text) and not WHO_QUALIFIES.search(text) \
+            and not where_asked and not NOT_THE_STEPS.search(text):
+        return "procedure"  # "how does she get a family residence permit?"
     if aspect != "eligibility" and topic != CONTACT_TOPIC and WHO_QUALIFIES.search(text) and not where_asked \
             and not other_asked:
         return "eligibility"  # "who actually gets picked for that?"
