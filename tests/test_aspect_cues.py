@@ -134,3 +134,14 @@ def test_how_one_gets_it_is_the_steps() -> None:
     assert cued_aspect("talent_station", "eligibility", "hw can i get the free ofice space for my startup in pudong?") == "procedure"
     assert cued_aspect("work_permit", "eligibility", "how can I get a work permit, I'm 62 with a bachelor's?") == "eligibility"
     assert cued_aspect("family_permits", "eligibility", "how does she get one, what are the conditions?") == "eligibility"
+
+
+def test_whether_both_permits_go_together_is_the_combined_permits_overview() -> None:
+    """"工作许可和工作居留许可能不能一起申请？": whether the two can be done together is what the combined
+    permit is; with a category or one's own case, who may use it."""
+    for text in ("工作许可和工作居留许可能不能一起申请？听说现在有个单一窗口", "gongzuo xuke he juliu xuke neng yiqi ban ma",
+                 "work permit 和 residence permit 可以一起办吗？"):
+        assert cued_aspect("work_residence_permit", "eligibility", text) is None, text
+    for text in ("那A类的可以走单一窗口把居留许可一起办了吗", "Can B-level people also use it, both permits together?",
+                 "我是A类人才，刚跳槽到浦东一家公司，工作许可和工作居留能一起办吗"):
+        assert cued_aspect("work_residence_permit", "eligibility", text) == "eligibility", text

@@ -161,6 +161,22 @@ CASE_FIGURES = re.compile(r"\d|\b(bachelor|master|phd|degree|years?|salary|exper
 NOT_THE_STEPS = re.compile(r"documents?|papers|\bdocs?\b|how long|requirements?|eligib|qualif|conditions?", re.IGNORECASE)
 
 
+# "工作许可和工作居留许可能不能一起申请？", "gongzuo xuke he juliu xuke neng yiqi ban ma": whether the two
+# permits can be done together is what the combined permit is (its overview); with a category or a case
+# told ("B类可以吗", "我是A类人才…能一起办吗") it asks who may use it.
+COMBINED_TOPIC = "work_residence_permit"
+BOTH_TOGETHER = re.compile(
+    r"一起(办|辦|申请|申請|交|递交|遞交|apply|拿)|同时(办|辦|申请|申請|apply)|同時(辦|申請)|一次(性)?(办|辦|把)|"
+    r"\byi ?qi ?(ban|shenqing)\b|\b(together|at the same time|simultaneously|in one go)\b",
+    re.IGNORECASE,
+)
+CATEGORY_OR_CASE = re.compile(
+    r"[abcABC]\s*(类|類)|\b(category|class|type) [abc]\b|\b[abc][- ]?(category|class|type|level)\b|\b[abc]类|我是|我们是|我們是|"
+    r"\b(i'm|i am|we are|we're|my|our)\b|员工|員工|人才|\d",
+    re.IGNORECASE,
+)
+
+
 # The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
 POLICY_TOPIC = "talent_policy_system"
@@ -197,6 +213,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if aspect == "eligibility" and HOW_GET.search(text) and not CASE_FIGURES.search(text) and not WHO_QUALIFIES.search(text) \
             and not where_asked and not NOT_THE_STEPS.search(text):
         return "procedure"  # "how does she get a family residence permit?"
+    if topic == COMBINED_TOPIC and aspect == "eligibility" and BOTH_TOGETHER.search(text) and not CATEGORY_OR_CASE.search(text) \
+            and not WHO_QUALIFIES.search(text) and not other_asked:
+        return None  # "工作许可和工作居留许可能不能一起申请？"
     if aspect != "eligibility" and topic != CONTACT_TOPIC and WHO_QUALIFIES.search(text) and not where_asked \
             and not other_asked:
         return "eligibility"  # "who actually gets picked for that?"
