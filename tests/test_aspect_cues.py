@@ -145,3 +145,11 @@ def test_whether_both_permits_go_together_is_the_combined_permits_overview() -> 
     for text in ("那A类的可以走单一窗口把居留许可一起办了吗", "Can B-level people also use it, both permits together?",
                  "我是A类人才，刚跳槽到浦东一家公司，工作许可和工作居留能一起办吗"):
         assert cued_aspect("work_residence_permit", "eligibility", text) == "eligibility", text
+
+
+def test_the_documents_the_policies_are_made_of_are_their_overview() -> None:
+    """"1+1+N 分别指的是哪些文件？": the policy documents are what the policies are; what to submit for
+    one of them is still its materials."""
+    assert cued_aspect("talent_policy_system", "materials", "浦东的“1+1+N”人才政策，具体是哪几个文件组成的？") is None
+    assert cued_aspect("talent_policy_system", "materials", "the 1+1+N talent policy, which documents is that?") is None
+    assert cued_aspect("talent_policy_system", "materials", "明珠计划申报需要提交哪些文件？") == "materials"

@@ -177,6 +177,12 @@ CATEGORY_OR_CASE = re.compile(
 )
 
 
+# "1+1+N 分别指的是哪些文件？", "the 1+1+N talent policy, which documents is that?": the documents the
+# policies are made of are what the policies are (their overview), not papers to hand in.
+POLICY_DOCUMENTS = re.compile(r"(哪些|哪几个|哪幾個|什么|什麼)文件|文件组成|文件組成|\b(which|what) documents? (is|are)\b|\bpolicy documents?\b", re.IGNORECASE)
+HAND_IN = re.compile(r"提交|准备|準備|需要|要带|要帶|递交|遞交|申报|申報|\b(submit|prepare|bring|hand in|need|needed|apply)\b", re.IGNORECASE)
+
+
 # The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
 POLICY_TOPIC = "talent_policy_system"
@@ -216,6 +222,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if topic == COMBINED_TOPIC and aspect == "eligibility" and BOTH_TOGETHER.search(text) and not CATEGORY_OR_CASE.search(text) \
             and not WHO_QUALIFIES.search(text) and not other_asked:
         return None  # "工作许可和工作居留许可能不能一起申请？"
+    if topic == POLICY_TOPIC and aspect == "materials" and POLICY_DOCUMENTS.search(text) and not HAND_IN.search(text):
+        return None  # "1+1+N 分别指的是哪些文件？"
     if aspect != "eligibility" and topic != CONTACT_TOPIC and WHO_QUALIFIES.search(text) and not where_asked \
             and not other_asked:
         return "eligibility"  # "who actually gets picked for that?"
