@@ -15,6 +15,7 @@ from desk.dialogue.turns import asked_language, desk_payload, reply_language, re
 from desk.dialogue.understanding import (
     FALLBACK_INTENT,
     Turn,
+    asks_for_help,
     asks_for_person,
     asks_more_than_language,
     follows_up,
@@ -176,6 +177,9 @@ class ActionSmallTalk(Action):
         ):
             # "要怎么参加" (out of scope) or "what documants" (capabilities) after an answer
             return ActionAnswer().run(dispatcher, tracker, domain)
+        if name in ("capabilities", "out_of_scope") and not tracker.get_slot("topic") \
+                and asks_for_help(text_for_rules(tracker.latest_message)):
+            return ActionAnswer().run(dispatcher, tracker, domain)  # "need help": which topic is asked
         if name == "out_of_scope":
             return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
         send(dispatcher, desk_payload(language=lang, intent=intent, say=[name]))

@@ -267,3 +267,16 @@ def test_a_person_asked_for_about_a_named_topic_keeps_the_topic_for_the_next_tur
     _, _, slots, _ = run(acts.ActionHandoff(), tracker("Can I just talk to someone in person?", "human_handoff",
                                                        slots={"topic": "permanent_residence"}), domain)
     assert "topic" not in slots
+
+
+@pytest.mark.parametrize(
+    "text, intent", [("need help", "capabilities"), ("I have a problem with my card", "out_of_scope"), ("帮帮我", "capabilities")]
+)
+def test_a_bare_request_for_help_asks_which_topic(domain, text: str, intent: str) -> None:
+    """"need help" on a first turn: which topic is asked, with a button per topic, not the list of
+    what the desk does nor a refusal; "what can you do" is still answered with the list."""
+    _, payload, slots, messages = run(acts.ActionSmallTalk(), tracker(text, intent, 0.9), domain)
+    assert payload["say"] == ["clarify_topic"] and payload["topic"] is None
+    assert slots["clarify_options"] and any(m.get("buttons") for m in messages)
+    _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("what can you do", "capabilities", 0.9), domain)
+    assert payload["say"] == ["capabilities"]

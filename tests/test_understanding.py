@@ -1775,3 +1775,23 @@ def test_a_correction_names_the_one_topic_it_meant() -> None:
         previous_topic="work_permit", previous_aspect="eligibility",
     )
     assert turn.topic == "family_permits"
+
+
+def test_only_a_bare_request_for_help_is_one() -> None:
+    from desk.dialogue.understanding import asks_for_help
+
+    for text in ("need help", "I need help with my application", "can you help me with a card", "I have a problem with my card", "帮帮我"):
+        assert asks_for_help(text), text
+    for text in ("can you help me find an apartment", "I need help finding a school", "what can you help me with?"):
+        assert not asks_for_help(text), text
+
+
+def test_a_question_after_a_lead_in_without_its_mark_asks_an_aspect() -> None:
+    """"the sticker has my name misspelled, how do I get it corrected" answers a clarifying question
+    and asks its own aspect, though it has no question mark."""
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.8)), [],
+        "the stay permit sticker in my passport has my name misspelled, how do I get it corrected", TOPICS,
+        options=["residence_permit", "work_permit"], aspect_guess={"name": "procedure", "confidence": 0.9},
+    )
+    assert (turn.topic, turn.aspect) == ("residence_permit", "procedure")

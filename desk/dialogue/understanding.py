@@ -353,6 +353,7 @@ ASKING = re.compile(
     # a question after a lead-in, without its question mark ("ok n for my visa, can i get it at the airport",
     # "thanks. back to the platform - is it an app or a mini program")
     r"[,，;:.\-–—]\s*(?:can|could|do|does|should|may|will|would|is|are)\s+(?:i|we|you|he|she|they|it|there)\b|"
+    r"[,，;:.\-–—]\s*(?:how|what|where|when|which|why)\s+(?:do|does|did|can|could|should|would|is|are|long|much|many|to)\b|"
     r"([\u4e00-\u9fff])不\2|有没有|是否|如何|几[天个年月次]|多少",  # 要不要, 能不能, 可不可以: a question too
     re.IGNORECASE,
 )
@@ -1005,6 +1006,26 @@ WANTS_TO_ASK = re.compile(
     r"\bask(ing)? (you )?about\b|(?<![a-z])(xiang ?wen|xiang ?liao ?jie|xiang ?zi ?xun|you ge wen ?ti)(?![a-z])",
     re.IGNORECASE,
 )
+# A bare request for help ("need help", "can you help me with a card", "I have a problem with my card",
+# "帮帮我") names no topic yet: which one is meant is asked, not what the desk can do, nor a refusal.
+# Only the whole message: "can you help me find a flat" asks something else.
+HELP_OBJECT = r"(\s+(with|on|about|for)\s+(my|a|an|the|our|some|this|that)\s+(\w+\s+){0,2}\w+)?"
+HELP_ONLY = re.compile(
+    r"^\W*((hi|hello|hey|excuse me|sorry|please|pls|plz)\W+)*(i\s+|we\s+)?(need|want|would like)\s+(some\s+|your\s+)?help"
+    + HELP_OBJECT + r"(\W+(please|pls|plz))?\W*$|"
+    r"^\W*((hi|hello|hey|excuse me)\W+)*(can|could)\s+(you|u)\s+(please\s+)?help\s+(me|us)" + HELP_OBJECT + r"(\W+(please|pls|plz))?\W*$|"
+    r"^\W*(help|help me|help us|sos)(\W+(please|pls|plz))?\W*$|"
+    r"^\W*((hi|hello|hey)\W+)*(i|we)\s+have\s+(a|an|some)\s+(problem|issue|trouble)s?" + HELP_OBJECT + r"\W*$|"
+    r"^\W*(你好\W*)?(我|我们|我們)?(需要帮助|需要幫助|需要帮忙|需要幫忙|帮帮我|幫幫我|帮个忙|幫個忙|求助|求帮忙|求幫忙)\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_help(text: str) -> bool:
+    """The whole message asks for help and names nothing to help with but, at most, a generic thing."""
+    return bool(HELP_ONLY.match(text or ""))
+
+
 # A bare generic word ("permit??", "visa", "证件？") names no topic: which one is meant is asked.
 BARE_GENERIC = re.compile(
     r"^\W*(the |a |my )?(permits?|visas?|cards?|polic(y|ies)|documents?|papers?|签证|簽證|证件|證件|许可|許可|政策|卡)\W*$",
@@ -1477,6 +1498,9 @@ def understand(
     if BARE_GENERIC.match(text) and not previous_topic:
         candidates = [t for t in COMMON_TOPICS if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
+    if asks_for_help(text) and not previous_topic and not keyword_topics and intent != VAGUE_INTENT:
+        candidates = likely_candidates(ranked, known)
+        return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "need help"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and not previous_topic and not options and not keyword_topics \
             and WANTS_TO_ASK.search(text) and len(text) <= MAX_FRAGMENT_CHARS:
