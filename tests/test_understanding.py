@@ -1795,3 +1795,15 @@ def test_a_question_after_a_lead_in_without_its_mark_asks_an_aspect() -> None:
         options=["residence_permit", "work_permit"], aspect_guess={"name": "procedure", "confidence": 0.9},
     )
     assert (turn.topic, turn.aspect) == ("residence_permit", "procedure")
+
+
+def test_a_question_about_the_family_alone_asks_which_permit() -> None:
+    """"I have a question about my family" names no permit: which one is asked; the family members'
+    permits asked for are answered."""
+    family = [{"entity": "topic", "value": "family_permits", "start": 27, "end": 33}]
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.7)), family, "I have a question about my family", TOPICS)
+    assert turn.kind == "clarify" and turn.candidates[0] == "family_permits"
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.9)), [], "想问家属的事", TOPICS)
+    assert turn.kind == "clarify"
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.9)), family[:0], "I have a question about my family's residence permits", TOPICS)
+    assert (turn.kind, turn.topic) == ("answer", "family_permits")

@@ -1021,6 +1021,18 @@ HELP_ONLY = re.compile(
 )
 
 
+# "I have a question about my family", "need info on the family thing", "想问家属的事": family names no
+# permit yet (the family members' own permits, permanent residence with the holder, the talent visa's
+# family): which one is asked.
+FAMILY_ONLY = re.compile(
+    r"^\W*((hi|hello|hey|ok|okay|so)\W+)*(i\s+)?(have|got|need|want)\s+(a\s+|some\s+|one\s+)?(question|questions|info|information|help|to ask)"
+    r"\s+(about|on|regarding|with|for)\s+(my\s+|the\s+|our\s+)?(family|famly|familly)(\s+(thing|stuff|matter|issue|case|members?))?\W*$|"
+    r"^\W*(我)?(想)?(问|問|咨询|諮詢|了解)(一下)?(关于)?(我的|我们|我們)?(家属|家屬|家人|家里人|家裡人)(的)?(事|事情|问题|問題)\W*$",
+    re.IGNORECASE,
+)
+FAMILY_CANDIDATES = ("family_permits", "permanent_residence", "residence_permit")
+
+
 def asks_for_help(text: str) -> bool:
     """The whole message asks for help and names nothing to help with but, at most, a generic thing."""
     return bool(HELP_ONLY.match(text or ""))
@@ -1498,6 +1510,9 @@ def understand(
     if BARE_GENERIC.match(text) and not previous_topic:
         candidates = [t for t in COMMON_TOPICS if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
+    if FAMILY_ONLY.match(text) and not previous_topic:
+        candidates = [t for t in FAMILY_CANDIDATES if t in known]
+        return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "a question about my family"
     if asks_for_help(text) and not previous_topic and not keyword_topics and intent != VAGUE_INTENT:
         candidates = likely_candidates(ranked, known)
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "need help"
