@@ -525,9 +525,11 @@ def test_visa_free_entry_is_refused_unless_a_permit_is_named() -> None:
 
 
 def test_a_bare_generic_word_is_clarified() -> None:
-    for text in ("permit??", "visa", "证件？"):
+    for text in ("permit??", "visa", "证件？", "请问那个政策", "that policy?"):
         turn = understand("ask_residence_permit", ranking(("ask_residence_permit", 0.6)), [], text, TOPICS)
         assert turn.kind == "clarify", text
+    turn = understand("ask_talent_policy_system", ranking(("ask_talent_policy_system", 0.9)), [], "请问那个人才政策", TOPICS)
+    assert turn.kind != "clarify"
 
 
 def test_landing_without_a_visa_is_a_port_visa_question() -> None:

@@ -1038,9 +1038,10 @@ def asks_for_help(text: str) -> bool:
     return bool(HELP_ONLY.match(text or ""))
 
 
-# A bare generic word ("permit??", "visa", "证件？") names no topic: which one is meant is asked.
+# A bare generic word ("permit??", "visa", "证件？", "请问那个政策") names no topic: which one is meant is asked.
 BARE_GENERIC = re.compile(
-    r"^\W*(the |a |my )?(permits?|visas?|cards?|polic(y|ies)|documents?|papers?|签证|簽證|证件|證件|许可|許可|政策|卡)\W*$",
+    r"^\W*(请问|請問|想问|想問|问下|問下)?(一下)?(那个|那個|这个|這個)?(the |a |my |that |this )?"
+    r"(permits?|visas?|cards?|polic(y|ies)|documents?|papers?|签证|簽證|证件|證件|许可|許可|政策|卡)\W*$",
     re.IGNORECASE,
 )
 
