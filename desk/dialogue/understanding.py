@@ -1515,7 +1515,8 @@ def understand(
         candidates = [t for t in FAMILY_CANDIDATES if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "a question about my family"
     if asks_for_help(text) and not previous_topic and not keyword_topics and intent != VAGUE_INTENT:
-        candidates = likely_candidates(ranked, known)
+        # the likely topics first, then the common ones: "a problem with my card" offers more than one
+        candidates = list(dict.fromkeys([*likely_candidates(ranked, known), *(t for t in COMMON_TOPICS if t in known)]))
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "need help"
     runner_up = _runner_up_intent(ranking) if intent == FALLBACK_INTENT else None
     if intent == FALLBACK_INTENT and not previous_topic and not options and not keyword_topics \
