@@ -1655,6 +1655,11 @@ def test_thanks_followed_by_a_question_without_its_mark_is_not_only_thanks() -> 
 
     assert not only_thanks("thanks. back to the platform - is it an app or a mini program")
     assert only_thanks("thanks a lot, that is clear now")
+    assert not only_thanks("ok thx. so with 450k how many points do i get for the salary part")
+    # thanks after an "ok", in pinyin or another language
+    for text in ("ok xiexie", "got it, danke", "好的 谢谢", "okay thanks!", "merci"):
+        assert only_thanks(text), text
+    assert not only_thanks("type A?")
 
 
 def test_the_work_permit_described_without_its_name() -> None:

@@ -1295,14 +1295,27 @@ def wants_a_person(text: str) -> bool:
 
 
 # Thanks that ask nothing ("thanks for yesterday's info on the work permit!"): small talk, whatever topic they name.
-THANKS = re.compile(r"^\W*(thanks|thank you|thank u|thx|many thanks|谢谢|謝謝|多谢|多謝|感谢|感謝)", re.IGNORECASE)
+# Thanks, after an "ok" or "got it" too, in the words users thank with: "ok xiexie", "got it, danke".
+THANKS = re.compile(
+    r"^\W*((ok+|okay|好的|好|great|perfect|got it|cool|alright|noted|understood|明白了?|知道了)\W+)?"
+    r"(thanks|thank you|thank u|thx|tks|tnx|ty|many thanks|cheers|appreciate it|xie ?xie|duo ?xie|danke|merci|gracias|arigato|"
+    r"spasibo|obrigad[oa]|谢谢|謝謝|多谢|多謝|感谢|感謝)(?![a-z])",
+    re.IGNORECASE,
+)
 BUT = re.compile(r"\b(but|one more|another|also|and)\b|但是|不过|不過|还有|還有|另外|再问|再問", re.IGNORECASE)
+
+
+# A question after the thanks without its mark: "ok thx. so with 450k how many points do i get".
+ASKED_AFTER_THANKS = re.compile(
+    r"\b(how (many|much|long|do|does|can|to)|what (is|are|about|do|does)|which|where|when|who|why)\b", re.IGNORECASE
+)
 
 
 def only_thanks(text: str) -> bool:
     """A message that thanks and asks nothing more."""
-    return bool(THANKS.search(text or "")) and not ASKING.search(text or "") and not BUT.search(text or "") \
-        and len(text or "") <= MAX_FRAGMENT_CHARS
+    thanks = THANKS.search(text or "")
+    return bool(thanks) and not ASKING.search(text or "") and not BUT.search(text or "") \
+        and not ASKED_AFTER_THANKS.search((text or "")[thanks.end():]) and len(text or "") <= MAX_FRAGMENT_CHARS
 
 
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
