@@ -1814,3 +1814,20 @@ def test_a_question_about_the_family_alone_asks_which_permit() -> None:
     assert turn.kind == "clarify"
     turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.9)), family[:0], "I have a question about my family's residence permits", TOPICS)
     assert (turn.kind, turn.topic) == ("answer", "family_permits")
+
+
+def test_may_i_on_another_topic_asks_who_may_not_the_earlier_aspect() -> None:
+    """"人才驿站的免费公寓他们能住吗？" after where the talent port is: whether they may use the station,
+    not where it is; "and the station?" still asks the same."""
+    station = [{"entity": "topic", "value": "talent_station", "start": 0, "end": 4}]
+    topics = [*TOPICS, "talent_station", "talent_port"]
+    turn = understand(
+        "ask_talent_station", ranking(("ask_talent_station", 0.8)), station, "那人才驿站的免费公寓他们能住吗？", topics,
+        previous_topic="talent_port", previous_aspect="where",
+    )
+    assert (turn.topic, turn.aspect) == ("talent_station", "eligibility")
+    turn = understand(
+        "ask_talent_station", ranking(("ask_talent_station", 0.8)), station, "那人才驿站呢？", topics,
+        previous_topic="talent_port", previous_aspect="where",
+    )
+    assert (turn.topic, turn.aspect) == ("talent_station", "where")

@@ -1613,7 +1613,8 @@ def understand(
         # the aspect model is of a word in it; nor does "就是到了機場才辦的那種" said without a pending question
         aspect = previous_aspect
     if ((follow_up or correction) and switched and previous_aspect and not named_aspects
-            and not own_case_statement(text) and not confident_aspect(aspect_guess) and not asks_what_it_is):
+            and not own_case_statement(text) and not confident_aspect(aspect_guess) and not asks_what_it_is
+            and not (MAY_I.search(text) and not SERVICE.search(text) and not correction)):
         # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic; "sorry I meant
         # the residence permit": the question asked before, of the topic meant
         aspect = previous_aspect
