@@ -153,3 +153,13 @@ def test_the_documents_the_policies_are_made_of_are_their_overview() -> None:
     assert cued_aspect("talent_policy_system", "materials", "浦东的“1+1+N”人才政策，具体是哪几个文件组成的？") is None
     assert cued_aspect("talent_policy_system", "materials", "the 1+1+N talent policy, which documents is that?") is None
     assert cued_aspect("talent_policy_system", "materials", "明珠计划申报需要提交哪些文件？") == "materials"
+
+
+def test_whether_one_may_use_a_service_place_is_its_eligibility() -> None:
+    """"Can I stay in the free talent apartment at the International Talent Station?": who may use it,
+    though its place reads as "where"; "where can I stay" still asks where."""
+    text = "PhD here, flying in to interview. Can I stay in the free talent apartment at the International Talent Station?"
+    assert cued_aspect("talent_station", "where", text) == "eligibility"
+    assert cued_aspect("talent_station", "where", "人才驿站的免费公寓我们能住吗") == "eligibility"
+    assert cued_aspect("talent_station", "where", "where can I stay for free at the talent station?") == "where"
+    assert cued_aspect("work_permit", "where", "can I apply at the Pudong office?") == "where"

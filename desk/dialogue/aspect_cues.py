@@ -183,6 +183,16 @@ POLICY_DOCUMENTS = re.compile(r"(哪些|哪几个|哪幾個|什么|什麼)文件
 HAND_IN = re.compile(r"提交|准备|準備|需要|要带|要帶|递交|遞交|申报|申報|\b(submit|prepare|bring|hand in|need|needed|apply)\b", re.IGNORECASE)
 
 
+# "Can I stay in the free talent apartment at the International Talent Station?", "能去住吗": whether
+# one may use a service place is its eligibility, though the aspect model reads its place as "where".
+MAY_USE = re.compile(
+    r"^\W*((hi|hello|ok|so|and|also)\W+)*(can|could|may) (i|we|he|she|they|foreigners|our \w+|my \w+)\b|"
+    r"\b(can|could|may) (i|we|he|she|they|foreigners|our \w+|my \w+) (also |still |just )?(stay|use|live|crash|join|attend|apply|get|rent|book)\b|"
+    r"(我|我们|我們|他|她|他们|他們|外国人|外國人)(也)?(能|可以|能不能|可不可以)(去)?(住|用|申请|申請|入驻|入駐|参加|參加)",
+    re.IGNORECASE,
+)
+
+
 # The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
 POLICY_TOPIC = "talent_policy_system"
@@ -224,6 +234,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None  # "工作许可和工作居留许可能不能一起申请？"
     if topic == POLICY_TOPIC and aspect == "materials" and POLICY_DOCUMENTS.search(text) and not HAND_IN.search(text):
         return None  # "1+1+N 分别指的是哪些文件？"
+    if topic in SERVICE_TOPICS and aspect == "where" and MAY_USE.search(text) and not where_asked and not other_asked:
+        return "eligibility"  # "Can I stay in the free talent apartment at the International Talent Station?"
     if aspect != "eligibility" and topic != CONTACT_TOPIC and WHO_QUALIFIES.search(text) and not where_asked \
             and not other_asked:
         return "eligibility"  # "who actually gets picked for that?"
