@@ -16,6 +16,8 @@ from desk.dialogue.aspect_cues import cued_aspect
         ("talent_port", "where", "平时有什么 events 吗"),
         ("talent_port", "where", "里面有 HR agencies 吗"),
         ("talent_port", "where", "wat kind of events do they run"),
+        ("talent_port", "where", "do they organise job fairs or networking events there?"),
+        ("talent_port", "eligibility", "does it hold job fiars"),
     ],
 )
 def test_what_a_service_place_offers_is_its_overview(topic: str, guessed: str, text: str) -> None:

@@ -28,7 +28,9 @@ OFFERINGS = re.compile(
     r"\bwhat (do|does|can|will) (they|it|you|the \w+) (\w+ )?(offer|do|provide)\b|"
     r"\bwhat can (i|we) (actually )?(do|use it for|get)\b|\b(could|can|do|does|will) (they|it) (still |also )?help\b|"
     r"\bhelp with anything\b|\bwhat(?:'s| is) there\b|"
-    r"有没有.{0,8}(活动|活動|招聘会|招聘會|交流会|交流會|job fairs?|events?)|\bany (events|job fairs?|activities)\b",
+    r"有没有.{0,8}(活动|活動|招聘会|招聘會|交流会|交流會|job fairs?|events?)|\bany (events|job fairs?|activities)\b|"
+    r"\b(do|does|did|will) (they|it|you) (ever |also |still )?(organi[sz]e|hold|have|host|run|offer|do) (any |some )?"
+    r"(job f\w+|events?|networking|activities|fairs?|seminars?|workshops?|trainings?)\b",
     re.IGNORECASE,
 )
 REGISTER_OR_WHO = re.compile(
