@@ -165,3 +165,8 @@ def test_whether_one_may_use_a_service_place_is_its_eligibility() -> None:
     assert cued_aspect("talent_station", "where", "人才驿站的免费公寓我们能住吗") == "eligibility"
     assert cued_aspect("talent_station", "where", "where can I stay for free at the talent station?") == "where"
     assert cued_aspect("work_permit", "where", "can I apply at the Pudong office?") == "where"
+
+
+def test_whether_it_is_in_place_for_a_category_asks_who_may() -> None:
+    assert cued_aspect("work_residence_permit", "eligibility", "单一窗口那个，现在B类的也能办了吗？还是只有A类的人才可以") == "eligibility"
+    assert cued_aspect("port_visa", "eligibility", "口岸签证现在能办了吗") is None

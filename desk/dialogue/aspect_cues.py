@@ -50,6 +50,9 @@ IN_PLACE_ASKED = re.compile(
     re.IGNORECASE,
 )
 
+# "现在B类的也能办了吗？还是只有A类的人才可以": whether it is in place for a category asks who may.
+CATEGORY_NAMED = re.compile(r"[abcABC]\s*(类|類)|\b(category|class|type) [abc]\b|\b[abc][- ]?(category|class|type|level)\b", re.IGNORECASE)
+
 # "浦东国际人才港是哪一年成立的", "是个什么地方": when it was founded and what kind of place it is ask
 # what it is, not how long or where. (A rumour checked, "真的假的", keeps the aspect of the fact checked.)
 WHAT_IT_IS = re.compile(
@@ -173,9 +176,7 @@ BOTH_TOGETHER = re.compile(
     re.IGNORECASE,
 )
 CATEGORY_OR_CASE = re.compile(
-    r"[abcABC]\s*(类|類)|\b(category|class|type) [abc]\b|\b[abc][- ]?(category|class|type|level)\b|\b[abc]类|我是|我们是|我們是|"
-    r"\b(i'm|i am|we are|we're|my|our)\b|员工|員工|人才|\d",
-    re.IGNORECASE,
+    CATEGORY_NAMED.pattern + r"|我是|我们是|我們是|\b(i'm|i am|we are|we're|my|our)\b|员工|員工|人才|\d", re.IGNORECASE
 )
 
 
@@ -210,7 +211,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     """The aspect the question's wording settles, or ``aspect`` when no cue applies."""
     where_asked = bool(WHERE_QUESTION.search(text))
     other_asked = bool(OTHER_ASPECT_WORDS.search(text))
-    if aspect in ("eligibility", "where", "procedure") and IN_PLACE_ASKED.search(text) and not where_asked and not other_asked:
+    if aspect in ("eligibility", "where", "procedure") and IN_PLACE_ASKED.search(text) and not where_asked and not other_asked \
+            and not (aspect == "eligibility" and CATEGORY_NAMED.search(text)):
         return None
     if topic in SERVICE_TOPICS and aspect is not None and OFFERINGS.search(text) \
             and not where_asked and not REGISTER_OR_WHO.search(text) and not other_asked:
