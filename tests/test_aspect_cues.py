@@ -78,11 +78,14 @@ def test_when_founded_and_what_kind_of_place_ask_what_it_is() -> None:
     assert cued_aspect("permanent_residence", "duration", "中国绿卡办下来要多久啊？朋友说要等小半年，真的假的") == "duration"
 
 
-def test_how_long_misspelt_or_in_cantonese() -> None:
+def test_how_long_or_process_misspelt_or_in_cantonese() -> None:
     assert cued_aspect("work_permit", "procedure", "hi, how log does the work permitt take in shangai?") == "duration"
     assert cued_aspect("residence_permit", "procedure", "how mcuh time to get the residnce permit after i submit everyting?") == "duration"
     assert cued_aspect("work_permit", "materials", "要幾耐先批到") == "duration"
     assert cued_aspect("work_permit", "procedure", "how do I log in to the work permit system?") == "procedure"
+    # "process" misspelt
+    assert cued_aspect("residence_permit", "overview", "residance permit after Z visa, what is the procces?") == "procedure"
+    assert cued_aspect("family_permits", None, "what is the proces for my dependant visa?") == "procedure"
 
 
 def test_how_it_differs_from_another_is_its_overview() -> None:

@@ -92,6 +92,10 @@ HOW_LONG_MISSPELT_PATTERN = r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcu
 HOW_LONG_MISSPELT = re.compile(HOW_LONG_MISSPELT_PATTERN, re.IGNORECASE)
 
 
+# "what is the procces for my dependant visa?": "process" misspelt, which the aspect keywords do not spell.
+PROCESS_MISSPELT = re.compile(r"\b(procces|proccess|proces|prosess|procss|porcess|prcoess|procedur|prosedure|procedrue)\b", re.IGNORECASE)
+
+
 # "how long" asked as the question ("几天", "多久", "ji tian"), not a state ("快到期了") or a condition
 # of the case ("住满几年才能申请" asks who qualifies).
 HOW_LONG = re.compile(
@@ -219,6 +223,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect != "duration" and HOW_LONG_MISSPELT.search(text):
         return "duration"
+    if aspect in (None, "overview") and PROCESS_MISSPELT.search(text):
+        return "procedure"
     if aspect in ("where", "duration", "procedure", "eligibility", "materials") and not other_asked \
             and (WHAT_IT_IS.search(text) or (DIFFERENCE.search(text) and not FIRST_PERSON.search(text))):
         return None
