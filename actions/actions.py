@@ -167,10 +167,11 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
+        text = text_for_rules(tracker.latest_message)
         if name in READ_IN_CONTEXT and follows_up(
             float(intent.get("confidence") or 0.0),
             tracker.latest_message.get("entities") or [],
-            text_for_rules(tracker.latest_message),
+            text,
             shared_repository().ids(),
             tracker.get_slot("topic"),
             tracker.latest_message.get("aspect"),
@@ -178,7 +179,7 @@ class ActionSmallTalk(Action):
             # "要怎么参加" (out of scope) or "what documants" (capabilities) after an answer
             return ActionAnswer().run(dispatcher, tracker, domain)
         if name in ("capabilities", "out_of_scope") and not tracker.get_slot("topic") \
-                and asks_for_help(text_for_rules(tracker.latest_message)):
+                and asks_for_help(text):
             return ActionAnswer().run(dispatcher, tracker, domain)  # "need help": which topic is asked
         if name == "out_of_scope":
             return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")

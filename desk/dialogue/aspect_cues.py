@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
+
 # Places and platforms that offer services: what they offer or do is their overview.
 SERVICE_TOPICS = ("talent_port", "talent_station", "digital_platform")
 
@@ -136,14 +138,12 @@ WHO_QUALIFIES = re.compile(
     r"(谁|誰|哪些人|什么人|什麼人|哪类人|哪類人)(可以|能|才能|有资格|有資格)|(适用|適用)(于|於)?(哪些|什么|什麼)人",
     re.IGNORECASE,
 )
-CONTACT_TOPIC = "contact"
 
 
 # "可以跟我先生的一起办吗", "能跟员工本人一起办吗", "can they apply at the same time as me?": whether a
 # family member's permit is applied for along with the holder's asks how it is done (the steps), when
 # no age or other condition of the member is told, nor "also" or "still" asked ("大兒子已經20歲了，也能一起辦嗎",
 # "他老婆孩子一起来的话，也能一起办证吗" ask who qualifies).
-FAMILY_TOPIC = "family_permits"
 ALONG_WITH_HOLDER = re.compile(
     r"(跟|和|与|與|同)(我|你|他|她|员工|員工|本人|老公|先生|丈夫|太太|老婆)[^，。？?,.!！]{0,8}一起(办|辦|交|递交|遞交|申请|申請)|"
     r"一起(办|辦|交|递交|遞交|申请|申請)[^，。？?,.!！]{0,6}(可以|能|行)?(吗|嗎|么|麼)|"
@@ -174,7 +174,6 @@ NOT_THE_STEPS = re.compile(r"documents?|papers|\bdocs?\b|how long|requirements?|
 # "工作许可和工作居留许可能不能一起申请？", "gongzuo xuke he juliu xuke neng yiqi ban ma": whether the two
 # permits can be done together is what the combined permit is (its overview); with a category or a case
 # told ("B类可以吗", "我是A类人才…能一起办吗") it asks who may use it.
-COMBINED_TOPIC = "work_residence_permit"
 BOTH_TOGETHER = re.compile(
     r"一起(办|辦|申请|申請|交|递交|遞交|apply|拿)|同时(办|辦|申请|申請|apply)|同時(辦|申請)|一次(性)?(办|辦|把)|"
     r"\byi ?qi ?(ban|shenqing)\b|\b(together|at the same time|simultaneously|in one go)\b",

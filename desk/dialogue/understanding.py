@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from desk.dialogue.aspect_cues import CONDITION, HOW_LONG, WHERE_QUESTION, cued_aspect
+from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
 
@@ -49,9 +50,8 @@ SURE_OF_TOPIC = 0.8
 VAGUE_RIVAL = 0.25
 CLEAR_TOPIC = 0.6
 
-# The topic of whom to contact: named beside the permits a user holds, it does not make an
-# everyday errand a policy question.
-CONTACT_TOPIC = "contact"
+# The topic of whom to contact (CONTACT_TOPIC): named beside the permits a user holds, it does not
+# make an everyday errand a policy question.
 # How to reach someone: with the classifier reading the contact first, the subject named
 # ("the talent policies") is what they are reached about, not the question.
 REACH_ASKED = re.compile(
@@ -359,8 +359,7 @@ ASKING = re.compile(
 )
 
 # Permits for a talent's family members and domestic helpers are their own topic: "can my kids
-# get residence permits too?", "我 wife 和 kids 的 residence permit", "our nanny's permit".
-FAMILY_TOPIC = "family_permits"
+# get residence permits too?", "我 wife 和 kids 的 residence permit", "our nanny's permit" (FAMILY_TOPIC).
 FAMILY_ABSORBS = ("residence_permit",)  # a family member's residence permit is a family permit
 OWN_RESIDENCE = "residence_permit"  # ... and the user's own one, asked after the family's, is this
 HELPER_ABSORBS = ("residence_permit", "work_permit", "work_residence_permit")
@@ -522,8 +521,7 @@ NOT_WORKING = re.compile(r"(不|没|没有|无)(在)?(工作|上班)|\b(not|n't|
 
 
 # The work permit and the residence permit asked for together are the combined ("single
-# window", "two-in-one") procedure: "工作许可和工作居留许可能一起交吗", "both permits in one go".
-COMBINED_TOPIC = "work_residence_permit"
+# window", "two-in-one") procedure (COMBINED_TOPIC): "工作许可和工作居留许可能一起交吗", "both permits in one go".
 COMBINED_PARTS = ("work_permit", "residence_permit")
 # The work permit described, not named: "the right-to-work paper", "the official OK to be employed here"
 WORK_DESCRIBED = re.compile(
@@ -594,10 +592,10 @@ def _topic_entities(entities: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
 def _meant_topic(entities: Sequence[Dict[str, Any]], text: str, keyword_topics: List[str], scores: Dict[str, float]) -> List[str]:
     """The topic named right after "I mean" or "what about" is the one meant ("sorry, I mean my residence
     permit, the R visa was only for entering"); the others the message names are background, so they drop out."""
-    meant, reach = MEANT.search(text), MEANT_REACH
-    if not meant:
-        meant, reach = WHAT_ABOUT.match(text), WHAT_ABOUT_REACH  # "那跟工作许可一起办的单一窗口呢" asks the window
-    if not meant or not keyword_topics or (len(keyword_topics) < 2 and not (reach == MEANT_REACH and CORRECTION.search(text))):
+    said = MEANT.search(text)
+    meant, reach = (said, MEANT_REACH) if said else (WHAT_ABOUT.match(text), WHAT_ABOUT_REACH)  # "那跟工作许可一起办的单一窗口呢" asks the window
+    corrected_to_it = bool(said) and bool(CORRECTION.search(text))  # "sorry no, ... i mean the family permit"
+    if not meant or not keyword_topics or (len(keyword_topics) < 2 and not corrected_to_it):
         return keyword_topics  # one topic named wins alone unless a correction says it is the one meant
     after = [e for e in _topic_entities(entities) if e.get("value") in keyword_topics
              and 0 <= int(e["start"]) - meant.end() <= reach]
@@ -1022,8 +1020,8 @@ HELP_ONLY = re.compile(
 
 
 # "I have a question about my family", "need info on the family thing", "想问家属的事": family names no
-# permit yet (the family members' own permits, permanent residence with the holder, the talent visa's
-# family): which one is asked.
+# permit yet (the family members' own permits, permanent residence with the holder, the residence
+# permit): which one is asked.
 FAMILY_ONLY = re.compile(
     r"^\W*((hi|hello|hey|ok|okay|so)\W+)*(i\s+)?(have|got|need|want)\s+(a\s+|some\s+|one\s+)?(question|questions|info|information|help|to ask)"
     r"\s+(about|on|regarding|with|for)\s+(my\s+|the\s+|our\s+)?(family|famly|familly)(\s+(thing|stuff|matter|issue|case|members?))?\W*$|"
