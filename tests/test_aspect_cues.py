@@ -173,3 +173,17 @@ def test_whether_one_may_use_a_service_place_is_its_eligibility() -> None:
 def test_whether_it_is_in_place_for_a_category_asks_who_may() -> None:
     assert cued_aspect("work_residence_permit", "eligibility", "单一窗口那个，现在B类的也能办了吗？还是只有A类的人才可以") == "eligibility"
     assert cued_aspect("port_visa", "eligibility", "口岸签证现在能办了吗") is None
+
+
+def test_opening_hours_of_the_place_ask_where() -> None:
+    """"is it open at 2am? my flight lands really late": when to go to the place is asked with where to
+    go; a pasted notice that happens to list office hours keeps its question's aspect."""
+    for text in ("is it open at 2am? my flight lands really late", "open at night? I land 23:40", "周末开门吗",
+                 "is the counter open 24/7?", "晚上几点关门", "what are the opening hours", "are they open on saterday?"):
+        assert cued_aspect("port_visa", "duration", text) == "where", text
+        assert cued_aspect("residence_permit", "procedure", text) == "where", text
+    assert cued_aspect("residence_permit", "procedure", "is it open?") == "procedure"
+    assert cued_aspect("digital_platform", "procedure", "how do I open an account on the app") == "procedure"
+    notice = "以下是公众号上的办事指南，受理地点：出入境管理局，办公时间：周一至周六 9:00-17:00。" + "说明" * 100
+    assert cued_aspect("residence_permit", "eligibility", notice + "我这种情况能续签吗") == "eligibility"
+    assert cued_aspect("residence_permit", "materials", "办公时间是几点？要带哪些材料") == "materials"

@@ -203,6 +203,18 @@ def test_out_of_scope_turn_that_asks_about_an_aspect_follows_up() -> None:
     assert not follows_up(0.5, [{"entity": "aspect", "value": "where"}], "btw where is a good dumpling place", TOPICS, "work_permit")
 
 
+def test_opening_hours_after_an_answer_ask_about_its_place() -> None:
+    """"open at night? I land 23:40" after the port visa asks when its counter is open; a bank's or a
+    library's opening hours are a detour."""
+    from desk.dialogue.understanding import follows_up
+
+    assert follows_up(0.45, [], "open at night? I land 23:40", TOPICS, "port_visa")
+    assert follows_up(0.6, [], "那出入境那边周末开门吗", TOPICS, "residence_permit")
+    assert not follows_up(0.45, [], "open at night? I land 23:40", TOPICS, None)
+    assert not follows_up(0.5, [], "sry one sec, do u know if ICBC branches open on saturday", TOPICS, "talent_visa")
+    assert not follows_up(0.5, [], "浦东图书馆周末开门吗", TOPICS, "residence_permit")
+
+
 def test_near_misses_are_refused() -> None:
     for text in ("what is 17% of 450000", "<div>work permit</div>", "print('work permit')", "3 work permits + 5 = ?"):
         turn = understand(

@@ -118,6 +118,21 @@ WHERE_QUESTION = re.compile(
     r"在哪|去哪|哪里|哪裡|哪儿|在那里(办|辦|报名|報名|申请|申請|交)|(怎么|怎麼)(去|走|过去)",
     re.IGNORECASE,
 )
+# Opening hours asked of the place ("open at night? I land 23:40", "周末开门吗", "几点关门") ask where
+# and when to go: the labels of every set say "where". Only in a question, not a pasted notice
+# ("办公时间：周一至周六" inside an e-mail about materials).
+OPENING_HOURS = re.compile(
+    r"\bopen(ed)? (at|during|till|until|late|round|around|24|all night|nights?|weekends?|holidays?|in the "
+    r"(evening|night|morning))\b|\bopen (at )?(nite|nigth|nihgt)\b|\bopen (on )?(weekends?|(public )?holidays?|"
+    r"(mon|tue|wed|thu|fri|sat|sun)\w*)\b|\b24 ?/ ?7\b|"
+    r"\bopen(ing)? (hours|times?)\b|\b(office|business) hours\b|\b(what time|when) does (it|the \w+) (open|close)\b|"
+    r"(几|幾)点(开门|開門|关门|關門|下班|上班)|(营业|營業|办公|辦公|开放|開放)(时间|時間)|"
+    r"(周末|週末|周六|週六|周日|週日|星期六|星期天|禮拜六|礼拜六|晚上|半夜|夜里|夜裡)(也)?(有人|开门|開門|上班|办公|辦公|开|開)|"
+    r"(开|開)到(几|幾)点|24\s*(小时|小時)",
+    re.IGNORECASE,
+)
+MAX_OPENING_HOURS_QUESTION_CHARS = 200
+
 # the words of other aspects: "去哪里办 怎么办" asks the steps too, "where, and which documents" the documents.
 # Narrower than the aspect keyword tables (data/nlu/aspects.yml) on purpose: the keyword entities in
 # their place (round 16) lowered single-question aspect on 10 of 21 sets ("can i get", "能不能" are keywords).
@@ -211,9 +226,14 @@ PLACE_OR_CHANNEL = re.compile(
 )
 
 
+def opening_hours_asked(text: str) -> bool:
+    """Whether the question asks when the place is open ("is it open at 2am?")."""
+    return len(text) <= MAX_OPENING_HOURS_QUESTION_CHARS and bool(OPENING_HOURS.search(text))
+
+
 def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
     """The aspect the question's wording settles, or ``aspect`` when no cue applies."""
-    where_asked = bool(WHERE_QUESTION.search(text))
+    where_asked = bool(WHERE_QUESTION.search(text)) or opening_hours_asked(text)
     other_asked = bool(OTHER_ASPECT_WORDS.search(text))
     if aspect in ("eligibility", "where", "procedure") and IN_PLACE_ASKED.search(text) and not where_asked and not other_asked \
             and not (aspect == "eligibility" and CATEGORY_NAMED.search(text)):

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from desk.dialogue.aspect_cues import CONDITION, HOW_LONG, WHERE_QUESTION, cued_aspect
+from desk.dialogue.aspect_cues import CONDITION, HOW_LONG, WHERE_QUESTION, cued_aspect, opening_hours_asked
 from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
@@ -868,6 +868,13 @@ ERRAND = re.compile(
     r"social insurance (refund|contributions? refunded)|\brefund\w* (of )?(my |our )?(social insurance|pension)|退社保|社保退|退保",
     re.IGNORECASE,
 )
+# Places of everyday life whose opening hours are no permit's ("do u know if ICBC branches open on saturday",
+# "菜鸟驿站几点关门").
+PLACE_OF_LIFE = re.compile(
+    r"\bbanks?\b|\bbranch(es)?\b|\bicbc\b|\bmuseum|\blibrary|\bmall\b|supermarket|restaurant|hospital|\bshops?\b|"
+    r"银行|銀行|图书馆|圖書館|驿站|驛站|博物馆|博物館|超市|商场|商場|餐厅|餐廳|医院|醫院|食堂|快递|快遞",
+    re.IGNORECASE,
+)
 # "am I allowed to buy an apartment?", "柜台说还要工作证明，是这样吗": the errand is what is asked; the
 # permits named are what the user has or is told to show.
 ERRAND_ASKED = re.compile(
@@ -1391,6 +1398,9 @@ def follows_up(
     if RETURN.search(text or "") or asserted_topics(entities, text, known_topics) or own_case_statement(text) \
             or detail_correction(text) or case_figure(text):
         return True
+    if len(text or "") <= SHORT_QUESTION_CHARS and opening_hours_asked(text or "") \
+            and not ERRAND.search(text or "") and not PLACE_OF_LIFE.search(text or ""):
+        return True  # "open at night? I land 23:40": when the place of the thing under discussion is open
     named_aspects = specific_aspects(entities)
     if MAY_I.search(text or "") and not SERVICE.search(text or ""):
         return True  # "can I use it with a foreign passport": whether the thing under discussion is for them
