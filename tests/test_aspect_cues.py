@@ -187,3 +187,14 @@ def test_opening_hours_of_the_place_ask_where() -> None:
     notice = "以下是公众号上的办事指南，受理地点：出入境管理局，办公时间：周一至周六 9:00-17:00。" + "说明" * 100
     assert cued_aspect("residence_permit", "eligibility", notice + "我这种情况能续签吗") == "eligibility"
     assert cued_aspect("residence_permit", "materials", "办公时间是几点？要带哪些材料") == "materials"
+
+
+def test_what_to_do_about_an_expiry_asks_the_steps() -> None:
+    """"my residence permit expires in 5 days … what should I do?": the days are the case, the steps are
+    asked; "提前多久", "有效期是几年" still ask a time."""
+    for text in ("My residence permit expires in 5 days and my contract is not signed. What should I do?",
+                 "我的 work permit 过期了三天 怎么办 还能补救吗"):
+        assert cued_aspect("residence_permit", "duration", text) == "procedure", text
+    for text in ("居留许可快到期了，要提前多久去续？怎么办", "永久居留身份证有效期是几年？到期怎么办？",
+                 "my permit expires in 5 days, when should I apply?", "what should I do, it takes how long?"):
+        assert cued_aspect("residence_permit", "duration", text) == "duration", text

@@ -133,6 +133,15 @@ OPENING_HOURS = re.compile(
 )
 MAX_OPENING_HOURS_QUESTION_CHARS = 200
 
+# "my residence permit expires in 5 days … what should I do?": the days are the case, what to do is
+# asked (the steps); "提前多久", "有效期是几年" still ask a time.
+WHAT_TO_DO = re.compile(
+    r"\bwhat (should|shall|do|can|must) (i|we|he|she|they) do\b|\bwhat to do\b|(怎么|怎麼|咋)(办|辦)(?!理)|该(怎么|咋)做|該怎麼做",
+    re.IGNORECASE,
+)
+EXPIRY_STATE = re.compile(r"\bexpir|\boverstay|\bran out\b|到期|过期|過期|逾期|超期", re.IGNORECASE)
+A_TIME_ASKED = re.compile(r"有效期|(几|幾)年|\bvalid|\bvalidity\b|\bexpiry date\b|\bwhen\b|什么时候|什麼時候|何时|何時", re.IGNORECASE)
+
 # the words of other aspects: "去哪里办 怎么办" asks the steps too, "where, and which documents" the documents.
 # Narrower than the aspect keyword tables (data/nlu/aspects.yml) on purpose: the keyword entities in
 # their place (round 16) lowered single-question aspect on 10 of 21 sets ("can i get", "能不能" are keywords).
@@ -253,6 +262,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
+    if aspect == "duration" and WHAT_TO_DO.search(text) and EXPIRY_STATE.search(text) and not HOW_LONG.search(text) \
+            and not A_TIME_ASKED.search(text):
+        return "procedure"  # "my residence permit expires in 5 days, what should I do?"
     if topic == FAMILY_TOPIC and aspect == "eligibility" and ALONG_WITH_HOLDER.search(text) \
             and not MEMBER_CONDITION.search(text) and not WHO_QUALIFIES.search(text) and not other_asked:
         return "procedure"  # "可以跟我先生的一起办吗"
