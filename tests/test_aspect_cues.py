@@ -198,3 +198,13 @@ def test_what_to_do_about_an_expiry_asks_the_steps() -> None:
     for text in ("居留许可快到期了，要提前多久去续？怎么办", "永久居留身份证有效期是几年？到期怎么办？",
                  "my permit expires in 5 days, when should I apply?", "what should I do, it takes how long?"):
         assert cued_aspect("residence_permit", "duration", text) == "duration", text
+
+
+def test_whether_the_person_may_go_on_is_eligibility_though_a_date_is_named() -> None:
+    """"I'm 58 … my work permit expires in June. Can I still renew it at my age?": whether they may,
+    though the age and the date read as a time; "how long" or "when" still asks a time."""
+    for text in ("I'm 58, Jordanian, my work permit expires in June. Can I still renew it at my age?",
+                 "Kerem turns 18 in February. Will he lose his permit then?", "孩子明年就满18了，到时候还能续吗？"):
+        assert cued_aspect("family_permits", "duration", text) == "eligibility", text
+    for text in ("can I renew it, and how long does it take?", "when can I apply to renew it?", "它还能用几年"):
+        assert cued_aspect("work_permit", "duration", text) == "duration", text

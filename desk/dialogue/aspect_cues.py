@@ -142,6 +142,14 @@ WHAT_TO_DO = re.compile(
 EXPIRY_STATE = re.compile(r"\bexpir|\boverstay|\bran out\b|到期|过期|過期|逾期|超期", re.IGNORECASE)
 A_TIME_ASKED = re.compile(r"有效期|(几|幾)年|\bvalid|\bvalidity\b|\bexpiry date\b|\bwhen\b|什么时候|什麼時候|何时|何時", re.IGNORECASE)
 
+# "Can I still renew it at my age?", "will he lose his permit then?", "孩子满18了还能续吗": whether the
+# person may, though an age or a date reads as a time.
+MAY_THE_PERSON = re.compile(
+    r"\b(can|could|may) (i|we|he|she|they|my \w+|our \w+|\w+ like (me|us))( still| also)? (use|renew|apply|extend|keep|have)\b|"
+    r"\bwill (he|she|i|they|we) (lose|still (be|have|get))\b|(满|滿)\s*\d+.{0,12}(还能|還能)",
+    re.IGNORECASE,
+)
+
 # the words of other aspects: "去哪里办 怎么办" asks the steps too, "where, and which documents" the documents.
 # Narrower than the aspect keyword tables (data/nlu/aspects.yml) on purpose: the keyword entities in
 # their place (round 16) lowered single-question aspect on 10 of 21 sets ("can i get", "能不能" are keywords).
@@ -265,6 +273,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if aspect == "duration" and WHAT_TO_DO.search(text) and EXPIRY_STATE.search(text) and not HOW_LONG.search(text) \
             and not A_TIME_ASKED.search(text):
         return "procedure"  # "my residence permit expires in 5 days, what should I do?"
+    if aspect == "duration" and MAY_THE_PERSON.search(text) and not HOW_LONG.search(text) and not A_TIME_ASKED.search(text):
+        return "eligibility"  # "I'm 58 … my work permit expires in June. Can I still renew it at my age?"
     if topic == FAMILY_TOPIC and aspect == "eligibility" and ALONG_WITH_HOLDER.search(text) \
             and not MEMBER_CONDITION.search(text) and not WHO_QUALIFIES.search(text) and not other_asked:
         return "procedure"  # "可以跟我先生的一起办吗"
