@@ -208,3 +208,13 @@ def test_whether_the_person_may_go_on_is_eligibility_though_a_date_is_named() ->
         assert cued_aspect("family_permits", "duration", text) == "eligibility", text
     for text in ("can I renew it, and how long does it take?", "when can I apply to renew it?", "它还能用几年"):
         assert cued_aspect("work_permit", "duration", text) == "duration", text
+
+
+def test_who_issues_it_pudong_or_the_city_asks_where() -> None:
+    """"那个确认函是谁批的？浦东能自己发吗": which authority to apply to; asked with the steps, the steps."""
+    for text in ("那个确认函是谁批的？浦东能自己发吗", "R字簽證要的那個高端人才確認函，浦東可以自己審批嗎？",
+                 "and can Pudong issue that letter itself now, or does it go to the city?"):
+        assert cued_aspect("talent_visa", "procedure", text) == "where", text
+        assert cued_aspect("talent_visa", "materials", text) == "where", text
+    assert cued_aspect("talent_visa", "procedure", "请问外国高端人才确认函如何申请？浦东新区企业是否可由区里直接审批？") == "procedure"
+    assert cued_aspect("talent_visa", "procedure", "how does the company apply for the confirmation letter?") == "procedure"

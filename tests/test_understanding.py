@@ -1843,3 +1843,20 @@ def test_may_i_on_another_topic_asks_who_may_not_the_earlier_aspect() -> None:
         previous_topic="talent_port", previous_aspect="where",
     )
     assert (turn.topic, turn.aspect) == ("talent_station", "where")
+
+
+def test_a_switch_that_asks_its_own_aspect_in_words_does_not_carry_the_last_one() -> None:
+    """"also his wife needs a residence permit as dependant, how does she apply" after "where": the
+    steps are asked in words, though the aspect model is unsure."""
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.97)), [{"entity": "topic", "value": "family_permits"}],
+        "also his wife needs a residence permit as dependant, how does she apply", TOPICS,
+        previous_topic="talent_visa", previous_aspect="where", aspect_guess={"name": "procedure", "confidence": 0.6},
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "procedure")
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.97)), [{"entity": "topic", "value": "family_permits"}],
+        "and the family permit for his wife?", TOPICS, previous_topic="talent_visa", previous_aspect="where",
+        aspect_guess={"name": "procedure", "confidence": 0.4},
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "where")

@@ -150,6 +150,17 @@ MAY_THE_PERSON = re.compile(
     re.IGNORECASE,
 )
 
+# Who issues it, Pudong itself or the city ("确认函浦东能自己批吗", "can Pudong issue that letter itself
+# now?"): which authority to apply to, "where" in every set's labels.
+ISSUED_BY = re.compile(
+    r"(谁|誰)(来|來)?(批|审批|審批|签发|簽發)|(浦东|浦東|区里|區裡)(现在|現在)?(能|可以)?(自己|自行|直接)(能|可以)?"
+    r"(批|审批|審批|签发|簽發|发|發)|(浦东|浦東)(现在|現在)?(能|可以)(批|审批|審批|签发|簽發)|"
+    r"\bwho (approves|issues|grants|signs)\b|\b(can|does|could|will) pudong( now)? (approve|issue|grant|sign)\b|"
+    r"\bpudong (can|could) (now )?(approve|issue|grant)\b",
+    re.IGNORECASE,
+)
+MAX_ISSUED_BY_QUESTION_CHARS = 200
+
 # the words of other aspects: "去哪里办 怎么办" asks the steps too, "where, and which documents" the documents.
 # Narrower than the aspect keyword tables (data/nlu/aspects.yml) on purpose: the keyword entities in
 # their place (round 16) lowered single-question aspect on 10 of 21 sets ("can i get", "能不能" are keywords).
@@ -270,6 +281,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
+    if aspect != "where" and len(text) <= MAX_ISSUED_BY_QUESTION_CHARS and ISSUED_BY.search(text) and not other_asked:
+        return "where"  # "那个确认函是谁批的？浦东能自己发吗"
     if aspect == "duration" and WHAT_TO_DO.search(text) and EXPIRY_STATE.search(text) and not HOW_LONG.search(text) \
             and not A_TIME_ASKED.search(text):
         return "procedure"  # "my residence permit expires in 5 days, what should I do?"

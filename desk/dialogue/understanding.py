@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from desk.dialogue.aspect_cues import CONDITION, HOW_LONG, WHERE_QUESTION, cued_aspect, opening_hours_asked
+from desk.dialogue.aspect_cues import CONDITION, HOW_LONG, OTHER_ASPECT_WORDS, WHERE_QUESTION, cued_aspect, opening_hours_asked
 from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
@@ -1622,7 +1622,8 @@ def understand(
         aspect = previous_aspect
     if ((follow_up or correction) and switched and previous_aspect and not named_aspects
             and not own_case_statement(text) and not confident_aspect(aspect_guess) and not asks_what_it_is
-            and not (MAY_I.search(text) and not SERVICE.search(text) and not correction)):
+            and not (MAY_I.search(text) and not SERVICE.search(text) and not correction)
+            and not OTHER_ASPECT_WORDS.search(text)):
         # "那普通的居留许可呢", "na rencai yizhan ne": the same question of another topic; "sorry I meant
         # the residence permit": the question asked before, of the topic meant
         aspect = previous_aspect
