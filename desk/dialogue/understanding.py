@@ -11,7 +11,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from desk.dialogue.aspect_cues import CONDITION, HOW_LONG, OTHER_ASPECT_WORDS, WHERE_QUESTION, cued_aspect, opening_hours_asked
+from desk.dialogue.aspect_cues import (
+    CONDITION,
+    HOW_LONG,
+    OTHER_ASPECT_WORDS,
+    WHERE_QUESTION,
+    cued_aspect,
+    opening_hours_asked,
+)
 from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
