@@ -1860,3 +1860,19 @@ def test_a_switch_that_asks_its_own_aspect_in_words_does_not_carry_the_last_one(
         aspect_guess={"name": "procedure", "confidence": 0.4},
     )
     assert (turn.topic, turn.aspect) == ("family_permits", "where")
+
+
+def test_a_correction_that_describes_the_one_meant_moves_away_though_it_has_a_number() -> None:
+    """"sorry no — I mean the long one for top scientists, up to ten years" after the port visa: the
+    thing meant, described (its ten years are no figure of the user's case), and the classifier
+    reading it less than clearly is enough; "sorry I meant 8 years, not 4" still corrects a detail."""
+    turn = understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 0.57), ("ask_port_visa", 0.1)), [],
+        "sorry no — i mean the long one for top scientists, up to ten years", TOPICS, previous_topic="port_visa",
+    )
+    assert turn.topic == "talent_visa"
+    turn = understand(
+        "ask_talent_visa", ranking(("ask_talent_visa", 0.57), ("ask_port_visa", 0.1)), [],
+        "sorry i meant 8 years, not 4", TOPICS, previous_topic="permanent_residence",
+    )
+    assert turn.topic == "permanent_residence"

@@ -56,6 +56,9 @@ SURE_OF_TOPIC = 0.8
 # likely and the best topic below CLEAR_TOPIC, the bot asks which topic is meant.
 VAGUE_RIVAL = 0.25
 CLEAR_TOPIC = 0.6
+# A correction that says which was meant ("sorry no — I mean the long one for top scientists") moves
+# away from the topic under discussion when the classifier reads another at least this likely.
+CORRECTED_TO_CONFIDENCE = 0.45
 
 # The topic of whom to contact (CONTACT_TOPIC): named beside the permits a user holds, it does not
 # make an everyday errand a policy question.
@@ -1488,8 +1491,14 @@ def understand(
         scores[t] = scores.get(t, 0.0) + OPTION_BONUS
     # "no sorry, I meant the permanent one, the ID card": a correction the classifier reads as another topic
     # ("说错了，是工作了八年，不是四年" corrects a number: a detail of the case, not the topic)
+    # "sorry no — I mean the long one for top scientists": a correction that says which was meant needs
+    # the classifier less sure of the topic it describes
+    # (its "ten years" describes the thing meant, not a figure of the user's case)
+    meant_described = bool(MEANT.search(text)) and not keyword_topics and bool(DESCRIPTION.search(text))
+    away_confidence = CORRECTED_TO_CONFIDENCE if MEANT.search(text) and not keyword_topics else CLEAR_TOPIC
     corrected_away = correction and intent_topic is not None and intent_topic != previous_topic \
-        and probability.get(intent_topic, 0.0) >= CLEAR_TOPIC and not DETAIL_NUMBER.search(CALENDAR_YEAR.sub("", text))
+        and probability.get(intent_topic, 0.0) >= away_confidence \
+        and (meant_described or not DETAIL_NUMBER.search(CALENDAR_YEAR.sub("", text)))
     opens_another = bool(NEW_SUBJECT.search(text)) and intent_topic not in (None, previous_topic) \
         and probability.get(intent_topic, 0.0) >= MIN_TOPIC_CONFIDENCE
     if previous_topic and (not keyword_topics or previous_topic in keyword_topics) and not (correction and keyword_topics) \
