@@ -1876,3 +1876,33 @@ def test_a_correction_that_describes_the_one_meant_moves_away_though_it_has_a_nu
         "sorry i meant 8 years, not 4", TOPICS, previous_topic="permanent_residence",
     )
     assert turn.topic == "permanent_residence"
+
+
+def test_the_card_asked_for_with_no_more_said_is_clarified() -> None:
+    """"hey, can I get the card?", "I need help with the card thing for staying in China": which card
+    is asked (permanent residence, the residence permit …); "can I get the card for permanent
+    residence?" names it."""
+    from desk.dialogue.understanding import asks_for_help
+
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.7)), [], "hey, can i get the card?", TOPICS,
+    )
+    assert turn.kind == "clarify" and "permanent_residence" in turn.candidates
+    assert asks_for_help("I need help with the card thing for staying in China")
+    assert not asks_for_help("I need help with the card thing for staying in China, how long does it take?")
+    turn = understand(
+        "ask_permanent_residence", ranking(("ask_permanent_residence", 0.9)),
+        [{"entity": "topic", "value": "permanent_residence", "start": 22, "end": 43}],
+        "can i get the card for permanent residence?", TOPICS,
+    )
+    assert turn.topic == "permanent_residence"
+
+
+def test_a_card_for_staying_without_renewing_is_permanent_residence() -> None:
+    """"the card that lets me stay long-term without renewing every year", answering which card."""
+    turn = understand(
+        "ask_residence_permit", ranking(("ask_residence_permit", 0.5), ("ask_permanent_residence", 0.4)), [],
+        "the card that lets me stay long-term without renewing every year", TOPICS,
+        options=["permanent_residence", "residence_permit", "work_permit"],
+    )
+    assert turn.topic == "permanent_residence"

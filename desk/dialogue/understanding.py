@@ -410,7 +410,8 @@ PERMANENT_TOPIC = "permanent_residence"
 # Permanent residence described, not named: staying for good, never renewing again
 FOR_GOOD = re.compile(
     r"\b(stay|stays|staying|live|living|remain)\s+(here\s+|in china\s+)?(for ?ever|for good|permanently)\b|"
-    r"\bnever (have|need) to renew\b|不用(再)?(每年)?续签|不用再续|不用續簽|(?<![a-z])(yongjiu|bu ?yong ?xu ?qian)(?![a-z])",
+    r"\bnever (have|need) to renew\b|\bwithout (having to |needing to )?renew(ing|al)?\b|\bno more renew(als?|ing)\b|"
+    r"不用(再)?(每年)?续签|不用再续|不用續簽|(?<![a-z])(yongjiu|bu ?yong ?xu ?qian)(?![a-z])",
     re.IGNORECASE,
 )
 # Words that stand for a topic when the user says which one they do NOT mean ("my normal residence
@@ -1024,7 +1025,11 @@ WANTS_TO_ASK = re.compile(
 # A bare request for help ("need help", "can you help me with a card", "I have a problem with my card",
 # "帮帮我") names no topic yet: which one is meant is asked, not what the desk can do, nor a refusal.
 # Only the whole message: "can you help me find a flat" asks something else.
-HELP_OBJECT = r"(\s+(with|on|about|for)\s+(my|a|an|the|our|some|this|that)\s+(\w+\s+){0,2}\w+)?"
+HELP_OBJECT = (
+    r"(\s+(with|on|about|for)\s+(my|a|an|the|our|some|this|that)\s+(\w+\s+){0,2}\w+"
+    # "the card thing for staying in China": what the thing is for names no permit either
+    r"(\s+for\s+(staying|living|working|work|residence|residency)(\s+(in|here|there)(\s+(china|shanghai|pudong))?)?)?)?"
+)
 HELP_ONLY = re.compile(
     r"^\W*((hi|hello|hey|excuse me|sorry|please|pls|plz)\W+)*(i\s+|we\s+)?(need|want|would like)\s+(some\s+|your\s+)?help"
     + HELP_OBJECT + r"(\W+(please|pls|plz))?\W*$|"
@@ -1055,6 +1060,7 @@ def asks_for_help(text: str) -> bool:
 
 # A bare generic word ("permit??", "visa", "证件？", "请问那个政策") names no topic: which one is meant is asked.
 BARE_GENERIC = re.compile(
+    r"^\W*((hi|hello|hey|ok)\W+)*(can|could|do|may) (i|we) (get|have|apply for|need) (the|a|that|this) (card|permit|visa)\W*$|"
     r"^\W*(请问|請問|想问|想問|问下|問下)?(一下)?(那个|那個|这个|這個)?(the |a |my |that |this )?"
     r"(permits?|visas?|cards?|polic(y|ies)|documents?|papers?|签证|簽證|证件|證件|许可|許可|政策|卡)\W*$",
     re.IGNORECASE,
