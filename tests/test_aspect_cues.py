@@ -218,3 +218,15 @@ def test_who_issues_it_pudong_or_the_city_asks_where() -> None:
         assert cued_aspect("talent_visa", "materials", text) == "where", text
     assert cued_aspect("talent_visa", "procedure", "请问外国高端人才确认函如何申请？浦东新区企业是否可由区里直接审批？") == "procedure"
     assert cued_aspect("talent_visa", "procedure", "how does the company apply for the confirmation letter?") == "procedure"
+
+
+def test_how_misspelt_or_without_its_do_asks_the_steps() -> None:
+    """"hw to apply work permt for my staf", "how my wife can get resdence", "How I apply": the steps;
+    with documents, a time or who qualifies asked too, that aspect stays."""
+    for text in ("hw to apply work permt for my staf from indonesia?", "how my wife can get resdence as depandent",
+                 "How I apply, sir?", "hw to apply portvisa at pudong airprt", "how the kids get residense permit?"):
+        for aspect in (None, "eligibility", "where"):
+            assert cued_aspect("work_permit", aspect, text) == "procedure", (text, aspect)
+    assert cued_aspect("work_permit", "materials", "hw to apply, which documents?") == "materials"
+    assert cued_aspect("work_permit", "eligibility", "how I apply and who qualifies?") == "eligibility"
+    assert cued_aspect("port_visa", "where", "hw to apply, where is the counter?") == "where"

@@ -96,6 +96,14 @@ HOW_LONG_MISSPELT = re.compile(HOW_LONG_MISSPELT_PATTERN, re.IGNORECASE)
 
 
 # "what is the procces for my dependant visa?": "process" misspelt, which the aspect keywords do not spell.
+# "hw to apply", "hw do i get", and "how" without its "do" ("how my wife can get resdence", "How I apply",
+# "how they get the residense permit"): the steps, as every set labels them.
+HOW_PLAIN = re.compile(
+    r"\bhw (to|do|does|can|should|would|i|we)\b|"
+    r"\bhow (i|he|she|they|we|my \w+|our \w+|his \w+|her \w+|the kids|the children|the \w+)( can| could| should| must)? "
+    r"(get|gets|apply|applies|register|registers|renew|renews|extend|extends|make|makes|do|does)\b",
+    re.IGNORECASE,
+)
 PROCESS_MISSPELT = re.compile(r"\b(procces|proccess|proces|prosess|procss|porcess|prcoess|procedur|prosedure|procedrue)\b", re.IGNORECASE)
 
 
@@ -273,6 +281,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return "duration"
     if aspect in (None, "overview") and PROCESS_MISSPELT.search(text):
         return "procedure"
+    if aspect in (None, "overview", "eligibility", "where") and HOW_PLAIN.search(text) and not where_asked \
+            and not NOT_THE_STEPS.search(text) and not WHO_QUALIFIES.search(text):
+        return "procedure"  # "hw to apply work permt for my staf", "how she gets her stay papers"
     if aspect in ("where", "duration", "procedure", "eligibility", "materials") and not other_asked \
             and (WHAT_IT_IS.search(text) or (DIFFERENCE.search(text) and not FIRST_PERSON.search(text))):
         return None
