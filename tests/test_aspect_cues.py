@@ -230,3 +230,12 @@ def test_how_misspelt_or_without_its_do_asks_the_steps() -> None:
     assert cued_aspect("work_permit", "materials", "hw to apply, which documents?") == "materials"
     assert cued_aspect("work_permit", "eligibility", "how I apply and who qualifies?") == "eligibility"
     assert cued_aspect("port_visa", "where", "hw to apply, where is the counter?") == "where"
+
+
+def test_a_category_named_in_a_general_question_asks_whether_it_may() -> None:
+    """"Is that true for category B too?" with no aspect read: whether that category may; "what is
+    A类" stays what it is."""
+    assert cued_aspect("work_residence_permit", None, "you can do both permits in one go. Is that true for category B too?") \
+        == "eligibility"
+    assert cued_aspect("work_permit", None, "what is category A?") is None
+    assert cued_aspect("work_permit", "overview", "work permit A类 的 green channel 是啥意思") == "overview"

@@ -104,6 +104,8 @@ HOW_PLAIN = re.compile(
     r"(get|gets|apply|applies|register|registers|renew|renews|extend|extends|make|makes|do|does)\b",
     re.IGNORECASE,
 )
+# "what is category A?", "A类的 green channel 是啥意思", "A vs B": what a category is, not who may
+MEANING_ASKED = re.compile(r"\bwhat('?s| is| are| does)\b|\bmean|\bvs\.?\b|是什么|是啥|啥意思|什么意思|怎么回事", re.IGNORECASE)
 PROCESS_MISSPELT = re.compile(r"\b(procces|proccess|proces|prosess|procss|porcess|prcoess|procedur|prosedure|procedrue)\b", re.IGNORECASE)
 
 
@@ -279,6 +281,9 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect != "duration" and HOW_LONG_MISSPELT.search(text):
         return "duration"
+    if aspect is None and CATEGORY_NAMED.search(text) and not WHAT_IT_IS.search(text) and not DIFFERENCE.search(text) \
+            and not MEANING_ASKED.search(text) and not where_asked and not other_asked:
+        return "eligibility"  # "is that true for category B too?": whether a category may
     if aspect in (None, "overview") and PROCESS_MISSPELT.search(text):
         return "procedure"
     if aspect in (None, "overview", "eligibility", "where") and HOW_PLAIN.search(text) and not where_asked \
