@@ -239,3 +239,8 @@ def test_a_category_named_in_a_general_question_asks_whether_it_may() -> None:
         == "eligibility"
     assert cued_aspect("work_permit", None, "what is category A?") is None
     assert cued_aspect("work_permit", "overview", "work permit A类 的 green channel 是啥意思") == "overview"
+
+
+def test_how_one_gets_it_asks_the_steps_when_no_aspect_is_read() -> None:
+    assert cued_aspect("family_permits", None, "how does she get one?") == "procedure"
+    assert cued_aspect("family_permits", None, "how does she get one? she is 19") is None

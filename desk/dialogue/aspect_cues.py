@@ -307,7 +307,7 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if topic == FAMILY_TOPIC and aspect == "eligibility" and ALONG_WITH_HOLDER.search(text) \
             and not MEMBER_CONDITION.search(text) and not WHO_QUALIFIES.search(text) and not other_asked:
         return "procedure"  # "可以跟我先生的一起办吗"
-    if aspect == "eligibility" and HOW_GET.search(text) and not CASE_FIGURES.search(text) and not WHO_QUALIFIES.search(text) \
+    if aspect in ("eligibility", None) and HOW_GET.search(text) and not CASE_FIGURES.search(text) and not WHO_QUALIFIES.search(text) \
             and not where_asked and not NOT_THE_STEPS.search(text):
         return "procedure"  # "how does she get a family residence permit?"
     if topic == COMBINED_TOPIC and aspect == "eligibility" and BOTH_TOGETHER.search(text) and not CATEGORY_OR_CASE.search(text) \
