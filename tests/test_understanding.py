@@ -1906,3 +1906,15 @@ def test_a_card_for_staying_without_renewing_is_permanent_residence() -> None:
         options=["permanent_residence", "residence_permit", "work_permit"],
     )
     assert turn.topic == "permanent_residence"
+
+
+def test_a_permit_the_user_says_they_have_is_held_beside_an_errand() -> None:
+    """"I have 永居证 now, 买房还需要交满一年社保吗?": buying a flat, with permanent residence what the user
+    has; "I have 永居证 now, can my wife get one too?" still asks about it."""
+    text = "i have 永居证 now, 买房还需要交满一年社保吗?"
+    entities = [{"entity": "topic", "value": "permanent_residence", "start": 7, "end": 10}]
+    turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.8)), entities, text, TOPICS)
+    assert turn.kind == "reject"
+    text = "i have 永居证 now, can my wife get one too?"
+    turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.8)), entities, text, TOPICS)
+    assert turn.topic == "permanent_residence"

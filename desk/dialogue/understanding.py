@@ -908,7 +908,9 @@ MEANS_BEFORE = re.compile(
     r"\bwith (this|that|the|my|his|her|their|your|our|a|an)( \w+)?|"
     # a permit still awaited ("before my residence permit is ready", "without a work permit")
     r"\b(before|until|till|without) (a|an|my|the|his|her|our|their)( \w+)?|"
-    r"\b(having|holding|got) (a|an|my|the|this|that|his|her))\s*$",
+    r"\b(having|holding|got) (a|an|my|the|this|that|his|her)|"
+    # what the user has or lives on ("I have 永居证 now, 买房…", "after 4 years on a work permit")
+    r"\b(i|we) (have|hold|got|'ve got|have got|now have)( (a|an|my|the|our))?|\b(years?|months?) on (a|an|my|the))\s*$",
     re.IGNORECASE,
 )
 MEANS_AFTER = re.compile(
