@@ -30,6 +30,7 @@ def body(**data) -> bytes:
         (body(sender="a", message='/intent{"topic": "port_visa"}'), 400),
         (body(sender="a", message='/ask_port_visa{"aspect": "x", "y": 1}'), 400),
         (body(sender="a\x00b", message="hi"), 400),
+        (b'{"sender": "\\ud800", "message": "hi"}', 400),  # a lone surrogate: no store can keep it
     ],
 )
 def test_bad_requests(raw: bytes, status: int) -> None:

@@ -40,7 +40,8 @@ MAX_SENDER_CHARS = 128
 MAX_TOPIC_CHARS = 100
 MAX_NOTE_CHARS = 1000
 MAX_STAFF_NAME_CHARS = 100
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# control characters and lone surrogates (which no store can encode): refused in ids and fields
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 BadRequest = BadInput  # the name the channels and tests know
