@@ -51,6 +51,11 @@ def test_missing_fact_says_so_and_points_to_a_person(repository) -> None:
     assert answer["missing"] and not answer["items"]
     shown = render_text(answer)
     assert "won't guess" in shown and "12345" in shown
+    # the aspect's heading reads in the sentence ("… about “X” (how to apply)", not "the how to apply of")
+    procedure = compose_topic(topic, "procedure", "en")
+    if procedure["missing"]:
+        assert " of “" not in procedure["missing"] and "(how to apply)" in procedure["missing"]
+    assert "(processing time / validity)" in answer["missing"]
 
 
 def test_port_visa_resumption_date_is_corrected(repository) -> None:
