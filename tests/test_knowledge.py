@@ -23,7 +23,7 @@ from desk.admin import cli
 from desk.channels.hotline import build_reply
 from desk.channels.wechat import REPLY_LIMIT_BYTES, reply_text
 from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts
-from desk.dialogue.render import render_text, render_wechat
+from desk.dialogue.render import render_text, render_wechat, sources_line
 from desk.dialogue.structured import expand_messages
 from desk.policies.db import session_factory
 from desk.policies.freshness import stale_facts
@@ -237,6 +237,16 @@ def test_each_channel_renders_the_same_answer_object(repository, domain, questio
         assert warning in rest_text and warning in wechat
     if "science" in question or "科技" in question or "talent port" in question:
         assert answer["warnings"], "the planned sub-measure's warning"
+
+
+def test_wechat_cuts_a_single_overlong_block_rather_than_dropping_it(repository) -> None:
+    """One block too long for 2048 bytes on its own (a greeting listing a thousand topics): its
+    beginning is kept, with the note and the sources line, not the note alone."""
+    answer = compose_topic(repository.get("port_visa"), None, "en")
+    answer["items"] = [{**answer["items"][0], "text": "Pudong talent services " * 200}]
+    fitted = render_wechat(answer)
+    assert len(fitted.encode("utf-8")) <= REPLY_LIMIT_BYTES and "Pudong talent services Pudong" in fitted
+    assert fitted.split("\n")[-1] == sources_line(answer) != ""
 
 
 def test_wechat_drops_items_never_the_sources_or_warnings(repository) -> None:

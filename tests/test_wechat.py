@@ -33,6 +33,7 @@ from desk.channels.wechat import (
     fit_reply,
     open_request,
     reply_text,
+    welcome,
 )
 from desk.policies.db import new_session
 from desk.policies.importer import import_paths
@@ -390,6 +391,16 @@ def test_fit_reply_cuts_plain_text_at_a_line() -> None:
     assert len(fitted.encode()) <= REPLY_LIMIT_BYTES and fitted.endswith("\n…")
     assert fit_reply("short\nline") == "short\nline"
     assert len(fit_reply("字" * 5000).encode()) <= REPLY_LIMIT_BYTES
+
+
+def test_welcome_fits_however_many_topics_are_imported() -> None:
+    """A subscribe greeting listing a thousand imported topics keeps both languages' greetings
+    within WeChat's 2048 bytes."""
+    titles = [{"zh": f"第{i}项人才服务政策", "en": f"Talent service policy number {i}"} for i in range(1000)]
+    text = welcome(titles)
+    assert len(text.encode()) <= REPLY_LIMIT_BYTES
+    assert "欢迎" in text and "Welcome" in text and "第0项人才服务政策" in text and "policy number 0" in text
+    assert welcome(titles[:3]) == welcome(titles[:3]) and "…" not in welcome(titles[:3])
 
 
 def test_reply_text_joins_texts_and_lists_buttons() -> None:

@@ -70,10 +70,13 @@ MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "l
 SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
 USER_ID = re.compile(r"^[A-Za-z0-9_\-@.]{1,128}$")  # OpenIDs and gh_ account ids
 
-def welcome() -> str:
-    """The subscribe greeting in both languages, topics from the catalogue."""
-    titles = [t.title for t in shared_repository().all() if t.id != "contact"]
-    return "\n\n".join(texts.text("wechat", "welcome", lang, topics=texts.topic_list(titles, lang))
+def welcome(titles: Optional[List[Dict[str, str]]] = None) -> str:
+    """The subscribe greeting in both languages, topics from the catalogue, each language within
+    half of WeChat's byte limit (a long catalogue is cut, not the whole reply)."""
+    if titles is None:
+        titles = [t.title for t in shared_repository().all() if t.id != "contact"]
+    half = (REPLY_LIMIT_BYTES - 2) // 2
+    return "\n\n".join(fit_reply(texts.text("wechat", "welcome", lang, topics=texts.topic_list(titles, lang)), half)
                        for lang in ("zh", "en"))
 
 

@@ -89,6 +89,12 @@ def render_wechat(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = ()
     kept = blocks + extra
     while kept:
         kept = kept[:-1]
+        if not kept:
+            # not even the first block fits whole (a greeting listing a thousand imported topics):
+            # its beginning, rather than nothing but the note that something was cut
+            room = limit - _size("\n".join(head + tail)) - 1
+            if room > 0:
+                return "\n".join(head + [_cut("\n".join((blocks + extra)[0]), room)] + tail)
         text = "\n".join(head + [line for block in kept for line in block] + tail)
         if _size(text) <= limit:
             return text
