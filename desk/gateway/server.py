@@ -37,12 +37,15 @@ import logging
 import re
 import time
 import uuid
+import zlib
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import httpx
 import yaml
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from desk import observability, settings
@@ -312,7 +315,13 @@ def build_public_app(gateway: Gateway) -> web.Application:
         if request.method == "OPTIONS":
             headers = {**CORS_HEADERS, "Access-Control-Allow-Origin": origin, "Vary": "Origin"} if cors else {}
             return web.Response(status=204, headers=headers)
-        body = await request.read()
+        try:
+            body = await request.read()
+        except web.HTTPException as refused:  # over client_max_size (413), an encoding aiohttp lacks (br)
+            return web.json_response({"error": refused.reason}, status=refused.status)
+        except (RequestPayloadError, HttpProcessingError, zlib.error, EOFError, ValueError):
+            # a gzip or deflate body that is not one, an encoding aiohttp cannot decode (br without Brotli)
+            return web.json_response({"error": "the request body could not be decoded"}, status=400)
         result = await gateway.proxy.handle(request, body, gateway.on_unreachable)
         if result is None:  # no backend could take it
             result = fallback.unavailable(channel, request, body)
