@@ -197,3 +197,30 @@ def test_socketio_connect_refuses_other_origins(monkeypatch) -> None:
     assert run("https://desk.example.cn") and run("https://gov.example.cn") and run(None)
     assert not run("https://evil.example") and not run("http://desk.example.cn")
     assert len(calls) == 3
+
+
+def test_a_half_sent_request_frees_its_thread(tmp_path, monkeypatch) -> None:
+    """A client that stops sending in the middle of its headers is dropped after the handler's
+    timeout (a slow-loris client held a thread for good); the listen backlog takes bursts."""
+    import socket
+    import time
+
+    from desk.web import serve
+
+    assert serve.Handler.timeout == serve.CLIENT_TIMEOUT_SECONDS <= 60  # none by default in the standard library
+    monkeypatch.setattr(serve.Handler, "timeout", 0.5)
+    (tmp_path / "index.html").write_text("<p>chat</p>", encoding="utf-8")
+    server = make_server(0, 5005, host="127.0.0.1", web_dir=tmp_path)
+    assert server.request_queue_size == serve.LISTEN_BACKLOG >= 64
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=5) as slow:
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and nothing more
+            started = time.monotonic()
+            assert slow.recv(100) == b""  # the server hung up
+            assert time.monotonic() - started < 4
+        assert httpx.get(f"http://127.0.0.1:{server.server_address[1]}/").text == "<p>chat</p>"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -73,6 +73,11 @@ def rasa_origin(host_header: Optional[str], rasa_port: int, rasa_url: Optional[s
 
 # ---------------------------------------------------------------- framing and the widget
 
+# A client that stops sending halfway through a request frees its thread after this many seconds
+# (each held one forever: 300 half-sent requests held 300 threads on the public port).
+CLIENT_TIMEOUT_SECONDS = 30
+# Connections waiting to be accepted (the standard library's default, 5, refuses a burst).
+LISTEN_BACKLOG = 128
 CHAT_PAGES = {"/", "/index.html"}  # the only page other sites may frame (the widget's panel)
 WIDGET_SCRIPT = "widget.js"
 WIDGET_CONFIG_PLACEHOLDER = "/*@desk-widget-config*/{}"
@@ -130,6 +135,7 @@ class Handler(SimpleHTTPRequestHandler):
     widget_origins: Tuple[str, ...] = ()
     server_version = "desk-web"
     sys_version = ""
+    timeout = CLIENT_TIMEOUT_SECONDS
 
     def _origin(self) -> str:
         return rasa_origin(self.headers.get("Host"), self.rasa_port, self.rasa_url)
@@ -220,13 +226,19 @@ class Handler(SimpleHTTPRequestHandler):
         return TYPES.get(Path(path).suffix.lower(), "application/octet-stream")
 
 
+class WebServer(ThreadingHTTPServer):
+    """The pages' server, with a listen backlog for bursts."""
+
+    request_queue_size = LISTEN_BACKLOG
+
+
 def make_server(port: int, rasa_port: int, rasa_url: Optional[str] = None, host: str = "0.0.0.0",
                 web_dir: Path = WEB_DIR, embedders: Optional[Sequence[str]] = None) -> ThreadingHTTPServer:
     """``embedders``: origins allowed to embed the widget (default: ``DESK_WIDGET_ORIGINS``)."""
     allowed = tuple(widget_origins() if embedders is None else parse_origins(",".join(embedders)))
     handler = type("DeskHandler", (Handler,), {"rasa_port": rasa_port, "rasa_url": rasa_url,
                                                "widget_origins": allowed})
-    return ThreadingHTTPServer((host, port), partial(handler, directory=str(web_dir)))
+    return WebServer((host, port), partial(handler, directory=str(web_dir)))
 
 
 def main(argv: Optional[list[str]] = None) -> None:
