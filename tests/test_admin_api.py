@@ -5,6 +5,7 @@ analytics, and the headers that keep the console out of frames."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -75,6 +76,11 @@ def test_import_with_field_errors_changes_nothing_then_imports(web: str, loaded_
     assert {e["field"] for e in errors} == {"status", "wherever"}
     assert all(e["topic"] == "driving_licence" for e in errors)
     assert "/tmp" not in refused.json()["error"]
+    assert "driving_licence" not in [t["id"] for t in call(web, "GET", "topics").json()["topics"]]
+    # a lone surrogate (JSON "\\ud800") is no character: a 400 naming the line, not a 503
+    lone = call(web, "POST", "import", content=json.dumps({"filename": "licence.yml", "text": text + "# \ud800\n"}).encode(),
+                headers={"Content-Type": "application/json"})
+    assert lone.status_code == 400 and "lone surrogate" in lone.json()["error"] and "line" in lone.json()["error"]
     assert "driving_licence" not in [t["id"] for t in call(web, "GET", "topics").json()["topics"]]
 
     imported = call(web, "POST", "import", json={"filename": "licence.yml", "text": text})

@@ -62,6 +62,11 @@ def test_new_topic_is_added_and_versioned(loaded_sessions, policy_file: Path) ->
         ("topics: [{id: x1, title: {zh: a, en: b}, summary: {zh: a, en: b}, sources: []}]", "field 'sources'"),
         ("topics: [{id: x2, title: {zh: a, en: b}, summary: {zh: a, en: b}, status: maybe, sources: [{ref: r, title: t}]}]", "field 'status'"),
         ("topics:\n  - {id: x3\n", "not valid YAML"),
+        # a lone surrogate escape is no character: refused by name, not a crash of the database's encoder
+        ('topics: [{id: x4, title: {zh: a, en: b}, summary: {zh: a, en: "\\ud800 x"}, sources: [{ref: r, title: t}]}]',
+         "topic 'x4': field 'summary.en': contains a lone surrogate"),
+        ('topics: [{id: x5, title: {zh: a, en: b}, summary: {zh: a, en: b}, keywords: {zh: [a], en: ["\\udfff"]}, '
+         'sources: [{ref: r, title: t}]}]', "field 'keywords.en'"),
     ],
 )
 def test_broken_file_is_refused_whole(loaded_sessions, tmp_path: Path, policy_file: Path, body: str, message: str) -> None:

@@ -21,10 +21,30 @@ PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 ASPECTS = ("overview", "eligibility", "where", "duration", "procedure", "materials")
 
 
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _has_surrogate(value: Any) -> bool:
+    """In a text or a list of texts (nested records check their own fields, so the error names
+    the innermost field)."""
+    if isinstance(value, str):
+        return bool(SURROGATE.search(value))
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(v, str) and SURROGATE.search(v) for v in value)
+    return False
+
+
 class Strict(BaseModel):
     class Config:
         extra = Extra.forbid
         anystr_strip_whitespace = True
+
+    @validator("*", pre=True)
+    def real_text(cls, value: Any) -> Any:  # noqa: N805 - pydantic validator
+        """A lone surrogate ("\\ud800" in YAML) is no character: no database can store it."""
+        if _has_surrogate(value):
+            raise ValueError("contains a lone surrogate (an escape such as \\ud800 that is no character)")
+        return value
 
 
 class Bilingual(Strict):

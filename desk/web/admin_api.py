@@ -198,7 +198,7 @@ def import_file(body: Dict[str, Any]) -> Reply:
     """Validate an uploaded import file with the importer and apply it whole, or nothing."""
     from desk.admin.coverage import record_exclusions
     from desk.policies.importer import all_records, import_records, read_policy_files
-    from desk.policies.schema import ImportError_
+    from desk.policies.schema import SURROGATE, ImportError_
 
     name, content = body.get("filename"), body.get("text")
     if not isinstance(content, str) or not content.strip():
@@ -206,6 +206,10 @@ def import_file(body: Dict[str, Any]) -> Reply:
     name = Path(name if isinstance(name, str) and name.strip() else "upload.yml").name[:MAX_FILENAME]
     if not name.endswith((".yml", ".yaml")):
         raise ApiError(400, "the file must be a .yml or .yaml import file")
+    lone = SURROGATE.search(content)  # (JSON's "\\ud800"): no character, and no file can hold it
+    if lone:
+        line = content.count("\n", 0, lone.start()) + 1
+        raise ApiError(400, f"import refused, nothing changed: {name}: line {line}: a lone surrogate is no character")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_text(content, encoding="utf-8")
