@@ -51,6 +51,7 @@ from desk.channels.shared_replies import RedisReplyCache
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
 from desk.dialogue.render import render_wechat
+from desk.policies.published import advertised_titles
 from desk.policies.repository import PolicyRepository, shared_repository
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -74,7 +75,7 @@ def welcome(titles: Optional[List[Dict[str, str]]] = None) -> str:
     """The subscribe greeting in both languages, topics from the catalogue, each language within
     half of WeChat's byte limit (a long catalogue is cut, not the whole reply)."""
     if titles is None:
-        titles = [t.title for t in shared_repository().all() if t.id != "contact"]
+        titles = advertised_titles(shared_repository().all())
     half = (REPLY_LIMIT_BYTES - 2) // 2
     return "\n\n".join(fit_reply(texts.text("wechat", "welcome", lang, topics=texts.topic_list(titles, lang)), half)
                        for lang in ("zh", "en"))

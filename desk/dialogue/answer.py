@@ -33,6 +33,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from desk.dialogue import texts
 from desk.dialogue.understanding import CONTACT_TOPIC
+from desk.policies.published import advertised_titles
 from desk.policies.repository import ContactView, PolicyRepository, SourceView, TopicView
 
 ASPECT_FIELDS = ("eligibility", "where", "duration")
@@ -230,7 +231,7 @@ def compose_message(keys: Sequence[str], lang: str, repo: PolicyRepository, hand
     """The answer object of a turn without policy facts: the phrases (topic lists from the
     catalogue) and, on a hand-off, whom to contact (on a refusal, where else to ask)."""
     answer = _empty("message", lang)
-    titles = [t.title for t in repo.all() if t.id != CONTACT_TOPIC]
+    titles = advertised_titles(repo.all())
     answer["paragraphs"] = [texts.reply(k, lang, titles) for k in keys if texts.has_reply(k)]
     shown = MAX_HANDOFF_CONTACTS if handoff else ELSEWHERE_CONTACTS if ELSEWHERE_KEY in keys else 0
     answer["contacts"] = [contact_object(x, lang) for x in handoff_contacts(repo)[:shown]]

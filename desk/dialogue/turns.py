@@ -92,9 +92,10 @@ def response_text(domain: Dict[str, Any], name: str, lang: str, **values: Any) -
     condition matches (responses a later change may add to domain.yml)."""
     key = name[len("utter_"):] if name.startswith("utter_") else name
     if texts.has_reply(key):
+        from desk.policies.published import advertised_titles
         from desk.policies.repository import shared_repository
 
-        titles = [t.title for t in shared_repository().all() if t.id != "contact"]
+        titles = advertised_titles(shared_repository().all())
         return texts.reply(key, lang, titles, **values)
     variations: List[Dict[str, Any]] = (domain.get("responses") or {}).get(name) or []
     chosen = None

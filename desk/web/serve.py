@@ -120,9 +120,10 @@ def catalogue_titles() -> List[Dict[str, str]]:
     """Topic titles for the pages' welcome text; none when the database cannot be read
     (the page then shows the welcome without a topic list)."""
     try:
+        from desk.policies.published import advertised_titles
         from desk.policies.repository import shared_repository
 
-        return [t.title for t in shared_repository().all() if t.id != "contact"]
+        return advertised_titles(shared_repository().all())
     except Exception:  # noqa: BLE001 - the pages must load even without a policy database
         return []
 

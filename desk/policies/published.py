@@ -1,0 +1,59 @@
+"""Which topics the model being served knows: the topic fingerprints its publish recorded in
+var/published.json (desk.admin.publish writes it on every publish, rollback and first start).
+
+Lists of topics shown to users (the greeting, "what can you do", the out-of-scope reply, the
+WeChat welcome, the web pages) name only these: a topic an admin has imported but not yet
+published is one the bot cannot answer yet, so it is not offered before the publish. With no
+record at all (a database used without `make run` or `desk publish`), every topic is listed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+from desk import settings
+from desk.dialogue.topic_ids import CONTACT_TOPIC
+
+RECORD = "published.json"  # desk.admin.publish.HISTORY
+SERVING_ACTIONS = ("published", "rolled back", "initial")  # desk.admin.publish.SERVING_ACTIONS
+
+_cache: Dict[Path, Tuple[Tuple[float, int], Optional[FrozenSet[str]]]] = {}
+
+
+def _read(path: Path) -> Optional[FrozenSet[str]]:
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for entry in reversed(history if isinstance(history, list) else []):
+        if isinstance(entry, dict) and entry.get("action") in SERVING_ACTIONS and entry.get("model") \
+                and Path(entry["model"]).is_file():
+            topics = entry.get("topics")
+            return frozenset(topics) if isinstance(topics, dict) else None
+    return None
+
+
+def live_topic_ids() -> Optional[FrozenSet[str]]:
+    """The topic ids the served model was trained on, or None when no publish recorded them.
+    Read again only when the record file changes."""
+    path = settings.VAR_DIR / RECORD
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (stat.st_mtime, stat.st_size)
+    cached = _cache.get(path)
+    if cached is None or cached[0] != key:
+        cached = (key, _read(path))
+        _cache[path] = cached
+    return cached[1]
+
+
+def advertised_titles(topics: Iterable[object]) -> List[Dict[str, str]]:
+    """Titles of the topics to offer users: every topic but the contacts, and while a model is
+    served, only those it knows."""
+    live = live_topic_ids()
+    return [t.title for t in topics  # type: ignore[attr-defined]
+            if t.id != CONTACT_TOPIC and (live is None or t.id in live)]  # type: ignore[attr-defined]
