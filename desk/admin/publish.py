@@ -19,9 +19,10 @@ from typing import Any, Callable, Dict, List, Optional
 import httpx
 
 from desk import settings
+from desk.policies.published import RECORD, SERVING_ACTIONS
 
 MAX_DROP = 0.01
-HISTORY = "published.json"
+HISTORY = RECORD  # the publish record, read by desk.policies.published too
 FIGURES_CACHE = "gate-figures.json"
 METRICS = ("topic", "oos_rejection", "aspect")
 
@@ -172,9 +173,6 @@ def record(entry: Dict[str, Any]) -> None:
 def history() -> List[Dict[str, Any]]:
     path = settings.VAR_DIR / HISTORY
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-
-
-SERVING_ACTIONS = ("published", "rolled back", "initial")
 
 
 def published_model() -> Optional[Path]:

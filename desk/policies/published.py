@@ -16,8 +16,9 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 from desk import settings
 from desk.dialogue.topic_ids import CONTACT_TOPIC
 
-RECORD = "published.json"  # desk.admin.publish.HISTORY
-SERVING_ACTIONS = ("published", "rolled back", "initial")  # desk.admin.publish.SERVING_ACTIONS
+RECORD = "published.json"  # written by desk.admin.publish
+# the record's entries that put a model live
+SERVING_ACTIONS = ("published", "rolled back", "initial")
 
 _cache: Dict[Path, Tuple[Tuple[float, int], Optional[FrozenSet[str]]]] = {}
 
