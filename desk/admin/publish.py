@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Optional
 import httpx
 
 from desk import settings
-from desk.policies.published import RECORD, SERVING_ACTIONS
+from desk.policies.published import RECORD, SERVING_ACTIONS, serving_entry
 
 MAX_DROP = 0.01
 HISTORY = RECORD  # the publish record, read by desk.policies.published too
@@ -179,10 +179,8 @@ def published_model() -> Optional[Path]:
     """The model of the last publish, rollback or initial record whose file still exists:
     what the servers start, so a refused candidate or a newer file never goes live by a
     restart."""
-    for entry in reversed(history()):
-        if entry.get("action") in SERVING_ACTIONS and Path(entry["model"]).is_file():
-            return Path(entry["model"])
-    return None
+    entry = serving_entry(history())
+    return Path(entry["model"]) if entry else None
 
 
 def model_to_serve() -> Path:

@@ -128,9 +128,12 @@ WHERE_QUESTION = re.compile(
     r"在哪|去哪|哪里|哪裡|哪儿|在那里(办|辦|报名|報名|申请|申請|交)|(怎么|怎麼)(去|走|过去)",
     re.IGNORECASE,
 )
+# Longest message read as one question by the cues below, not a pasted notice or e-mail that
+# mentions office hours or who approves in passing ("办公时间：周一至周六" inside an e-mail about materials).
+MAX_CUED_QUESTION_CHARS = 200
+
 # Opening hours asked of the place ("open at night? I land 23:40", "周末开门吗", "几点关门") ask where
-# and when to go: the labels of every set say "where". Only in a question, not a pasted notice
-# ("办公时间：周一至周六" inside an e-mail about materials).
+# and when to go: the labels of every set say "where".
 OPENING_HOURS = re.compile(
     r"\bopen(ed)? (at|during|till|until|late|round|around|24|all night|nights?|weekends?|holidays?|in the "
     r"(evening|night|morning))\b|\bopen (at )?(nite|nigth|nihgt)\b|\bopen (on )?(weekends?|(public )?holidays?|"
@@ -141,8 +144,6 @@ OPENING_HOURS = re.compile(
     r"(开|開)到(几|幾)点|24\s*(小时|小時)",
     re.IGNORECASE,
 )
-MAX_OPENING_HOURS_QUESTION_CHARS = 200
-
 # "my residence permit expires in 5 days … what should I do?": the days are the case, what to do is
 # asked (the steps); "提前多久", "有效期是几年" still ask a time.
 WHAT_TO_DO = re.compile(
@@ -169,8 +170,6 @@ ISSUED_BY = re.compile(
     r"\bpudong (can|could) (now )?(approve|issue|grant)\b",
     re.IGNORECASE,
 )
-MAX_ISSUED_BY_QUESTION_CHARS = 200
-
 # the words of other aspects: "去哪里办 怎么办" asks the steps too, "where, and which documents" the documents.
 # Narrower than the aspect keyword tables (data/nlu/aspects.yml) on purpose: the keyword entities in
 # their place (round 16) lowered single-question aspect on 10 of 21 sets ("can i get", "能不能" are keywords).
@@ -266,7 +265,7 @@ PLACE_OR_CHANNEL = re.compile(
 
 def opening_hours_asked(text: str) -> bool:
     """Whether the question asks when the place is open ("is it open at 2am?")."""
-    return len(text) <= MAX_OPENING_HOURS_QUESTION_CHARS and bool(OPENING_HOURS.search(text))
+    return len(text) <= MAX_CUED_QUESTION_CHARS and bool(OPENING_HOURS.search(text))
 
 
 def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
@@ -297,7 +296,7 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
         return None
     if aspect in ("procedure", "eligibility", None, "overview", "duration") and where_asked and not other_asked:
         return "where"
-    if aspect != "where" and len(text) <= MAX_ISSUED_BY_QUESTION_CHARS and ISSUED_BY.search(text) and not other_asked:
+    if aspect != "where" and len(text) <= MAX_CUED_QUESTION_CHARS and ISSUED_BY.search(text) and not other_asked:
         return "where"  # "那个确认函是谁批的？浦东能自己发吗"
     if aspect == "duration" and WHAT_TO_DO.search(text) and EXPIRY_STATE.search(text) and not HOW_LONG.search(text) \
             and not A_TIME_ASKED.search(text):

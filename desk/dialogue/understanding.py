@@ -1502,8 +1502,9 @@ def understand(
     # "sorry no — I mean the long one for top scientists": a correction that says which was meant needs
     # the classifier less sure of the topic it describes
     # (its "ten years" describes the thing meant, not a figure of the user's case)
-    meant_described = bool(MEANT.search(text)) and not keyword_topics and bool(DESCRIPTION.search(text))
-    away_confidence = CORRECTED_TO_CONFIDENCE if MEANT.search(text) and not keyword_topics else CLEAR_TOPIC
+    meant_unnamed = bool(MEANT.search(text)) and not keyword_topics
+    meant_described = meant_unnamed and bool(DESCRIPTION.search(text))
+    away_confidence = CORRECTED_TO_CONFIDENCE if meant_unnamed else CLEAR_TOPIC
     corrected_away = correction and intent_topic is not None and intent_topic != previous_topic \
         and probability.get(intent_topic, 0.0) >= away_confidence \
         and (meant_described or not DETAIL_NUMBER.search(CALENDAR_YEAR.sub("", text)))

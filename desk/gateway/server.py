@@ -317,10 +317,11 @@ def build_public_app(gateway: Gateway) -> web.Application:
             return web.Response(status=204, headers=headers)
         try:
             body = await request.read()
-        except web.HTTPException as refused:  # over client_max_size (413), an encoding aiohttp lacks (br)
+        except web.HTTPException as refused:  # a body over client_max_size (413)
             return web.json_response({"error": refused.reason}, status=refused.status)
         except (RequestPayloadError, HttpProcessingError, zlib.error, EOFError, ValueError):
-            # a gzip or deflate body that is not one, an encoding aiohttp cannot decode (br without Brotli)
+            # a gzip or deflate body that is not one (an encoding aiohttp lacks, br, it refuses itself
+            # with a text 400 while reading the headers, before this handler)
             return web.json_response({"error": "the request body could not be decoded"}, status=400)
         result = await gateway.proxy.handle(request, body, gateway.on_unreachable)
         if result is None:  # no backend could take it

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from desk import settings
 from desk.dialogue.topic_ids import CONTACT_TOPIC
+from desk.policies.repository import TopicView
 
 RECORD = "published.json"  # written by desk.admin.publish
 # the record's entries that put a model live
@@ -23,17 +24,24 @@ SERVING_ACTIONS = ("published", "rolled back", "initial")
 _cache: Dict[Path, Tuple[Tuple[float, int], Optional[FrozenSet[str]]]] = {}
 
 
+def serving_entry(history: Sequence[Any]) -> Optional[Dict[str, Any]]:
+    """The record's last publish, rollback or initial entry whose model file still exists: what
+    the servers start (desk.admin.publish.published_model) and what the topic lists follow."""
+    for entry in reversed(history):
+        if isinstance(entry, dict) and entry.get("action") in SERVING_ACTIONS and entry.get("model") \
+                and Path(entry["model"]).is_file():
+            return entry
+    return None
+
+
 def _read(path: Path) -> Optional[FrozenSet[str]]:
     try:
         history = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    for entry in reversed(history if isinstance(history, list) else []):
-        if isinstance(entry, dict) and entry.get("action") in SERVING_ACTIONS and entry.get("model") \
-                and Path(entry["model"]).is_file():
-            topics = entry.get("topics")
-            return frozenset(topics) if isinstance(topics, dict) else None
-    return None
+    entry = serving_entry(history if isinstance(history, list) else [])
+    topics = entry.get("topics") if entry else None
+    return frozenset(topics) if isinstance(topics, dict) else None
 
 
 def live_topic_ids() -> Optional[FrozenSet[str]]:
@@ -52,9 +60,8 @@ def live_topic_ids() -> Optional[FrozenSet[str]]:
     return cached[1]
 
 
-def advertised_titles(topics: Iterable[object]) -> List[Dict[str, str]]:
+def advertised_titles(topics: Iterable[TopicView]) -> List[Dict[str, str]]:
     """Titles of the topics to offer users: every topic but the contacts, and while a model is
     served, only those it knows."""
     live = live_topic_ids()
-    return [t.title for t in topics  # type: ignore[attr-defined]
-            if t.id != CONTACT_TOPIC and (live is None or t.id in live)]  # type: ignore[attr-defined]
+    return [t.title for t in topics if t.id != CONTACT_TOPIC and (live is None or t.id in live)]
