@@ -41,7 +41,7 @@ def test_materials_answer_lists_required_items(repository) -> None:
 def test_planned_measure_is_flagged(repository) -> None:
     zh = text(repository.get("digital_platform"), None, "zh")
     en = text(repository.get("digital_platform"), None, "en")
-    assert "尚未正式实施" in zh and "planned" in en
+    assert "没有找到已正式实施" in zh and "planned" in en
 
 
 def test_missing_fact_says_so_and_points_to_a_person(repository) -> None:
@@ -61,3 +61,28 @@ def test_missing_fact_says_so_and_points_to_a_person(repository) -> None:
 def test_port_visa_resumption_date_is_corrected(repository) -> None:
     shown = " ".join(text(repository.get("port_visa"), a, "en", day=dt.date(2026, 12, 3)) for a in (None, "duration"))
     assert "8 Jan 2023" in shown
+
+
+def test_residence_permit_materials_say_the_employer_documents_are_for_work(repository) -> None:
+    """The PSB list behind them is for a work-type permit: a spouse asking what a residence
+    permit needs must not read that an employer letter is required of them."""
+    topic = repository.get("residence_permit")
+    for lang, employer, scope in (("zh", "用人单位", "工作类"), ("en", "Employer", "work-type")):
+        for item in structured_answer(topic, lang)["materials"]:
+            if employer in item["name"] or "工作许可" in item["name"] or "Work Permit" in item["name"]:
+                assert scope in item["name"], item
+        assert "family permits" in text(topic, "materials", lang) or "家属办证" in text(topic, "materials", lang)
+
+
+def test_permanent_residence_90_days_keeps_its_scope(repository) -> None:
+    """'90 days for talent' is the 2015 Shanghai route for recognised talent, not every talent category."""
+    for lang, scoped in (("zh", "2015年"), ("en", "2015")):
+        steps = text(repository.get("permanent_residence"), "procedure", lang)
+        assert "90" in steps and scoped in steps
+
+
+def test_handoff_does_not_promise_a_transfer(repository) -> None:
+    """The desk has no staff of its own: it points to public lines, it does not hand the chat over."""
+    from desk.dialogue.texts import reply
+
+    assert "无法为您转接" in reply("handoff", "zh") and "can't transfer" in reply("handoff", "en")
