@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from desk.dialogue.answer import ELSEWHERE_KEY, compose_answer, planned_named
+from desk.dialogue.aspect_cues import fees_asked
 from desk.dialogue.render import render_text
 from desk.dialogue.turns import asked_language, desk_payload, reply_language, requested_language
 from desk.dialogue.understanding import (
@@ -87,6 +88,7 @@ def answer_turn(
         alternatives=turn.alternatives,
         confidence=turn.confidence,
         planned=planned_named(topic, tracker.latest_message.get("text") or ""),
+        fees=fees_asked(tracker.latest_message.get("text") or ""),
     ))
     return [
         SlotSet("topic", topic.id),

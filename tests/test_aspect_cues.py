@@ -2,7 +2,7 @@
 
 import pytest
 
-from desk.dialogue.aspect_cues import cued_aspect
+from desk.dialogue.aspect_cues import cued_aspect, fees_asked
 
 
 @pytest.mark.parametrize(
@@ -244,3 +244,23 @@ def test_a_category_named_in_a_general_question_asks_whether_it_may() -> None:
 def test_how_one_gets_it_asks_the_steps_when_no_aspect_is_read() -> None:
     assert cued_aspect("family_permits", None, "how does she get one?") == "procedure"
     assert cued_aspect("family_permits", None, "how does she get one? she is 19") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["居留许可办下来要多少钱", "费用多少", "永居申請費是多少", "is there a fee for the R visa?", "how much does it cost",
+     "How much is the residence permit for 2 years?", "人才驿站住宿免费吗", "do we have to pay anything for the port visa",
+     "work permit fees pls", "is it free?"],
+)
+def test_a_question_about_the_cost_is_seen(text: str) -> None:
+    assert fees_asked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["人才驿站有免费住宿吗？在哪", "can I come visa-free and work?", "how much salary do I need for category A",
+     "how much time does it take", "what documents do I need", "cost of living in Pudong for a family",
+     "How much is the minimum deposit for the spouse route?", "现在能办了吗", "需要存款证明吗？要多少钱"],
+)
+def test_free_services_salaries_and_other_money_are_not_fee_questions(text: str) -> None:
+    assert not fees_asked(text)

@@ -138,6 +138,10 @@ def test_fees_offerings_a_person_who_speaks_english_and_what_about(stack: Stack)
     assert stack.ask(who, "居留许可续签要准备什么材料")["topic"] == "residence_permit"
     fee = stack.ask(who, "费用多少")
     assert fee["topic"] == "residence_permit" and fee["answer"] is not None
+    assert "400元" in fee["replies"][0] and "费用" in fee["replies"][0]  # the schedule, not the overview alone
+    who = sender()
+    unknown = stack.ask(who, "How much does the work permit cost?")
+    assert unknown["topic"] == "work_permit" and "list no fee" in unknown["replies"][0]
     who = sender()
     stay = stack.ask(who, "人才驿站能免费住几天")
     assert (stay["topic"], stay["aspect"]) == ("talent_station", "duration")

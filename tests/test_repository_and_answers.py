@@ -86,3 +86,20 @@ def test_handoff_does_not_promise_a_transfer(repository) -> None:
     from desk.dialogue.texts import reply
 
     assert "无法为您转接" in reply("handoff", "zh") and "can't transfer" in reply("handoff", "en")
+
+
+def test_a_fee_question_leads_with_the_fees_or_says_none_are_listed(repository) -> None:
+    """The fees are steps of a procedure (or a waiver in a summary): asked what it costs, the
+    answer shows them first; where the sources give none, it says so instead of an overview
+    that leaves the user guessing."""
+    residence = compose_topic(repository.get("residence_permit"), None, "en", fees=True)
+    assert residence["heading"].endswith("fees") and "RMB 400" in residence["items"][0]["text"] + residence["items"][1]["text"]
+    assert not any("no fee" in p for p in residence["paragraphs"])
+    for lang in ("zh", "en"):
+        permit = render_text(compose_topic(repository.get("work_permit"), None, lang, fees=True))
+        assert ("没有列出" in permit) if lang == "zh" else ("list no fee" in permit)
+        waived = render_text(compose_topic(repository.get("talent_visa"), None, lang, fees=True))
+        assert "没有列出" not in waived and "list no fee" not in waived  # the waiver is the answer
+    steps = compose_topic(repository.get("residence_permit"), "procedure", "zh", fees=True)
+    assert sum("400元" in f["text"] for f in steps["items"] + steps["steps"]) == 1  # shown once, in its step
+    assert "没有列出" not in text(repository.get("residence_permit"), None, "zh")  # only when asked

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from desk.dialogue import texts
@@ -37,6 +38,13 @@ from desk.policies.published import advertised_titles
 from desk.policies.repository import ContactView, PolicyRepository, SourceView, TopicView
 
 ASPECT_FIELDS = ("eligibility", "where", "duration")
+# The facts that state a fee (or its waiver), by the reply's language: what a question about the
+# cost is answered with (desk.dialogue.aspect_cues.fees_asked), found in whichever field holds it.
+FEE_FACT = {
+    "zh": re.compile(r"收费|收費|缴费|繳費|免收|费用|費用|免费|免費|签证费|簽證費|申请费|申請費|证件费|證件費|工本费|工本費|"
+                     r"加急费|加急費|手续费|手續費"),
+    "en": re.compile(r"\b(fees?|waived|free of charge)\b|(?<!visa[- ])\bfree\b", re.IGNORECASE),
+}
 MAX_HANDOFF_CONTACTS = 4
 # A refusal points to where the question can be asked instead: the contact topic's first number,
 # the 12345 citizen hotline (a bank, a school, a driving licence are the city's, not the desk's).
@@ -179,10 +187,11 @@ def compose_topic(
     lang: str,
     *,
     planned: Sequence[str] = (),
+    fees: bool = False,
     fallback_contacts: Sequence[ContactView] = DEFAULT_CONTACTS,
     day: Optional[dt.date] = None,
 ) -> Dict[str, Any]:
-    """The answer object for one aspect of a topic."""
+    """The answer object for one aspect of a topic; ``fees``: the question asked what it costs."""
     aspect = aspect or "overview"
     if aspect not in ("overview", "materials", "procedure", *ASPECT_FIELDS):
         aspect = "overview"
@@ -191,7 +200,7 @@ def compose_topic(
     c = _Composer(topic, lang, day or today(), office)
     answer = _empty("answer", lang)
     answer.update(topic=topic.id, aspect=aspect, status=topic.status)
-    label = texts.label(aspect, lang)
+    label = texts.label("fees" if fees and aspect == "overview" else aspect, lang)
     answer["heading"] = f"【{topic.title[lang]}】{label}" if lang == "zh" else f"{topic.title[lang]} — {label}"
     if topic.status in ("planned", "superseded"):
         answer["warnings"].append(texts.label(topic.status, lang))
@@ -215,6 +224,8 @@ def compose_topic(
                         note=m.note[lang] if m.note else None)
             answer["materials"].append(item)
     answer["items"].extend(c.fact(n.text[lang], n.meta) for n in notes)
+    if fees:
+        _lead_with_fees(answer, topic, lang, c, aspect)
     has_facts = bool(answer["items"] or answer["steps"] or answer["materials"])
     # where to go, and the contact topic's overview (it *is* the phone numbers): the contact list
     if (aspect == "where" or (aspect == "overview" and topic.id == CONTACT_TOPIC)) and has_facts and topic.contacts:
@@ -225,6 +236,20 @@ def compose_topic(
         answer["contacts"] = [contact_object(x, lang) for x in reachable[:3]]
     answer["sources"] = c.sources() if has_facts or c.cited else []
     return answer
+
+
+def _lead_with_fees(answer: Dict[str, Any], topic: TopicView, lang: str, c: "_Composer", aspect: str) -> None:
+    """A question about the cost: the record's facts that state a fee come first (those the
+    answer shows already stay where they are); a record with none says its sources list none,
+    rather than leave the user to guess from the overview."""
+    shown = "summary" if aspect == "overview" else aspect  # the field (or the steps) shown already
+    fields = [(f, getattr(topic, f)) for f in ("summary", *ASPECT_FIELDS) if f != shown]
+    if shown != "procedure":
+        fields += [(f"steps[{i}]", s) for i, s in enumerate(topic.steps)]
+    fees = [c.fact(value[lang], meta) for meta, value in fields if value and FEE_FACT[lang].search(value[lang])]
+    if not any(FEE_FACT[lang].search(i["text"]) for i in answer["items"] + answer["steps"]) and not fees:
+        answer["paragraphs"].append(texts.label("no_fee", lang, title=topic.title[lang], office=c.office))
+    answer["items"][:0] = fees
 
 
 def compose_message(keys: Sequence[str], lang: str, repo: PolicyRepository, handoff: bool) -> Dict[str, Any]:
@@ -248,7 +273,7 @@ def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optio
     topic = repo.get(topic_id) if isinstance(topic_id, str) else None
     if topic is not None:
         return compose_topic(topic, decision.get("aspect"), lang, planned=decision.get("planned") or (),
-                             fallback_contacts=handoff_contacts(repo), day=day)
+                             fees=bool(decision.get("fees")), fallback_contacts=handoff_contacts(repo), day=day)
     return compose_message(decision.get("say") or (), lang, repo, bool(decision.get("handoff")))
 
 

@@ -263,6 +263,34 @@ PLACE_OR_CHANNEL = re.compile(
 )
 
 
+# What it costs, asked with or without anything else ("居留许可要交多少钱", "is there a fee for the R visa?",
+# "免费吗"): the answer leads with the record's fees, or says its sources list none, whatever the aspect.
+# "Free" alone is no such question ("免费住宿", "visa-free"), nor is the money of a case ("how much salary").
+FEE_ASKED = re.compile(
+    r"费用|費用|收费|收費|手续费|手續費|工本费|工本費|申请费|申請費|签证费|簽證費|证件费|證件費|加急费|加急費|"
+    r"[费費](是)?多少|多少钱|多少錢|要钱|要錢|交钱|交錢|付钱|付錢|贵不贵|貴不貴|"
+    r"免费(吗|嗎|的吗|的嗎|嘛)|免費(吗|嗎|的嗎|嘛)|是不是免费|是不是免費|收不收钱|收不收錢|"
+    r"\b(fees?|price|charges?|free of charge)\b|\bcosts?\b(?! of living)|\bis (it|that|this) free\b|"
+    r"\bhow much (does|do|will|would|is|are|should)\b(?![^?.]*\b(salary|income|deposit|money in|days?|time|points?|tax)\b)|"
+    r"\b(have|need|got) to pay\b|\bpay (for|anything)\b",
+    re.IGNORECASE,
+)
+
+
+# The money of a case, not a price ("存款证明要多少钱" asks the deposit a material must show).
+MONEY_OF_A_CASE = re.compile(
+    r"存款|存款证明|存款證明|工资|工資|薪|收入|个税|個稅|学费|學費|房租|租金|"
+    r"(salary|income|deposit|savings|bank balance|tuition|school fees|rent)",
+    re.IGNORECASE,
+)
+
+
+def fees_asked(text: str) -> bool:
+    """Whether a question (not a pasted notice that mentions fees in passing) asks what it costs."""
+    text = text or ""
+    return len(text) <= MAX_CUED_QUESTION_CHARS and bool(FEE_ASKED.search(text)) and not MONEY_OF_A_CASE.search(text)
+
+
 def opening_hours_asked(text: str) -> bool:
     """Whether the question asks when the place is open ("is it open at 2am?")."""
     return len(text) <= MAX_CUED_QUESTION_CHARS and bool(OPENING_HOURS.search(text))

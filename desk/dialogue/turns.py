@@ -121,6 +121,7 @@ def desk_payload(
     confidence: Optional[float] = None,
     say: Sequence[str] = (),
     planned: Sequence[str] = (),
+    fees: bool = False,
 ) -> Dict[str, Any]:
     """The structured part of a bot turn (custom payload key ``desk``): what the bot decided,
     nothing more, because it is stored with every turn. Channels that show the structured
@@ -143,9 +144,10 @@ def desk_payload(
             ][:3],
             "handoff": handoff,
             # phrases (data/texts.yml replies) of a turn without policy facts, and the
-            # planned sub-measures the question named: the rest of the decision the answer
-            # object is composed from (desk.dialogue.answer.compose_answer)
+            # planned sub-measures the question named, whether it asked what it costs: the rest
+            # of the decision the answer object is composed from (desk.dialogue.answer.compose_answer)
             "say": list(say),
             "planned": list(planned),
+            "fees": fees,
         }
     }
