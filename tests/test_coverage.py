@@ -143,3 +143,17 @@ def test_servers_start_the_published_model_not_the_newest_file(tmp_path, monkeyp
     pub.record({"action": "rolled back", "model": str(first), "previous": str(second)})
     assert pub.model_to_serve() == first
     assert cli.main(["published"]) == 0
+
+
+def test_the_out_of_scope_file_is_parsed_once_per_version(monkeypatch, tmp_path) -> None:
+    """An import compares every topic with every out-of-scope example: parsing the file per
+    topic made a 3,000-topic import take minutes. A changed file is read again."""
+    path = tmp_path / "out_of_scope.yml"
+    path.write_text("nlu:\n- intent: out_of_scope\n  examples: |\n    - weather in pudong\n", encoding="utf-8")
+    parsed = []
+    real = coverage._oos_document
+    monkeypatch.setattr(coverage, "_oos_document", lambda p: parsed.append(p) or real(p))
+    assert coverage.out_of_scope_examples(path) == coverage.out_of_scope_examples(path) == ["weather in pudong"]
+    assert len(parsed) == 1
+    path.write_text("nlu:\n- intent: out_of_scope\n  examples: |\n    - weather in pudong\n    - a taxi\n", encoding="utf-8")
+    assert coverage.out_of_scope_examples(path) == ["weather in pudong", "a taxi"] and len(parsed) == 2

@@ -41,6 +41,11 @@ def default_author() -> str:
         return os.environ.get("USER", "unknown")
 
 
+# PyYAML's safe loader in C (libyaml, in the PyYAML wheels) where available: the same documents as
+# yaml.safe_load, about ten times faster on an import of thousands of topics.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_policy_file(path: Path) -> List[TopicRecord]:
     """Parse and validate one YAML file; ImportError_ names the file, topic and field."""
     name = str(path)
@@ -53,9 +58,12 @@ def read_policy_file(path: Path) -> List[TopicRecord]:
     except UnicodeDecodeError as exc:
         raise ImportError_(f"{name}: not UTF-8 text") from exc
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ImportError_(f"{name}: not valid YAML: {exc}") from exc
+        data = yaml.load(text, Loader=SAFE_LOADER)  # a safe loader (libyaml's when present)
+    except yaml.YAMLError:
+        try:  # the pure-Python loader: errors worded as before, and what libyaml refuses
+            data = yaml.safe_load(text)  # ("\ud800") reaches validation, which names the field
+        except yaml.YAMLError as exc:
+            raise ImportError_(f"{name}: not valid YAML: {exc}") from exc
     return parse_policy_document(data, name)
 
 
