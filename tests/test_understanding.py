@@ -1918,3 +1918,15 @@ def test_a_permit_the_user_says_they_have_is_held_beside_an_errand() -> None:
     text = "i have 永居证 now, can my wife get one too?"
     turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.8)), entities, text, TOPICS)
     assert turn.topic == "permanent_residence"
+
+
+def test_a_clarifying_question_answered_with_nothing_is_asked_again() -> None:
+    """"😀", "?", an invisible character or a bare "ok" choose none of the offered topics: the
+    desk asks again rather than answer the option the classifier happens to favour."""
+    offered = ["work_permit", "residence_permit"]
+    for text in ("😀", "?", "\u200b", "ok", "嗯", ""):
+        turn = understand("ask_aspect", ranking(("ask_aspect", 0.9), ("ask_work_permit", 0.05)), [], text, TOPICS,
+                          options=offered)
+        assert (turn.kind, turn.topic, list(turn.candidates)) == ("clarify", None, offered), text
+    chosen = understand("ask_work_permit", ranking(("ask_work_permit", 0.9)), [], "work", TOPICS, options=offered)
+    assert (chosen.kind, chosen.topic) == ("answer", "work_permit")

@@ -1241,6 +1241,10 @@ def _says_something(text: str, keyword_topics: Sequence[str], aspect: Optional[s
 
 
 LATIN_WORDS = re.compile(r"[A-Za-z]+")
+# A message that says nothing: only marks, emoji or invisible characters, or a bare "ok"/"嗯".
+NOTHING_SAID = re.compile(
+    r"^[\W_]*(ok(ay)?|k|hm+|mm+|uh+|yes|yeah|yep|sure|嗯+|哦+|噢+|好的?|是的?|对)?[\W_]*$", re.IGNORECASE
+)
 # A not-understood turn whose best real intent is small talk ("好的，感恩") is not read as a
 # follow-up; one whose best is out of scope only when it asks about an aspect or a topic.
 SMALL_TALK_INTENTS = {"greet", "goodbye", "thank", "bot_challenge"}
@@ -1577,6 +1581,9 @@ def understand(
                      or (previous_topic and detail_correction(text))))
     ):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "asdfgh", "btw nice weather"
+    if options and NOTHING_SAID.match(text):
+        # "😀", "?", "ok" answering "which of these do you mean?" choose none: ask again
+        return Turn("clarify", aspect=clarify_aspect, candidates=options, alternatives=alternatives)
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
         topic = best  # a clarifying question answered in words
     elif not keyword_topics and (
