@@ -103,3 +103,10 @@ def test_a_fee_question_leads_with_the_fees_or_says_none_are_listed(repository) 
     steps = compose_topic(repository.get("residence_permit"), "procedure", "zh", fees=True)
     assert sum("400元" in f["text"] for f in steps["items"] + steps["steps"]) == 1  # shown once, in its step
     assert "没有列出" not in text(repository.get("residence_permit"), None, "zh")  # only when asked
+
+
+def test_who_qualifies_for_the_r_visa_says_what_the_family_gets(repository) -> None:
+    """"And my wife?" after an R-visa question stays on the R visa (the blind sets' authors say so):
+    its who-qualifies answer must then say what the family gets, not only the talent's criteria."""
+    assert "spouse and minor children" in text(repository.get("talent_visa"), "eligibility", "en")
+    assert "配偶和未成年子女" in text(repository.get("talent_visa"), "eligibility", "zh")
