@@ -67,6 +67,9 @@ def test_new_topic_is_added_and_versioned(loaded_sessions, policy_file: Path) ->
          "topic 'x4': field 'summary.en': contains a lone surrogate"),
         ('topics: [{id: x5, title: {zh: a, en: b}, summary: {zh: a, en: b}, keywords: {zh: [a], en: ["\\udfff"]}, '
          'sources: [{ref: r, title: t}]}]', "field 'keywords.en'"),
+        # an alias repeats a node without its bytes: 134 KB of them stored 235 MB
+        ("topics:\n  - id: x6\n    title: {zh: a, en: b}\n    summary: {zh: &s long text, en: b}\n"
+         "    examples: {zh: [*s, *s, *s], en: [b]}\n    sources: [{ref: r, title: t}]\n", "line 5: YAML aliases (*s)"),
     ],
 )
 def test_broken_file_is_refused_whole(loaded_sessions, tmp_path: Path, policy_file: Path, body: str, message: str) -> None:
