@@ -21,8 +21,9 @@ GENERATED_SECRETS = ("DESK_STAFF_TOKEN", "RASA_AUTH_TOKEN", "WECHAT_TOKEN", "DES
 # The longest message any channel accepts (CONTRACT.md: up to 10,000 characters get an answer;
 # longer ones get 413 on the APIs and a polite "too long" on the chat channels).
 MAX_MESSAGE_CHARS = 10_000
-# A JSON body may carry the message \u-escaped (6 bytes a character) plus the other fields.
-MAX_JSON_BODY_BYTES = MAX_MESSAGE_CHARS * 6 + 4096
+# A JSON body may carry the message \u-escaped plus the other fields: 6 bytes a character, 12 for
+# one outside the BMP (an emoji is a surrogate pair, "\ud83d\ude00"), which still counts as one.
+MAX_JSON_BODY_BYTES = MAX_MESSAGE_CHARS * 12 + 4096
 # Stored conversations older than this (days since their last event) are deleted by
 # `desk tracker cleanup`; DESK_TRACKER_RETENTION_DAYS overrides it.
 TRACKER_RETENTION_DAYS = 180

@@ -23,7 +23,7 @@ def body(**data) -> bytes:
         (body(sender="a", message=42), 400),
         (body(sender="a", message="x" * (MAX_MESSAGE_CHARS + 1)), 413),
         (b"\xff\xfe", 400),
-        (b"{" + b" " * 100_000 + b"}", 413),
+        (b"{" + b" " * 200_000 + b"}", 413),
         (b'{"sender": "a", "message": "hi", "x": ' + b"[" * 1500 + b"]" * 1500 + b"}", 400),
         (b"[" * 1500 + b"]" * 1500, 400),
         (body(sender="a", message="/restart"), 400),
@@ -41,6 +41,8 @@ def test_bad_requests(raw: bytes, status: int) -> None:
 
 def test_ten_thousand_characters_and_button_payloads_are_accepted() -> None:
     assert parse_request(body(sender="a", message="签" * MAX_MESSAGE_CHARS))[1] == "签" * MAX_MESSAGE_CHARS
+    # an emoji is one character but twelve bytes escaped ("\ud83d\ude00"): 10,000 of them are still a message
+    assert parse_request(body(sender="a", message="😀" * MAX_MESSAGE_CHARS))[1] == "😀" * MAX_MESSAGE_CHARS
     assert parse_request(body(sender="a", message="/ask_port_visa"))[1] == "/ask_port_visa"
     payload = '/ask_port_visa{"aspect": "materials"}'
     assert parse_request(body(sender="a", message=payload))[1] == payload

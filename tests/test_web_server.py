@@ -87,6 +87,8 @@ def test_server_routes(tmp_path) -> None:
 def test_webchat_message_fields() -> None:
     assert message_fields({"session_id": " s1 ", "message": " 你好 "}) == ("s1", "你好", {})
     assert message_fields({"session_id": "s1", "message": "hi", "metadata": {"a": 1}})[2] == {"a": 1}
+    # counted as the other channels count, without the spaces around it (a pasted text ends in a newline)
+    assert message_fields({"session_id": "s1", "message": "  " + "x" * MAX_MESSAGE_CHARS + "\n"})[1] == "x" * MAX_MESSAGE_CHARS
     for bad in (None, [], {"message": "hi"}, {"session_id": "s1"}, {"session_id": "s1", "message": "  "},
                 {"session_id": "s1", "message": 3}, {"session_id": "x" * 129, "message": "hi"},
                 {"session_id": "s1", "message": "x" * (MAX_MESSAGE_CHARS + 1)}):

@@ -76,8 +76,8 @@ def message_fields(data: Any) -> Optional[tuple[str, str, Dict[str, Any]]]:
     session_id, text = data.get("session_id"), data.get("message")
     if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > MAX_SESSION_CHARS:
         return None
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
-        return None
+    if not isinstance(text, str) or not text.strip() or len(text.strip()) > MAX_MESSAGE_CHARS:
+        return None  # (counted as the other channels count: without surrounding spaces)
     metadata = data.get("metadata")
     if not isinstance(metadata, dict) or json_depth(metadata, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         metadata = {}
