@@ -62,6 +62,9 @@ def test_bad_requests_get_json_errors(web: str) -> None:
     wrong_type = call(web, "POST", "import", content=b"topics: []", headers={"Content-Type": "text/plain"})
     assert wrong_type.status_code == 415
     assert call(web, "POST", "import", content=b"{", headers={"Content-Type": "application/json"}).status_code == 400
+    for deep in (b"[" * 100_000 + b"]" * 100_000, b'{"a": ' + b"{" * 1500 + b"}" * 1501):  # was a 503
+        nested = call(web, "POST", "import", content=deep, headers={"Content-Type": "application/json"})
+        assert nested.status_code == 400 and nested.json()["error"]
     assert call(web, "POST", "review/t1", json={"decision": "maybe"}).status_code == 400
     assert call(web, "POST", "review/t1", json={"decision": "accept", "topic": "port_visa"}).status_code == 404
     assert call(web, "POST", "publish", json={"accept_coverage": "yes"}).status_code == 400

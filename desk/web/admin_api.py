@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import yaml
 
 from desk import settings
+from desk.channels.inputs import BadInput, json_object
 
 logger = logging.getLogger(__name__)
 
@@ -349,13 +350,10 @@ def _read_body(handler: BaseHTTPRequestHandler) -> Dict[str, Any]:
         return {}
     if "application/json" not in (handler.headers.get("Content-Type") or ""):
         raise ApiError(415, "send JSON (Content-Type: application/json)")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, "body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "body must be a JSON object")
-    return data
+    try:  # the channels' reading: nesting deep enough to exhaust the parser is a 400, not a 503
+        return json_object(raw, MAX_BODY)
+    except BadInput as exc:
+        raise ApiError(exc.status, str(exc)) from None
 
 
 def serve(handler: BaseHTTPRequestHandler, method: str) -> None:
