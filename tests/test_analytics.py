@@ -86,3 +86,11 @@ def test_figures_and_export(store_urls, capsys) -> None:
     assert rows[0] == ["section", "key", "day", "value"]
     assert ["outcome count", "handed off", "", "1"] in rows
     assert cli.main(["analytics", "--days", "0"]) == 1
+
+
+def test_the_gateways_warm_up_questions_are_not_counted() -> None:
+    """The gateway asks a Rasa server it starts three questions; no user asked them."""
+    now = time.time()
+    events = [user("口岸签证需要什么材料", "ask_port_visa", now).as_dict(), bot(now + 0.1, topic="port_visa").as_dict()]
+    assert turnlog.turn_rows(f"hotline:{turnlog.WARM_UP_SENDER}", events) == []
+    assert len(turnlog.turn_rows("hotline:call-9", events)) == 1

@@ -43,6 +43,9 @@ turns = Table(
 SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge", "capabilities", "switch_language"}
 OUTCOMES = ("answered", "clarified", "refused", "handed off")
 MAX_TEXT = 500
+# The gateway's own questions to a Rasa server it starts (desk.gateway.server.warm_up): no user
+# asked them, so they are not rows (every start, restart or swap added three "hotline" questions).
+WARM_UP_SENDER = "_gateway_warm_up"
 
 
 def ensure_table(engine: Engine) -> None:
@@ -95,6 +98,8 @@ def _row(sender_id: str, user: Dict[str, Any], bots: List[Dict[str, Any]]) -> Op
 def turn_rows(sender_id: str, events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Rows for the complete turns (a user message and the bot messages after it) in a
     sequence of event dicts, as stored in a save."""
+    if sender_id.rpartition(":")[2] == WARM_UP_SENDER:
+        return []
     rows: List[Dict[str, Any]] = []
     user: Optional[Dict[str, Any]] = None
     bots: List[Dict[str, Any]] = []

@@ -51,6 +51,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from desk import observability, settings
 from desk.admin.priority import restore_foreground
 from desk.admin.processes import Server, base_env, free_port, rasa_server, wait_model_loaded
+from desk.channels import turnlog
 from desk.gateway import fallback
 from desk.gateway.proxy import Proxy
 from desk.web.origins import socket_origins
@@ -72,7 +73,7 @@ CORS_HEADERS = {
 }
 
 WARM_UP = ("口岸签证需要什么材料", "how long is the R visa valid", "你好")
-WARM_UP_SENDER = "_gateway_warm_up"
+WARM_UP_SENDER = turnlog.WARM_UP_SENDER  # not counted in the analytics
 
 
 def warm_up(port: int, env: Dict[str, str]) -> None:
