@@ -112,12 +112,14 @@ def _is_pinyin_word(word: str) -> bool:
 
 def detect(text: str) -> Optional[str]:
     """'zh' or 'en' for the language a reply to this text should be in, None if it has no
-    letters at all (emoji, digits, '???')."""
+    letters at all (emoji, digits, '???'); English for a text with neither Chinese nor Latin letters."""
     text = text[:MAX_NLU_CHARS]
     cjk = len(CJK.findall(text))
     words = LATIN_WORD.findall(text)
     if not cjk and not words:
-        return None
+        # other letters (Cyrillic, Arabic, Hangul, kana, Thai…): foreign talent writing their own
+        # language, for whom English is the closer of the desk's two
+        return "en" if any(ch.isalpha() for ch in text) else None
     if not cjk:
         pinyin = [w for w in words if len(w) > 1 and _is_pinyin_word(w)]
         if len(words) >= 2 and len(pinyin) >= PINYIN_SHARE * len(words):

@@ -16,6 +16,12 @@ from desk.language import detect, normalize
         ("工作許可要多久", "zh"),
         ("???", None),
         ("😀", None),
+        ("\u200b\u0301", None),
+        # neither Chinese nor Latin letters: English is the nearer of the desk's two languages
+        ("Как получить разрешение на работу?", "en"),
+        ("취업 허가는 어떻게 받나요?", "en"),
+        ("كيف أحصل على تصريح عمل؟", "en"),
+        ("就労許可はどうやって申請しますか", "zh"),  # kanji: read as Chinese
     ],
 )
 def test_detect(text: str, expected: str) -> None:
