@@ -294,15 +294,25 @@ def test_events_and_other_types(stack: Stack, wechat: FakeWeChat) -> None:
         ("image", f"<PicUrl>{cdata('http://mmbiz.qpic.cn/x')}</PicUrl><MediaId>{cdata('m1')}</MediaId>"),
         ("voice", f"<MediaId>{cdata('m2')}</MediaId><Format>{cdata('amr')}</Format>"),
         ("location", "<Location_X>31.2</Location_X><Location_Y>121.5</Location_Y><Scale>15</Scale>"),
+        ("file", f"<Title>{cdata('cv.pdf')}</Title><FileKey>{cdata('k')}</FileKey>"),  # a type wechatpy does not know
     ):
         polite = wechat.open_reply(wechat.post(typed_xml(user, msg_type, extra)))
         assert polite["ToUserName"] == user
         assert "只能处理文字消息" in polite["Content"] and "text messages" in polite["Content"]
 
-    for xml in (typed_xml(user, "hologram"), event_xml(user, "unsubscribe"), event_xml(user, "CLICK")):
+    for xml in (event_xml(user, "unsubscribe"), event_xml(user, "CLICK")):
         response = wechat.post(xml)
         assert response.status_code == 200 and response.text == "success"
     assert user_turns(stack, user) == []
+
+
+def test_a_voice_message_with_a_transcript_is_answered(stack: Stack, wechat: FakeWeChat) -> None:
+    """With speech recognition on, WeChat sends what was said (Recognition): that is the question."""
+    user = openid()
+    extra = f"<MediaId>{cdata('m3')}</MediaId><Format>{cdata('amr')}</Format><Recognition>{cdata('工作许可需要什么材料')}</Recognition>"
+    answer = wechat.open_reply(wechat.post(typed_xml(user, "voice", extra)))["Content"]
+    assert "工作许可" in answer and "只能处理文字消息" not in answer
+    assert [t["text"] for t in user_turns(stack, user)] == ["工作许可需要什么材料"]
 
 
 # --- refused requests --------------------------------------------------------------------

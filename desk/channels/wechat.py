@@ -67,7 +67,6 @@ DEDUPE_TTL = 300.0  # WeChat's retries come within ~15 s; keep answers a while l
 DEDUPE_MAX = 4096
 SUCCESS = "success"  # WeChat's "received, no reply" body
 ELLIPSIS = "…"
-MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link"})
 SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
 USER_ID = re.compile(r"^[A-Za-z0-9_\-@.]{1,128}$")  # OpenIDs and gh_ account ids
 
@@ -432,10 +431,10 @@ class WeChatInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         return cls()
 
-    async def _dialogue(self, message: BaseMessage, on_new_message: OnNewMessage) -> Optional[str]:
-        """Run one text message through Rasa; the OpenID (in the WeChat channel's own
-        namespace) is the conversation id."""
-        text = chat_text(message.content)
+    async def _dialogue(self, message: BaseMessage, said: str, on_new_message: OnNewMessage) -> Optional[str]:
+        """Run one text message (or a voice message's transcript) through Rasa; the OpenID (in
+        the WeChat channel's own namespace) is the conversation id."""
+        text = chat_text(said)
         if not text:
             return None
         if len(text) > MAX_MESSAGE_CHARS:
@@ -454,13 +453,16 @@ class WeChatInput(InputChannel):
     async def _reply_xml(self, message: BaseMessage, on_new_message: OnNewMessage) -> str:
         """The rendered passive reply for a message, or "" for "success"."""
         if message.type == "text":
-            content = await self._dialogue(message, on_new_message)
+            content = await self._dialogue(message, message.content, on_new_message)
+        elif message.type == "voice" and (getattr(message, "recognition", None) or "").strip():
+            # WeChat's transcript of a voice message (speech recognition switched on): what was said
+            content = await self._dialogue(message, message.recognition, on_new_message)
         elif message.type == "event":
             content = welcome() if message.event in SUBSCRIBE_EVENTS else None
-        elif message.type in MEDIA_TYPES:
-            content = bilingual("text_only")
         else:
-            content = None
+            # a picture, a voice without transcript, a file, a mini-program card, a type WeChat adds
+            # later: a user sent it, so a polite word that the desk reads text, never silence
+            content = bilingual("text_only")
         return create_reply(content, message, render=True) if content else ""
 
     def _respond(self, xml: Optional[str], inbound: Inbound, args: Mapping[str, str]) -> HTTPResponse:
