@@ -16,7 +16,7 @@ import pytest
 
 from desk.admin.processes import Supervisor
 from tests.stack import RASA_TOKEN, Stack, build_stack
-from tests.test_wechat import FakeWeChat, text_xml
+from tests.test_wechat import FakeWeChat, cdata, event_xml, text_xml, typed_xml
 
 pytestmark = pytest.mark.stack
 
@@ -60,6 +60,13 @@ def test_a_killed_rasa_backend_is_replaced_and_users_hear_why(stack: Stack) -> N
     wechat = FakeWeChat(stack.url)
     reply = wechat.open_reply(wechat.post(text_xml("o" + uuid.uuid4().hex[:27], "口岸签证要多久")))
     assert "12345" in reply["Content"]
+    # what needs no dialogue goes on: the subscribe welcome, the word on pictures, the URL check
+    subscriber = "o" + uuid.uuid4().hex[:27]
+    assert "欢迎" in wechat.open_reply(wechat.post(event_xml(subscriber, "subscribe")))["Content"]
+    picture = typed_xml(subscriber, "image", f"<PicUrl>{cdata('http://mmbiz.qpic.cn/x')}</PicUrl>")
+    assert "只能处理文字消息" in wechat.open_reply(wechat.post(picture))["Content"]
+    check = httpx.get(f"{stack.url}/webhooks/wechat/webhook", params={**wechat.params(), "echostr": "4193758204738"})
+    assert (check.status_code, check.text) == (200, "4193758204738")
     assert httpx.get(f"{stack.url}/health").status_code == 503
 
     took = wait_for(lambda: httpx.get(f"{stack.url}/health").status_code == 200, 120)

@@ -13,7 +13,16 @@ from aiohttp import web
 from desk import settings
 from desk.channels.hotline import bearer_ok, parse_request, unavailable_reply
 from desk.channels.inputs import BadInput, phrase
-from desk.channels.wechat import NonceCache, Rejected, WeChatConfig, open_request
+from desk.channels.wechat import (
+    SUBSCRIBE_EVENTS,
+    NonceCache,
+    Rejected,
+    WeChatConfig,
+    bilingual,
+    open_request,
+    verify_signature,
+    welcome,
+)
 from desk.observability import WECHAT_TIMEOUTS
 
 UNAVAILABLE = {"X-Desk-Unavailable": "1"}  # a 200 that is the apology (for the metrics)
@@ -53,19 +62,41 @@ def wechat(query: Dict[str, str], body: bytes, method: str) -> web.Response:
         _wechat = (WeChatConfig.from_env(), NonceCache())
     config, nonces = _wechat
     if method != "POST":
-        return web.Response(status=503, text="temporarily unavailable")
+        # the server check of the callback URL needs no dialogue: answered as the channel answers it
+        try:
+            verify_signature(config.token, query, nonces)
+        except Rejected as exc:
+            return web.Response(status=exc.status, text=str(exc))
+        echo = query.get("echostr")
+        return web.Response(text=echo) if echo else web.Response(status=400, text="missing echostr")
     try:
         inbound = open_request(config, query, body, nonces)
     except Rejected as exc:
         return web.Response(status=exc.status, text=str(exc))
     message = inbound.message
-    if message.type != "text":
+    if message.type == "event":
+        content = _welcome_or_apology() if message.event in SUBSCRIBE_EVENTS else None
+    elif message.type == "text" or (message.type == "voice" and (getattr(message, "recognition", None) or "").strip()):
+        WECHAT_TIMEOUTS.inc()
+        said = message.content if message.type == "text" else message.recognition
+        content = phrase("unavailable", said or "")
+    else:
+        content = bilingual("text_only")  # as the channel answers a picture or a file: never silence
+    if not content:
         return web.Response(text="success")
-    WECHAT_TIMEOUTS.inc()
-    xml = create_reply(phrase("unavailable", message.content or ""), message, render=True)
+    xml = create_reply(content, message, render=True)
     if inbound.encrypted and config.crypto is not None:
         xml = config.crypto.encrypt_message(xml, query.get("nonce"))
     return web.Response(text=xml, content_type="application/xml", charset="utf-8", headers=UNAVAILABLE)
+
+
+def _welcome_or_apology() -> str:
+    """The subscribe welcome needs the catalogue, not Rasa; without the database either, the
+    bilingual apology."""
+    try:
+        return welcome()
+    except Exception:  # noqa: BLE001 - an outage of the database too: still never silence
+        return "\n".join(phrase("unavailable", sample) for sample in ("您好", "hello"))
 
 
 def unavailable(channel: str, request: web.Request, body: bytes) -> web.Response:
