@@ -13,6 +13,8 @@ from typing import Iterator
 import httpx
 import pytest
 
+from desk import settings
+from desk.admin import cli, joblock
 from desk.policies.importer import history
 from desk.web.serve import make_server
 
@@ -124,3 +126,22 @@ def test_review_published_stale_and_analytics(web: str, loaded_sessions) -> None
     assert stale["available"] is True and isinstance(stale["facts"], list)
     figures = call(web, "GET", "analytics?days=7").json()
     assert figures["questions"] == 0 and figures["feedback"][0]["topic"] == "talent_visa"
+
+
+def test_no_import_and_no_second_publish_while_a_publish_runs(web: str, loaded_sessions, monkeypatch, tmp_path) -> None:
+    """A publish trains on the database as it starts and gates on it as training ends: an import
+    in between made the gate blame a topic the model never saw. The lock is a file, so the
+    console and the command line see each other's publish."""
+    monkeypatch.setattr(settings, "VAR_DIR", tmp_path)
+    text = FIXTURE.read_text(encoding="utf-8")
+    with joblock.publishing():
+        busy = call(web, "POST", "import", json={"filename": "licence.yml", "text": text})
+        assert busy.status_code == 409 and "publish" in busy.json()["error"]
+        assert cli.main(["policy", "import", str(FIXTURE)]) == 1
+        with pytest.raises(joblock.Busy), joblock.publishing():
+            pass
+        report = tmp_path / "report.json"
+        assert cli.main(["rollback", "--report", str(report)]) == 1
+        assert json.loads(report.read_text(encoding="utf-8"))["status"] == "failed"
+    assert call(web, "GET", "topics/driving_licence/versions").status_code == 404  # nothing was imported
+    assert call(web, "POST", "import", json={"filename": "licence.yml", "text": text}).status_code == 200

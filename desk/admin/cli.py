@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 import yaml
 
@@ -43,7 +43,11 @@ def rasa_executable() -> str:
 
 def cmd_policy_import(args: argparse.Namespace) -> int:
     from desk.admin.coverage import record_exclusions
+    from desk.admin.joblock import BUSY, publish_running
 
+    if publish_running():
+        print(f"import refused, nothing changed: {BUSY}; import after it ends", file=sys.stderr)
+        return 1
     session = new_session()
     try:
         before = {r.id: r for r in all_records(session)}
@@ -292,7 +296,26 @@ class Progress:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    """Generate, train, evaluate against the live model, and swap only if the gate passes."""
+    """Generate, train, evaluate against the live model, and swap only if the gate passes;
+    one at a time (desk.admin.joblock)."""
+    return _one_at_a_time("publish", args, _publish)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    return _one_at_a_time("rollback", args, _rollback)
+
+
+def _one_at_a_time(kind: str, args: argparse.Namespace, job: Callable[[argparse.Namespace], int]) -> int:
+    from desk.admin.joblock import Busy, publishing
+
+    try:
+        with publishing():
+            return job(args)
+    except Busy as exc:
+        return Progress(kind, args.report).finish("failed", f"{kind} refused, nothing changed: {exc}", 1)
+
+
+def _publish(args: argparse.Namespace) -> int:
     from desk.admin import coverage
     from desk.admin import publish as pub
 
@@ -337,7 +360,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                            f"{progress.clock() - progress.started:.0f} s); previous: {Path(live).name}", 0)
 
 
-def cmd_rollback(args: argparse.Namespace) -> int:
+def _rollback(args: argparse.Namespace) -> int:
     from desk.admin import publish as pub
 
     progress = Progress("rollback", args.report)

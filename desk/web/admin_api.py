@@ -198,12 +198,15 @@ def _field_errors(message: str) -> List[Dict[str, str]]:
 def import_file(body: Dict[str, Any]) -> Reply:
     """Validate an uploaded import file with the importer and apply it whole, or nothing."""
     from desk.admin.coverage import record_exclusions
+    from desk.admin.joblock import BUSY, publish_running
     from desk.policies.importer import all_records, import_records, read_policy_files
     from desk.policies.schema import SURROGATE, ImportError_
 
     name, content = body.get("filename"), body.get("text")
     if not isinstance(content, str) or not content.strip():
         raise ApiError(400, "'text' must be the file's content")
+    if publish_running():  # its gate would judge the model on data it was not trained on
+        raise ApiError(409, f"import refused, nothing changed: {BUSY}; import after it ends")
     name = Path(name if isinstance(name, str) and name.strip() else "upload.yml").name[:MAX_FILENAME]
     if not name.endswith((".yml", ".yaml")):
         raise ApiError(400, "the file must be a .yml or .yaml import file")
