@@ -1930,3 +1930,10 @@ def test_a_clarifying_question_answered_with_nothing_is_asked_again() -> None:
         assert (turn.kind, turn.topic, list(turn.candidates)) == ("clarify", None, offered), text
     chosen = understand("ask_work_permit", ranking(("ask_work_permit", 0.9)), [], "work", TOPICS, options=offered)
     assert (chosen.kind, chosen.topic) == ("answer", "work_permit")
+
+
+def test_the_apec_business_travel_card_is_not_the_green_card() -> None:
+    """Its "card" made "APEC card?" the permanent residence card; it is a travel card the desk does not cover."""
+    for text in ("APEC card?", "ABTC申请条件"):
+        turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.92)), [], text, TOPICS)
+        assert turn.kind == "reject" and turn.topic is None, text

@@ -1005,7 +1005,9 @@ VISA_FREE_PATTERN = r"\bvisa[- ]?(free|exempt(ion)?|waiver)\b|免签|免簽|过�
 # Nor is a student's visa ("how does a student visa work?", "留学签证怎么办"): the desk's permits are for
 # working talent and their families; a student who asks about a work permit names it.
 STUDENT_VISA_PATTERN = r"\b(student|study|studying)\s+visas?\b|\bx[12]\s*visas?\b|(学生|留学|留學|学习|學習|X1|X2)\s*(签证|簽證)"
-NOT_THE_DESKS_VISA = re.compile(f"{VISA_FREE_PATTERN}|{STUDENT_VISA_PATTERN}", re.IGNORECASE)
+# ... nor the APEC Business Travel Card, whose "card" is no permanent residence card
+APEC_CARD_PATTERN = r"(?<![a-z])(apec|abtc)(?![a-z])|亚太经合组织商务旅行卡|亞太經合組織商務旅行卡"
+NOT_THE_DESKS_VISA = re.compile(f"{VISA_FREE_PATTERN}|{STUDENT_VISA_PATTERN}|{APEC_CARD_PATTERN}", re.IGNORECASE)
 # Nor, in a short question, a business, tourist or exchange visa applied for at an embassy abroad
 # ("在大使馆申请M签证要我们公司发邀请函吗", "business visa M at the Chinese embassy in Lagos"): the port visa is
 # the one got on arrival; the R and Z visas are the desk's.
