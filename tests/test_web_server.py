@@ -70,6 +70,7 @@ def test_server_routes(tmp_path) -> None:
         assert config.text.startswith('window.DESK_CONFIG = {"rasaUrl": "http://desk.local:5005", "texts": {')
         assert "12345" in config.text and "Pudong Talent Desk" in config.text  # labels from data/texts.yml
         assert config.headers["content-type"].startswith("text/javascript")
+        assert config.headers["vary"] == "Host"  # a shared cache keeps one per host, not the first one asked
         assert httpx.get(f"{base}/missing.js").status_code == 404
         assert httpx.post(f"{base}/").status_code == 501
         assert httpx.get(f"{base}/web/%00").status_code == 404

@@ -151,6 +151,8 @@ class Handler(SimpleHTTPRequestHandler):
         for name, value in framing_headers(path):
             self.send_header(name, value)
         self.send_header("Cache-Control", "no-cache")
+        if not self.rasa_url:
+            self.send_header("Vary", "Host")  # config.js and the CSP name the Rasa origin from Host
         super().end_headers()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
