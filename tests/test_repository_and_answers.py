@@ -110,3 +110,11 @@ def test_who_qualifies_for_the_r_visa_says_what_the_family_gets(repository) -> N
     its who-qualifies answer must then say what the family gets, not only the talent's criteria."""
     assert "spouse and minor children" in text(repository.get("talent_visa"), "eligibility", "en")
     assert "配偶和未成年子女" in text(repository.get("talent_visa"), "eligibility", "zh")
+
+
+def test_the_planned_airport_window_is_flagged_by_its_english_names(repository) -> None:
+    from desk.dialogue.answer import planned_named
+
+    port = repository.get("talent_port")
+    for question in ("Is there a talent window at Pudong airport?", "is the airport window open yet", "浦东机场窗口在哪"):
+        assert planned_named(port, question) == ["airport_talent_window"], question
