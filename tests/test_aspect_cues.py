@@ -260,7 +260,8 @@ def test_a_question_about_the_cost_is_seen(text: str) -> None:
     "text",
     ["人才驿站有免费住宿吗？在哪", "can I come visa-free and work?", "how much salary do I need for category A",
      "how much time does it take", "what documents do I need", "cost of living in Pudong for a family",
-     "How much is the minimum deposit for the spouse route?", "现在能办了吗", "需要存款证明吗？要多少钱"],
+     "How much is the minimum deposit for the spouse route?", "现在能办了吗", "需要存款证明吗？要多少钱",
+     "how much is the rent near the talent station"],
 )
 def test_free_services_salaries_and_other_money_are_not_fee_questions(text: str) -> None:
     assert not fees_asked(text)

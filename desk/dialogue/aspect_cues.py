@@ -280,7 +280,7 @@ FEE_ASKED = re.compile(
 # The money of a case, not a price ("存款证明要多少钱" asks the deposit a material must show).
 MONEY_OF_A_CASE = re.compile(
     r"存款|存款证明|存款證明|工资|工資|薪|收入|个税|個稅|学费|學費|房租|租金|"
-    r"(salary|income|deposit|savings|bank balance|tuition|school fees|rent)",
+    r"\b(salary|income|deposit|savings|bank balance|tuition|school fees|rent)\b",
     re.IGNORECASE,
 )
 
