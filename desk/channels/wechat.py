@@ -80,6 +80,17 @@ def welcome(titles: Optional[List[Dict[str, str]]] = None) -> str:
                        for lang in ("zh", "en"))
 
 
+def words_of(message: BaseMessage) -> Optional[str]:
+    """What a message says in words: a text's content, or the transcript WeChat adds to a voice
+    message when speech recognition is on; None for a picture, a file, an event or an
+    untranscribed voice message. The channel and the gateway's outage replies both read it."""
+    if message.type == "text":
+        return message.content or ""
+    if message.type == "voice":
+        return (getattr(message, "recognition", None) or "").strip() or None
+    return None
+
+
 def bilingual(key: str) -> str:
     return "\n".join(texts.text("wechat", key, lang, hotline=texts.hotline()) for lang in ("zh", "en"))
 
@@ -452,11 +463,9 @@ class WeChatInput(InputChannel):
 
     async def _reply_xml(self, message: BaseMessage, on_new_message: OnNewMessage) -> str:
         """The rendered passive reply for a message, or "" for "success"."""
-        if message.type == "text":
-            content = await self._dialogue(message, message.content, on_new_message)
-        elif message.type == "voice" and (getattr(message, "recognition", None) or "").strip():
-            # WeChat's transcript of a voice message (speech recognition switched on): what was said
-            content = await self._dialogue(message, message.recognition, on_new_message)
+        said = words_of(message)
+        if said is not None:
+            content = await self._dialogue(message, said, on_new_message)
         elif message.type == "event":
             content = welcome() if message.event in SUBSCRIBE_EVENTS else None
         else:

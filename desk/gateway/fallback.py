@@ -22,6 +22,7 @@ from desk.channels.wechat import (
     open_request,
     verify_signature,
     welcome,
+    words_of,
 )
 from desk.observability import WECHAT_TIMEOUTS
 
@@ -74,12 +75,12 @@ def wechat(query: Dict[str, str], body: bytes, method: str) -> web.Response:
     except Rejected as exc:
         return web.Response(status=exc.status, text=str(exc))
     message = inbound.message
-    if message.type == "event":
-        content = _welcome_or_apology() if message.event in SUBSCRIBE_EVENTS else None
-    elif message.type == "text" or (message.type == "voice" and (getattr(message, "recognition", None) or "").strip()):
+    said = words_of(message)
+    if said is not None:
         WECHAT_TIMEOUTS.inc()
-        said = message.content if message.type == "text" else message.recognition
-        content = phrase("unavailable", said or "")
+        content = phrase("unavailable", said)
+    elif message.type == "event":
+        content = _welcome_or_apology() if message.event in SUBSCRIBE_EVENTS else None
     else:
         content = bilingual("text_only")  # as the channel answers a picture or a file: never silence
     if not content:
