@@ -23,7 +23,7 @@ from desk.admin import cli
 from desk.channels.hotline import build_reply
 from desk.channels.wechat import REPLY_LIMIT_BYTES, reply_text
 from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts
-from desk.dialogue.render import render_text, render_wechat, sources_line
+from desk.dialogue.render import body_blocks, render_text, render_wechat, sources_line, wechat_pages
 from desk.dialogue.structured import expand_messages
 from desk.policies.db import session_factory
 from desk.policies.freshness import stale_facts
@@ -258,3 +258,27 @@ def test_wechat_drops_items_never_the_sources_or_warnings(repository) -> None:
     assert lines[0] == answer["heading"] and lines[1] == answer["warnings"][0]
     assert lines[-1].startswith("来源：") and "……" in lines[-2]
     assert all(line.startswith("• ") for line in lines[2:-2])
+
+
+def test_wechat_pages_carry_every_item_once_with_warnings_and_sources(repository) -> None:
+    """A long answer's pages: each within the limit, with the heading (marked continued after the
+    first) and the warnings, the sources line on the first and the last; together every item
+    once, in order."""
+    answer = compose_topic(repository.get("residence_permit"), "materials", "en", planned=["science_talent_residence_permit"])
+    answer["materials"] = [{**m, "text": f"{m['text']} #{i}"} for i, m in enumerate(answer["materials"] * 20)]
+    pages = wechat_pages(answer)
+    assert len(pages) > 2
+    items = [line for block in body_blocks(answer) for line in block]
+    seen = []
+    for number, page in enumerate(pages):
+        lines = page.split("\n")
+        assert len(page.encode("utf-8")) <= REPLY_LIMIT_BYTES
+        assert lines[0] == answer["heading"] + ("" if number == 0 else " (continued)")
+        assert lines[1] == answer["warnings"][0]
+        last = number == len(pages) - 1
+        assert (lines[-1] == sources_line(answer)) == (number == 0 or last)
+        assert ("reply “more”" in page) == (not last)
+        seen += [line for line in lines[1 + len(answer["warnings"]):] if line in items]
+    assert seen == items
+    assert render_wechat(answer) == pages[0]
+    assert wechat_pages(compose_topic(repository.get("port_visa"), None, "en")) == [render_text(compose_topic(repository.get("port_visa"), None, "en"))]

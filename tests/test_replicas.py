@@ -13,10 +13,12 @@ from typing import Iterator, List
 import httpx
 import pytest
 
+from desk.policies.db import new_session
+from desk.policies.importer import import_paths
 from tests.postgres import postgres_bin, running_postgres
 from tests.redis_server import running_redis
 from tests.stack import RASA_TOKEN, STAFF_TOKEN, Stack, build_stack
-from tests.test_wechat import FakeWeChat, text_xml
+from tests.test_wechat import FakeWeChat, lengthened_topic, text_xml
 
 pytestmark = [
     pytest.mark.stack,
@@ -27,8 +29,11 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     with running_postgres() as pg_url, running_redis() as redis_url:
-        running = build_stack(tmp_path_factory.mktemp("replicas"))
+        workdir = tmp_path_factory.mktemp("replicas")
+        running = build_stack(workdir)
         running.env.update({"DESK_TRACKER_URL": pg_url, "REDIS_URL": redis_url, "DESK_RASA_REPLICAS": "2"})
+        with new_session(running.env["DESK_DB_URL"]) as session:  # one answer long enough for pages
+            import_paths(session, [str(lengthened_topic(workdir))], author="test")
         running.start()
         yield running
         running.stop()
@@ -83,6 +88,19 @@ def test_three_simultaneous_deliveries_run_the_dialogue_once(stack: Stack) -> No
     replies = [wechat.open_reply(r) for r in asyncio.run(three_at_once())]
     assert replies[0]["Content"] and all(r["Content"] == replies[0]["Content"] for r in replies)
     events = stack.events(f"wechat:{user}")  # the Rasa API is on the gateway's loopback admin port
+    assert len([e for e in events if e["event"] == "user"]) == 1
+
+
+def test_the_pages_of_a_long_answer_are_found_by_either_server(stack: Stack) -> None:
+    """The rest of a long WeChat answer is kept in Redis: each "more", whichever server the gateway
+    gives it to, gets the next page, and none of them is a dialogue turn."""
+    wechat = FakeWeChat(stack.url)
+    user = "o" + uuid.uuid4().hex[:27]
+    pages = [wechat.open_reply(wechat.post(text_xml(user, "家属办证需要什么材料？")))["Content"]]
+    while "回复“更多”" in pages[-1] and len(pages) < 10:
+        pages.append(wechat.open_reply(wechat.post(text_xml(user, "更多")))["Content"])
+    assert len(pages) >= 3 and len(set(pages)) == len(pages) and "回复“更多”" not in pages[-1]
+    events = stack.events(f"wechat:{user}")
     assert len([e for e in events if e["event"] == "user"]) == 1
 
 

@@ -8,6 +8,7 @@ from typing import Iterator
 
 import pytest
 
+from desk.channels.pages import RedisPageStore
 from desk.channels.shared_replies import RedisReplyCache
 from desk.channels.wechat import ReplyCache
 from tests.redis_server import running_redis
@@ -85,3 +86,16 @@ def test_unreachable_redis_still_answers() -> None:
         return await cache.answer("msg:u4:1", dialogue, 3)
 
     assert asyncio.run(scenario()) == "local"
+
+
+def test_pages_kept_by_one_server_are_taken_by_another(redis_url: str) -> None:
+    """A long WeChat answer's pages in Redis: any server takes the next one, once."""
+    async def scenario() -> list:
+        a, b = RedisPageStore(redis_url), RedisPageStore(redis_url)
+        await a.keep("u-pages", ["p2", "p3"])
+        taken = [await b.next_page("u-pages"), await a.next_page("u-pages"), await b.next_page("u-pages")]
+        await a.keep("u-pages", ["x"])
+        await b.keep("u-pages", [])  # a short answer on the other server clears them
+        return taken + [await a.next_page("u-pages")]
+
+    assert asyncio.run(scenario()) == ["p2", "p3", None, None]

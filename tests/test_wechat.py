@@ -35,6 +35,7 @@ from desk.channels.wechat import (
     reply_text,
     welcome,
 )
+from desk.dialogue import texts
 from desk.policies.db import new_session
 from desk.policies.importer import import_paths
 from tests.stack import RASA_TOKEN, ROOT, Stack, build_stack
@@ -277,6 +278,39 @@ def test_long_answer_fits_and_keeps_its_source(wechat: FakeWeChat) -> None:
         assert len(content.encode("utf-8")) <= REPLY_LIMIT_BYTES
         lines = content.split("\n")
         assert lines[-1].startswith(source) and "2023-05-09" in lines[-1], content
+
+
+def test_a_long_answer_comes_in_pages_on_more(stack: Stack, wechat: FakeWeChat) -> None:
+    """An answer over 2048 bytes is sent a page at a time: each page within the limit, with its
+    heading, the sources on the first and the last; "更多"/"more" gets the next page without a
+    dialogue turn, the last page has no note, the next "more" a word that that was all, and a
+    "more" with nothing kept is an ordinary message again."""
+    for question, more, note, continued in (
+        ("家属办证需要什么材料？", "更多", "回复“更多”", "（续）"),
+        ("What documents does my family need for their permits?", "more", "reply “more”", " (continued)"),
+    ):
+        user = openid()
+        pages = [wechat.open_reply(wechat.post(text_xml(user, question)))["Content"]]
+        assert note in pages[0], "the answer is long enough to need pages"
+        while note in pages[-1]:
+            assert len(pages) < 12
+            pages.append(wechat.open_reply(wechat.post(text_xml(user, more)))["Content"])
+        assert len(user_turns(stack, user)) == 1  # the pages came from the channel, not the dialogue
+        heading = pages[0].split("\n")[0]
+        bodies = []
+        for number, page in enumerate(pages):
+            lines = page.split("\n")
+            assert len(page.encode("utf-8")) <= REPLY_LIMIT_BYTES
+            assert lines[0] == (heading if number == 0 else heading + continued)
+            assert ("2023-05-09" in lines[-1]) == (number in (0, len(pages) - 1))  # the sources line
+            bodies.append([line for line in lines[1:] if line.startswith("• ")])
+        every = [line for body in bodies for line in body]
+        assert all(bodies) and len(every) == len(set(every)), "each page goes on where the last stopped"
+        end = wechat.open_reply(wechat.post(text_xml(user, more)))["Content"]
+        assert end == texts.text("wechat", "pages_end", "zh" if more == "更多" else "en")
+        assert len(user_turns(stack, user)) == 1
+        wechat.open_reply(wechat.post(text_xml(user, more)))  # nothing kept: an ordinary message again
+        assert len(user_turns(stack, user)) == 2
 
 
 # --- events and other message types ------------------------------------------------------

@@ -47,10 +47,11 @@ from wechatpy.replies import create_reply
 
 from desk import settings
 from desk.channels.inputs import chat_text, conversation_id, phrase, short_error
+from desk.channels.pages import PageStore, RedisPageStore, asks_for_more
 from desk.channels.shared_replies import RedisReplyCache
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
-from desk.dialogue.render import render_wechat
+from desk.dialogue.render import wechat_pages
 from desk.policies.published import advertised_titles
 from desk.policies.repository import PolicyRepository, shared_repository
 
@@ -315,11 +316,19 @@ def fit_reply(text: str, limit: int = REPLY_LIMIT_BYTES) -> str:
 
 
 def reply_text(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] = None) -> Optional[str]:
-    """The bot's turn as one WeChat text. A message with a ``desk`` decision is rendered from
-    its answer object (composed by the one composition function), fitted to 2048 bytes by
-    dropping items, never the warnings or the sources line; other messages as their text.
-    Button titles become bullet lines (WeChat text replies have no buttons)."""
+    """The bot's turn as one WeChat text (the first page of ``reply_pages``)."""
+    pages = reply_pages(messages, repo)
+    return pages[0] if pages else None
+
+
+def reply_pages(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] = None) -> List[str]:
+    """The bot's turn as WeChat texts: the reply, then the pages a user gets by replying "more"
+    when an answer is too long for one (and, after the last, a word that that was all). A message with a ``desk`` decision is rendered from its
+    answer object (composed by the one composition function) in pages of whole items, never
+    without the warnings or the sources line; other messages as their text. Button titles
+    become bullet lines (WeChat text replies have no buttons)."""
     parts: List[str] = []
+    later: List[str] = []
     pending: Optional[Dict[str, Any]] = None  # a text message waiting for its desk payload
     for message in messages:
         custom = message.get("custom")
@@ -328,7 +337,10 @@ def reply_text(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] 
             buttons = (pending or {}).get("buttons") or message.get("buttons") or []
             answer = compose_answer(desk, repo or shared_repository())
             budget = REPLY_LIMIT_BYTES - _size("\n\n".join(parts)) - (2 if parts else 0)
-            parts.append(render_wechat(answer, buttons, limit=max(budget, 0)))
+            pages = wechat_pages(answer, buttons, first_limit=max(budget, 0))
+            parts.append(pages[0])
+            if len(pages) > 1 and not later:
+                later = [*pages[1:], texts.text("wechat", "pages_end", answer["language"])]
             pending = None
             continue
         if pending is not None:
@@ -338,8 +350,13 @@ def reply_text(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] 
         parts.append(_plain(pending))
     parts = [p for p in parts if p]
     if not parts:
-        return None
-    return fit_reply("\n\n".join(parts)).replace("]]>", "]] >")  # wechatpy writes it into CDATA
+        return []
+    first = fit_reply("\n\n".join(parts))
+    return [_cdata_safe(page) for page in [first, *later]]
+
+
+def _cdata_safe(text: str) -> str:
+    return text.replace("]]>", "]] >")  # wechatpy writes it into CDATA
 
 
 def _plain(message: Dict[str, Any]) -> str:
@@ -412,6 +429,12 @@ def reply_cache() -> "ReplyCache | RedisReplyCache":
     return RedisReplyCache(url, local, DEDUPE_TTL) if url else local
 
 
+def page_store() -> "PageStore | RedisPageStore":
+    """The rest of long answers: per process, or shared through Redis when REDIS_URL is set."""
+    url = settings.redis_url()
+    return RedisPageStore(url) if url else PageStore()
+
+
 # --- the channel -------------------------------------------------------------------------
 
 
@@ -426,6 +449,7 @@ class WeChatInput(InputChannel):
         self.config = config or WeChatConfig.from_env()
         self.reply_timeout = reply_timeout
         self.replies = reply_cache()
+        self.pages = page_store()
         self.nonces = NonceCache()
         redis_url = settings.redis_url()
         self.shared_nonces = SharedNonces(redis_url) if redis_url else None
@@ -448,6 +472,10 @@ class WeChatInput(InputChannel):
         text = chat_text(said)
         if not text:
             return None
+        if asks_for_more(text):
+            page = await self.pages.next_page(message.source)
+            if page is not None:  # the next page of the last answer, without a dialogue turn
+                return page
         if len(text) > MAX_MESSAGE_CHARS:
             return phrase("too_long", text[:200])
         collector = CollectingOutputChannel()
@@ -459,7 +487,9 @@ class WeChatInput(InputChannel):
             logger.error("WeChat message %s from %s failed: %s", message._data.get("MsgId"), message.source,
                          short_error(exc))
             return phrase("unavailable", text)
-        return reply_text(collector.messages) or phrase("unavailable", text)
+        pages = reply_pages(collector.messages)
+        await self.pages.keep(message.source, pages[1:])
+        return (pages[0] if pages else None) or phrase("unavailable", text)
 
     async def _reply_xml(self, message: BaseMessage, on_new_message: OnNewMessage) -> str:
         """The rendered passive reply for a message, or "" for "success"."""

@@ -5,7 +5,7 @@ as JSON and render it in the browser (web/render.js)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from desk.dialogue import texts
 
@@ -75,31 +75,75 @@ def _cut(text: str, limit: int) -> str:
 
 def render_wechat(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = (),
                   limit: int = WECHAT_LIMIT_BYTES) -> str:
-    """The reply as one WeChat text within ``limit`` bytes: whole items are dropped from the
-    end (marked with a note) until it fits; the heading, warnings and the sources line are
-    always kept, because an answer without its warning or source is one the user cannot
-    weigh or check."""
+    """The reply as one WeChat text within ``limit`` bytes: the first of its pages."""
+    return wechat_pages(answer, buttons, limit)[0]
+
+
+def wechat_pages(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = (),
+                 first_limit: int = WECHAT_LIMIT_BYTES, limit: int = WECHAT_LIMIT_BYTES) -> List[str]:
+    """The reply as WeChat texts: one when it fits ``first_limit`` bytes, else pages of whole
+    items, each within its limit, every one but the last ending with the note that the user can
+    reply "more" (the channel keeps the rest: desk.channels.wechat). The heading and warnings are
+    on every page, the sources line on the first and the last: an answer without its warning or
+    source is one the user cannot weigh or check, and a user who stops at the first page has both."""
     full = render_text(answer, buttons)
-    if _size(full) <= limit:
-        return full
+    if _size(full) <= first_limit:
+        return [full]
     lang = answer["language"]
-    head, blocks = head_lines(answer), body_blocks(answer)
-    extra = [[f"• {b['title']}"] for b in buttons if b.get("title")]
-    tail = [line for line in (texts.label("truncated", lang), sources_line(answer)) if line]
-    kept = blocks + extra
-    while kept:
-        kept = kept[:-1]
-        if not kept:
-            # not even the first block fits whole (a greeting listing a thousand imported topics):
-            # its beginning, rather than nothing but the note that something was cut
-            room = limit - _size("\n".join(head + tail)) - 1
-            if room > 0:
-                return "\n".join(head + [_cut("\n".join((blocks + extra)[0]), room)] + tail)
-        text = "\n".join(head + [line for block in kept for line in block] + tail)
-        if _size(text) <= limit:
-            return text
-    # even heading + warnings + sources are too long: keep the sources whole, cut the rest
-    source = sources_line(answer)
+    head, source = head_lines(answer), sources_line(answer)
+    note = texts.label("more_follows", lang)
+    blocks = body_blocks(answer) + [[f"• {b['title']}"] for b in buttons if b.get("title")]
+    pages: List[str] = []
+    while blocks:
+        room = first_limit if not pages else limit
+        page_head = head if not pages else _continued(head, lang)
+        if pages:
+            rest = "\n".join(page_head + [line for block in blocks for line in block] + ([source] if source else []))
+            if _size(rest) <= room:
+                pages.append(rest)  # the last page: the rest, and the sources again
+                break
+        taken, text = _fill(page_head, blocks, source if not pages else "", note, room)
+        if taken == 0:
+            # not even the first block fits a page whole (a greeting listing a thousand imported
+            # topics): its beginning with the note that it was cut, rather than nothing
+            pages.append(_cut_block(page_head, blocks[0], source, texts.label("truncated", lang), room))
+            blocks = blocks[1:]
+            continue
+        pages.append(text)
+        blocks = blocks[taken:]
+    return pages or [_cut_head(head, source, first_limit)]
+
+
+def _continued(head: List[str], lang: str) -> List[str]:
+    """A later page's head: the heading marked as continued, the warnings again."""
+    if not head:
+        return [texts.label("continued", lang)]
+    return [f"{head[0]}{texts.label('continued', lang)}", *head[1:]]
+
+
+def _fill(head: List[str], blocks: List[List[str]], source: str, note: str, limit: int) -> Tuple[int, str]:
+    """How many leading blocks (not all: more follow) fit one page with the note and the sources
+    line (if any), and that page."""
+    best = (0, "")
+    for n in range(1, len(blocks)):
+        lines = head + [line for block in blocks[:n] for line in block]
+        text = "\n".join(lines + [line for line in (note, source) if line])
+        if _size(text) > limit:
+            break
+        best = (n, text)
+    return best
+
+
+def _cut_block(head: List[str], block: List[str], source: str, note: str, limit: int) -> str:
+    tail = [line for line in (note, source) if line]
+    room = limit - _size("\n".join(head + tail)) - 1
+    if room <= 0:
+        return _cut_head(head, source, limit)
+    return "\n".join(head + [_cut("\n".join(block), room)] + tail)
+
+
+def _cut_head(head: List[str], source: str, limit: int) -> str:
+    """Even heading, warnings and sources are too long: keep the sources whole, cut the rest."""
     room = limit - _size(source) - 1
     return (_cut("\n".join(head), room) + "\n" + source) if room > 0 else _cut(source, limit)
 
