@@ -1299,6 +1299,27 @@ def test_someone_at_the_office_or_a_named_persons_line_is_a_person_wanted() -> N
         assert not wants_a_person(text), text
 
 
+def test_a_colleague_a_caseworker_or_a_call_back_is_a_person_wanted() -> None:
+    """Round 24 (dev8): a person asked for in other words - a colleague to be put through to, a
+    caseworker, a particular person to ask for, someone's own number, a call back."""
+    from desk.dialogue.understanding import wants_a_person
+
+    for text in (
+        "this is a mess. can you transfer me to one of your colleagues?",
+        "I would rather speak with a case officer about my file",
+        "could someone call me back? my number is in my profile",
+        "please pass my details on to the team handling it",
+        "what's the number of someone who works at the exit-entry hall?",
+        "is there a particular person I should ask for at the station?",
+        "请工作人员给我回电话",
+        "答复里的联系人电话是多少？我想直接找她",
+    ):
+        assert wants_a_person(text), text
+    for text in ("what's the phone number of the bureau?", "人社局电话多少", "who handles work permits in Pudong?",
+                 "my colleague has a work permit, can I get one too?", "what is the number for the 12367 hotline?"):
+        assert not wants_a_person(text), text
+
+
 def test_a_homonym_is_not_the_desks_however_sure_the_classifier() -> None:
     text = "Who starred with Andie MacDowell in the 1990 movie Green Card?"
     turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.9)), [], text, ALL_TOPICS)

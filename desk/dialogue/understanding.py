@@ -1293,7 +1293,13 @@ PERSON_WANTED = re.compile(
     r"\b(give me|get me|need|want|talk to|speak to|speak with|connect me (to|with)|put me through to|transfer me to)"
     r"\s+(to\s+)?(a|an|the|some)?\s*(real|live|actual|human)?\s*(person|human|officer|agent)\b"
     r"|\bperson in charge\b|\b(phone|number|hotline|contact)\s+of\s+(a|the)\s+(real\s+)?(person|human|officer)\b"
-    r"|(转|轉|找|要)人工|人工(客服|服务|服務)|真人客服",
+    # a colleague or caseworker to be put through to, or a call back ("could you put me through to one of
+    # your colleagues?", "pass my details on to someone in the bureau so they can reach out to me")
+    r"|\b(put|transfer|connect)\s+me\s+(through\s+)?(to|with)\s+(one of\s+)?(your|a|an)\s+(colleagues?|caseworkers?|case officers?|supervisor|manager)\b"
+    r"|\b(talk|speak)\s+(to|with)\s+(a|an|your|the)\s+(colleague|caseworker|case worker|case officer|case handler|supervisor)\b"
+    r"|\bpass\s+(on\s+)?my\s+(contact\s+)?(details|number|contact|info)\b|\b(have|get)\s+(someone|somebody)\s+(to\s+)?call\s+me\b"
+    r"|\bcall\s+me\s+back\b"
+    r"|(转|轉|找|要)人工|人工(客服|服务|服務)|真人客服|(给|給)我回(电话|電話|电|電)|(让|讓|请|請)(工作人员|工作人員|同事|老师|老師)(联系|聯繫|打给|打給)我",
     re.IGNORECASE,
 )
 
@@ -1311,7 +1317,12 @@ PERSON_SOUGHT = re.compile(
     r"|\b(officers?|officials?|person|staff|people)\s+(in charge|responsible|who (handles?|deals?|is dealing|works? on))\b"
     r"|\b(an? )?(actual|real|live) (person|human)\b"
     r"|\b(direct|personal|private|mobile|cell)\s+(phone\s+)?(number|line|no)\b|\b\w+'s (mobile|cell|direct line|personal number)\b"
-    r"|具体负责人|具體負責人|转给.{0,10}(负责人|工作人员|老师)|轉給.{0,10}(負責人|工作人員|老師)|(他|她)的(手机|手機|私人电话|直线)",
+    # a particular person's number, or one to ask for ("the numbr of someone who works at the airport visa
+    # counter", "Is there a specific person there I should ask for when I call?")
+    r"|\b(number|numbr|phone|contact)\s+(of|for)\s+(someone|somebody|a person|the person|the officer|the staff)\s+(who|that|at|in)\b"
+    r"|\b(a\s+)?(specific|particular|named)\s+(person|officer|staff member|contact person)\b|\bwho\s+(do|should)\s+i\s+ask\s+for\b"
+    r"|具体负责人|具體負責人|转给.{0,10}(负责人|工作人员|老师)|轉給.{0,10}(負責人|工作人員|老師)|(他|她)的(手机|手機|私人电话|直线)"
+    r"|联系人.{0,6}(手机|手機|私人电话|直线|电话|電話)|聯繫人.{0,6}(手機|電話)|直接(找|联系|聯繫)(他|她)",
     re.IGNORECASE,
 )
 
