@@ -810,7 +810,10 @@ OTHER_COUNTRIES_ZH = (
 )
 FOREIGN_VISA = re.compile(
     r"\b(japanese|korean|american|british|canadian|australian|german|french|italian|spanish|thai|vietnamese|"
-    r"singaporean|indian|russian|us|uk|schengen)\s+(visa|embassy|consulate)\s*(cent(er|re)|office|application)?\b|"
+    r"singaporean|indian|russian|us|uk|schengen|dutch|swiss|polish|irish|emirati)\s+"
+    # "German work visas", "a Japanese spouse visa": another country's visa of a kind
+    r"((tourist|business|work|working|student|transit|spouse|family|skilled worker|working holiday)\s+)?"
+    r"(visas?|embassy|consulate)\s*(cent(er|re)|office|application)?\b|"
     rf"\bschengen\b|\bvisas?\s+(for|to)\s+(going to\s+|travel(ling)? to\s+|visit(ing)?\s+)?({OTHER_COUNTRIES})\b|"
     rf"\b({OTHER_COUNTRIES})\s+(tourist\s+|business\s+|work\s+|student\s+|transit\s+)?visas?\b|"
     # (not a visa applied for there: "来不及在印度办签证了" is China's visa, sought from India)
