@@ -18,6 +18,8 @@ from typing import List, Optional, Tuple
 
 import redis.asyncio as aioredis
 
+from desk.channels.shared_replies import redis_client
+
 logger = logging.getLogger(__name__)
 
 PAGES_TTL = 1800.0  # seconds: a user reading a long answer may come back to it within half an hour
@@ -54,7 +56,7 @@ class PageStore:
     async def next_page(self, user: str) -> Optional[str]:
         """The next kept page for the user (taken from the store), or None."""
         entry = self._pages.pop(user, None)
-        if not entry or time.monotonic() - entry[0] > self.ttl or not entry[1]:
+        if not entry or time.monotonic() - entry[0] > self.ttl:
             return None
         first, rest = entry[1][0], entry[1][1:]
         if rest:
@@ -63,10 +65,11 @@ class PageStore:
 
 
 class RedisPageStore:
-    """The same, in Redis; an unreachable Redis keeps no pages (the note still says what to do)."""
+    """The same, in Redis; while Redis is unreachable no pages are kept, and "more" is an
+    ordinary message."""
 
     def __init__(self, url: str, ttl: float = PAGES_TTL) -> None:
-        self.redis = aioredis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.redis = redis_client(url)
         self.ttl = int(ttl)
 
     async def keep(self, user: str, pages: List[str]) -> None:

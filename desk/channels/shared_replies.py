@@ -23,6 +23,13 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "desk:wechat:"
 POLL_SECONDS = 0.05  # how often a waiting server looks for the claiming server's reply
+# A Redis that does not answer within this counts as down: WeChat waits only 5 s for a reply.
+REDIS_TIMEOUT_SECONDS = 2.0
+
+
+def redis_client(url: str) -> "aioredis.Redis":
+    """The WeChat channel's Redis client (retries, nonces, pages), with its short timeouts."""
+    return aioredis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
 
 
 class LocalReplies(Protocol):
@@ -38,7 +45,7 @@ class RedisReplyCache:
     it is not ready within the timeout (WeChat then gets "success" and retries)."""
 
     def __init__(self, url: str, local: LocalReplies, ttl: float) -> None:
-        self.redis = aioredis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.redis = redis_client(url)
         self.local = local
         self.ttl = int(ttl)
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -48,7 +48,7 @@ from wechatpy.replies import create_reply
 from desk import settings
 from desk.channels.inputs import chat_text, conversation_id, phrase, short_error
 from desk.channels.pages import PageStore, RedisPageStore, asks_for_more
-from desk.channels.shared_replies import RedisReplyCache
+from desk.channels.shared_replies import RedisReplyCache, redis_client
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
 from desk.dialogue.render import wechat_pages
@@ -172,9 +172,7 @@ class SharedNonces:
     PREFIX = "desk:wechat:nonce:"
 
     def __init__(self, url: str) -> None:
-        import redis.asyncio as aioredis
-
-        self.redis = aioredis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.redis = redis_client(url)
 
     async def first_use(self, nonce: str) -> bool:
         try:
@@ -323,10 +321,11 @@ def reply_text(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] 
 
 def reply_pages(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] = None) -> List[str]:
     """The bot's turn as WeChat texts: the reply, then the pages a user gets by replying "more"
-    when an answer is too long for one (and, after the last, a word that that was all). A message with a ``desk`` decision is rendered from its
-    answer object (composed by the one composition function) in pages of whole items, never
-    without the warnings or the sources line; other messages as their text. Button titles
-    become bullet lines (WeChat text replies have no buttons)."""
+    when an answer is too long for one (and, after the last, a word that that was all). A
+    message with a ``desk`` decision is rendered from its answer object (composed by the one
+    composition function) in pages of whole items, never without the warnings or the sources
+    line; other messages as their text. Button titles become bullet lines (WeChat text replies
+    have no buttons)."""
     parts: List[str] = []
     later: List[str] = []
     pending: Optional[Dict[str, Any]] = None  # a text message waiting for its desk payload
