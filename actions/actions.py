@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from desk.dialogue.answer import ELSEWHERE_KEY, compose_answer, planned_named
 from desk.dialogue.aspect_cues import fees_asked
+from desk.dialogue.choices import chosen_option
 from desk.dialogue.render import render_text
 from desk.dialogue.turns import asked_language, desk_payload, reply_language, requested_language
 from desk.dialogue.understanding import (
@@ -170,6 +171,8 @@ class ActionSmallTalk(Action):
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
         text = text_for_rules(tracker.latest_message)
+        if chosen_option(text, tracker.get_slot("clarify_options") or ()):
+            return ActionAnswer().run(dispatcher, tracker, domain)  # "2" read as out of scope: the second option
         if name in READ_IN_CONTEXT and follows_up(
             float(intent.get("confidence") or 0.0),
             tracker.latest_message.get("entities") or [],

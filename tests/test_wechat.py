@@ -222,6 +222,18 @@ def test_plaintext_message_and_follow_up(stack: Stack, wechat: FakeWeChat) -> No
     assert turns[0]["input_channel"] == "wechat"
 
 
+def test_a_clarifying_question_is_answered_by_its_number(stack: Stack, wechat: FakeWeChat) -> None:
+    """WeChat shows no buttons: the options come numbered, and "2" gets the second option's answer."""
+    user = openid()
+    asked = wechat.open_reply(wechat.post(text_xml(user, "我想问一下签证的事")))["Content"]
+    options = dict(line.split(". ", 1) for line in asked.splitlines() if line[:1].isdigit() and ". " in line)
+    assert set(options) >= {"1", "2"} and "序号" in asked, asked
+    answer = wechat.open_reply(wechat.post(text_xml(user, "2")))["Content"]
+    assert options["2"] in answer.splitlines()[0] and "来源" in answer, answer
+    nothing = wechat.open_reply(wechat.post(text_xml(user, "123")))["Content"]
+    assert "来源" not in nothing and options["2"] not in nothing.splitlines()[0], nothing
+
+
 def test_aes_safe_mode(stack: Stack, wechat: FakeWeChat) -> None:
     user = openid()
     response = wechat.post(text_xml(user, "What documents do I need for a work permit?"), aes=True)
@@ -453,7 +465,7 @@ def test_reply_text_joins_texts_and_lists_buttons() -> None:
         {"custom": {"desk": {}}},
         {"text": "请选择：", "buttons": [{"title": "口岸签证", "payload": "/ask_port_visa"}]},
     ])
-    assert text == "您想了解的是哪一项？\n\n请选择：\n• 口岸签证"
+    assert text == "您想了解的是哪一项？\n\n请选择：\n1. 口岸签证"
     assert reply_text([{"custom": {"desk": {}}}]) is None
 
 

@@ -51,7 +51,7 @@ from desk.channels.pages import PageStore, RedisPageStore, asks_for_more
 from desk.channels.shared_replies import RedisReplyCache, redis_client
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
-from desk.dialogue.render import wechat_pages
+from desk.dialogue.render import option_lines, wechat_pages
 from desk.policies.published import advertised_titles
 from desk.policies.repository import PolicyRepository, shared_repository
 
@@ -360,7 +360,7 @@ def _cdata_safe(text: str) -> str:
 
 def _plain(message: Dict[str, Any]) -> str:
     lines = [message["text"]] if message.get("text") else []
-    lines += [f"• {b['title']}" for b in message.get("buttons") or [] if b.get("title")]
+    lines += option_lines(message.get("buttons") or [])
     return "\n".join(lines)
 
 

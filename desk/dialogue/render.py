@@ -57,10 +57,18 @@ def head_lines(answer: Dict[str, Any]) -> List[str]:
     return [line for line in [answer["heading"], *answer["warnings"]] if line]
 
 
+def option_lines(buttons: Sequence[Dict[str, Any]], lang: Optional[str] = None) -> List[str]:
+    """Buttons as numbered lines, for channels that cannot show buttons (WeChat, plain text),
+    and, in the answer's language, how to pick one: a reply "2" or "第二个" chooses the second
+    (desk.dialogue.choices)."""
+    lines = [f"{i}. {b['title']}" for i, b in enumerate((b for b in buttons if b.get("title")), 1)]
+    return lines + ([texts.label("pick_by_number", lang)] if lines and lang else [])
+
+
 def render_text(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = ()) -> str:
     """The plain-text reply (REST, WeChat before fitting, the staff's other-language copy)."""
     lines = head_lines(answer) + [line for block in body_blocks(answer) for line in block]
-    lines += [f"• {b['title']}" for b in buttons if b.get("title")]
+    lines += option_lines(buttons, answer["language"])
     tail = sources_line(answer)
     return "\n".join(lines + ([tail] if tail else []))
 
@@ -92,7 +100,7 @@ def wechat_pages(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = (),
     lang = answer["language"]
     head, source = head_lines(answer), sources_line(answer)
     note = texts.label("more_follows", lang)
-    blocks = body_blocks(answer) + [[f"• {b['title']}"] for b in buttons if b.get("title")]
+    blocks = body_blocks(answer) + [[line] for line in option_lines(buttons, lang)]
     pages: List[str] = []
     while blocks:
         room = first_limit if not pages else limit

@@ -19,6 +19,7 @@ from desk.dialogue.aspect_cues import (
     cued_aspect,
     opening_hours_asked,
 )
+from desk.dialogue.choices import chosen_option, only_figures
 from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
@@ -1559,6 +1560,12 @@ def understand(
     best = max(scores, key=lambda t: scores[t]) if scores else None
     in_context = best is not None and best == previous_topic
 
+    chosen = chosen_option(text, options)
+    if chosen is not None:
+        # "2", "第二个", "the second one": the numbered option of the pending clarifying question
+        return Turn("answer", topic=chosen, aspect=previous_aspect, confidence=1.0, alternatives=alternatives)
+    if only_figures(text):
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "123": no question to answer
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     if errand(entities, text, known, keyword_topics, status_topics, intent == OUT_OF_SCOPE_INTENT):
