@@ -60,7 +60,8 @@ CATEGORY_NAMED = re.compile(r"[abcABC]\s*(类|類)|\b(category|class|type) [abc]
 # what it is, not how long or where. (A rumour checked, "真的假的", keeps the aspect of the fact checked.)
 WHAT_IT_IS = re.compile(
     r"(哪一?年|什么时候|什麼時候|何时|何時)成立|成立于|成立於|是(个|個)?(什么|什麼|啥)(样的|樣的)?地方|"
-    r"\bwhen was (it|this|that|the \w+) (founded|established|set up|opened)\b|\bwhat (kind|sort) of (a )?place\b",
+    r"\bwhen was (it|this|that|the \w+) (founded|established|set up|opened)\b|\bwhat (kind|sort) of (a )?place\b|"
+    r"(介绍|介紹)一下|\bgive (me )?an overview\b|\bintroduce (it|this|that)\b",  # "能介绍一下吗": the thing as a whole
     re.IGNORECASE,
 )
 
@@ -148,6 +149,11 @@ OPENING_HOURS = re.compile(
 # asked (the steps); "提前多久", "有效期是几年" still ask a time.
 WHAT_TO_DO = re.compile(
     r"\bwhat (should|shall|do|can|must) (i|we|he|she|they) do\b|\bwhat to do\b|(怎么|怎麼|咋)(办|辦)(?!理)|该(怎么|咋)做|該怎麼做",
+    re.IGNORECASE,
+)
+# "What exactly do I do to get a visa at the airport": the steps, though "what exactly" often asks what a thing is.
+WHAT_TO_DO_TO_GET = re.compile(
+    r"\bwhat (exactly )?(do|should|must|shall|would) (i|we|he|she|they) (need to |have to )?do (to|in order to|first|next)\b",
     re.IGNORECASE,
 )
 EXPIRY_STATE = re.compile(r"\bexpir|\boverstay|\bran out\b|到期|过期|過期|逾期|超期", re.IGNORECASE)
@@ -311,7 +317,7 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if aspect is None and CATEGORY_NAMED.search(text) and not WHAT_IT_IS.search(text) and not DIFFERENCE.search(text) \
             and not MEANING_ASKED.search(text) and not where_asked and not other_asked:
         return "eligibility"  # "is that true for category B too?": whether a category may
-    if aspect in (None, "overview") and PROCESS_MISSPELT.search(text):
+    if aspect in (None, "overview") and (PROCESS_MISSPELT.search(text) or WHAT_TO_DO_TO_GET.search(text)):
         return "procedure"
     if aspect in (None, "overview", "eligibility", "where") and HOW_PLAIN.search(text) and not where_asked \
             and not NOT_THE_STEPS.search(text) and not WHO_QUALIFIES.search(text):

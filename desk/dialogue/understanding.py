@@ -173,7 +173,8 @@ def sure_overview(guess: Optional[Dict[str, Any]], named: Sequence[str]) -> bool
 # "where" is asked with a place word (address, which building, where).
 NUMBER_ASKED = re.compile(
     r"phone|\bnumbe?r|numbr|\bno\.|hotline|\bcall\b|\bdial|\bring\b|e-?mail|电话|号码|热线|"
-    r"几号(?![线楼])|邮箱|dianhua|haoma|rexian",
+    r"几号(?![线楼])|邮箱|dianhua|haoma|rexian|"
+    r"联系方式|聯繫方式|联络方式|聯絡方式|contact (details|info)",  # the phones and mails, not only the address
     re.IGNORECASE,
 )
 PLACE_ASKED = re.compile(
