@@ -5,6 +5,7 @@ from pathlib import Path
 
 from desk.dialogue.answer import compose_topic, structured_answer
 from desk.dialogue.render import render_text
+from desk.dialogue.structured import expand
 from desk.policies.importer import import_paths
 
 
@@ -56,6 +57,10 @@ def test_missing_fact_says_so_and_points_to_a_person(repository) -> None:
     if procedure["missing"]:
         assert " of “" not in procedure["missing"] and "(how to apply)" in procedure["missing"]
     assert "(processing time / validity)" in answer["missing"]
+    # the contract's handoff flag: a reply that could not answer hands over to the official channels
+    decision = {"language": "en", "topic": "digital_platform", "aspect": "duration", "handoff": False}
+    assert expand(decision, repo=repository)["handoff"] is True
+    assert expand({**decision, "aspect": None}, repo=repository)["handoff"] is False
 
 
 def test_port_visa_resumption_date_is_corrected(repository) -> None:

@@ -34,6 +34,9 @@ def expand(desk: Dict[str, Any], with_other_language: bool = False,
         return expanded
     answer = compose_answer(desk, repo)
     expanded["answer_object"] = answer
+    # where the facts stop, the reply points to the official channels: that is a hand-off too
+    # (CONTRACT.md: handoff when the bot could not answer), so the staff and the widget know
+    expanded["handoff"] = bool(desk.get("handoff")) or bool(answer.get("missing"))
     expanded["sources"] = contract_sources(answer)
     topic = repo.get(desk["topic"]) if isinstance(desk.get("topic"), str) else None
     if topic is not None:
