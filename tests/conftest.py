@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
-import pytest
-import yaml
-from sqlalchemy.orm import sessionmaker
+# The tests never read the checkout's own var/ (a `make run` leaves its publish record, tracker
+# and secrets there, and the topic lists follow that record): a fresh one for the whole run,
+# set before any desk module reads the setting.
+os.environ["DESK_VAR_DIR"] = tempfile.mkdtemp(prefix="desk-test-var-")
 
-from desk.policies.db import session_factory
-from desk.policies.importer import import_paths
-from desk.policies.repository import PolicyRepository
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from desk.policies.db import session_factory  # noqa: E402
+from desk.policies.importer import import_paths  # noqa: E402
+from desk.policies.repository import PolicyRepository  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "data" / "policies"
