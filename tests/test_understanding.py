@@ -1965,3 +1965,13 @@ def test_the_apec_business_travel_card_is_not_the_green_card() -> None:
     for text in ("APEC card?", "ABTC申请条件"):
         turn = understand("ask_permanent_residence", ranking(("ask_permanent_residence", 0.92)), [], text, TOPICS)
         assert turn.kind == "reject" and turn.topic is None, text
+
+
+@pytest.mark.parametrize("text, offered, not_offered", [
+    ("visa", "port_visa", "residence_permit"), ("签证?", "port_visa", "permanent_residence"),
+    ("permit??", "work_residence_permit", "talent_visa"), ("card", "permanent_residence", "port_visa"),
+])
+def test_a_bare_generic_word_offers_the_topics_of_its_kind(text: str, offered: str, not_offered: str) -> None:
+    known = [*TOPICS, "work_residence_permit"]
+    turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.66)), [], text, known)
+    assert turn.kind == "clarify" and offered in turn.candidates and not_offered not in turn.candidates

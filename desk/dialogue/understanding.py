@@ -83,6 +83,13 @@ OFFICE_BEHIND = re.compile(
 )
 # Offered when a follow-up has no topic to refer to and nothing hints at one.
 COMMON_TOPICS = ("work_permit", "residence_permit", "talent_visa", "permanent_residence")
+# What a bare generic word may mean ("visa?", "签证", "permit??"): the topics of that kind, offered
+# before the common ones; the visa on arrival is a visa too, and so are the work (Z) and family visas.
+GENERIC_KINDS = (
+    (re.compile(r"visa|签证|簽證", re.IGNORECASE), ("port_visa", "talent_visa", "work_permit", "family_permits")),
+    (re.compile(r"permit|许可|許可", re.IGNORECASE),
+     ("work_permit", "residence_permit", "work_residence_permit", "family_permits")),
+)
 
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|for my|for the|what if|no[,.!\s]|not\s|i meant|i mean|"
@@ -1583,7 +1590,8 @@ def understand(
             and probability_of_out_of_scope(ranking) >= MIN_OUT_OF_SCOPE_FOR_A_PERSON and not previous_topic:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "我老公的 company 不给交 social insurance 合法吗"
     if BARE_GENERIC.match(text) and not previous_topic:
-        candidates = [t for t in COMMON_TOPICS if t in known]
+        kind = next((topics for word, topics in GENERIC_KINDS if word.search(text)), COMMON_TOPICS)
+        candidates = [t for t in kind if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
     if FAMILY_ONLY.match(text) and not previous_topic:
         candidates = [t for t in FAMILY_CANDIDATES if t in known]
