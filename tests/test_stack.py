@@ -125,12 +125,16 @@ def test_rest_channel_refuses_bad_requests(stack: Stack) -> None:
         (b'{"message": "hi"}', 400),
         (b'{"sender": "x", "message": ""}', 400),
         (b'{"sender": "x", "message": 123}', 400),
-        (('{"sender": "x", "message": "' + "签证" * 5001 + '"}').encode(), 413),
         (b'{"sender": "x", "message": "' + b"a" * 200_000 + b'"}', 413),
     ]:
         response = httpx.post(url, content=raw, headers={"Content-Type": "application/json"}, timeout=30)
         assert response.status_code == status, (raw[:40], response.text)
         assert "error" in response.json()
+    # a message over the limit in a readable body: a chat channel answers that it is too long
+    too_long = httpx.post(url, json={"sender": "x", "message": "签证" * 5001}, timeout=30)
+    assert too_long.status_code == 200, too_long.text
+    assert too_long.json() == [{"recipient_id": "x", "text": too_long.json()[0]["text"]}]
+    assert "太长" in too_long.json()[0]["text"] and "10,000" in too_long.json()[0]["text"]
     tracker = httpx.get(f"{stack.api_url}/conversations/rest:x/tracker", params={"token": RASA_TOKEN}).json()
     assert not [e for e in tracker["events"] if e["event"] == "user"]
 

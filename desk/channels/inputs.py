@@ -35,6 +35,16 @@ class BadInput(ValueError):
         self.status = status
 
 
+class MessageTooLong(BadInput):
+    """A message over the length limit in a well-formed request: a 413 on the hotline API, a
+    polite "too long" reply on the chat channels (CONTRACT.md). ``start`` is its beginning,
+    enough to reply in the user's language."""
+
+    def __init__(self, message: str, start: str) -> None:
+        super().__init__(message, 413)
+        self.start = start
+
+
 def phrase(key: str, text: Optional[str] = None) -> str:
     """A channel phrase (data/texts.yml ``channels``) in the language of ``text``, both
     languages when it has none."""
@@ -61,7 +71,7 @@ def public_text(text: str) -> str:
     if not text:
         raise BadInput("'message' must be a non-empty string")
     if len(text) > settings.MAX_MESSAGE_CHARS:
-        raise BadInput(f"'message' must be at most {settings.MAX_MESSAGE_CHARS} characters", 413)
+        raise MessageTooLong(f"'message' must be at most {settings.MAX_MESSAGE_CHARS} characters", text[:200])
     if is_command(text):
         raise BadInput("commands are not accepted; only the buttons' payloads /ask_<topic>")
     return text

@@ -5,7 +5,9 @@ sender-less messages under one shared "default" conversation, spends seconds on 
 of text, takes ``input_channel`` and ``metadata`` from the caller and, on any error,
 answers an empty list. Here bad requests get a 4xx with a JSON error and never reach the
 bot, the conversation lives in the REST channel's own id namespace, and a turn the bot
-could not answer gets a polite reply in the user's language.
+could not answer gets a polite reply in the user's language, as does a message over the length
+limit (a chat channel: CONTRACT.md keeps the 413 for the hotline API and for bodies too large to
+read).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.channels.hotline import BadRequest, error, parse_request
-from desk.channels.inputs import conversation_id, phrase, short_error
+from desk.channels.inputs import MessageTooLong, conversation_id, json_object, phrase, short_error
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,11 @@ logger = logging.getLogger(__name__)
 def public_messages(sender: str, messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The collected messages addressed to the caller's own sender id."""
     return [{**message, "recipient_id": sender} for message in messages]
+
+
+def _sender(body: bytes) -> str:
+    """The sender of a request already parsed once (only its message was too long)."""
+    return str(json_object(body, len(body)).get("sender")).strip()
 
 
 class ValidatedRestInput(RestInput):
@@ -44,6 +51,10 @@ class ValidatedRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             try:
                 sender, text = parse_request(request.body or b"")
+            except MessageTooLong as exc:
+                # a chat channel: the user gets a reply saying so, and the conversation no turn
+                sender = _sender(request.body or b"")
+                return response.json([{"recipient_id": sender, "text": phrase("too_long", exc.start)}])
             except BadRequest as exc:
                 return error(exc.status, str(exc))
             collector = CollectingOutputChannel()
