@@ -83,6 +83,9 @@ def _relative_where(text: str) -> str:
 # A message without Chinese characters is Chinese written in pinyin when at least this share of
 # its words are pinyin (detect; desk.nlu.pinyin reads such a message word by word).
 PINYIN_SHARE = 0.75
+# ... or, written a syllable at a time, at least this many words that are all pinyin, half of them
+# not English ("ban", "me", "man" are both)
+MIN_SPACED_PINYIN_WORDS = 4
 # Longest pinyin word we try to split: a real one is a few syllables; a run of letters
 # ("aaaa…", "hahaha…") longer than this is not Chinese written in pinyin.
 MAX_PINYIN_WORD = 60
@@ -124,6 +127,9 @@ def detect(text: str) -> Optional[str]:
         pinyin = [w for w in words if len(w) > 1 and _is_pinyin_word(w)]
         if len(words) >= 2 and len(pinyin) >= PINYIN_SHARE * len(words):
             return "zh"
+        if len(words) >= MIN_SPACED_PINYIN_WORDS and len(pinyin) * 2 >= len(words) \
+                and all(pinyin_syllables(w.lower()) is not None for w in words):
+            return "zh"  # "yi ma tong ban zen me yong": syllable by syllable, some of them English words
         return "en"
     # a Chinese word is about 1.5 characters: "请问work permit要准备什么材料" is Chinese,
     # "How do I apply for 人才签证?" is English.

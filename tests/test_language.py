@@ -47,3 +47,11 @@ def test_a_relative_where_reads_as_which_and_a_question_of_place_stays() -> None
 
 def test_japanese_variant_of_talent_reads_as_the_chinese_word() -> None:
     assert normalize("人材港在哪里") == "人才港在哪里"
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("yi ma tong ban zen me yong", "zh"), ("ren cai yi zhan zai na li", "zh"),
+    ("a man can ban me", "en"), ("he can run now", "en"), ("hi can you help me", "en"),
+])
+def test_pinyin_written_a_syllable_at_a_time_is_chinese(text: str, lang: str) -> None:
+    assert detect(text) == lang
