@@ -29,7 +29,7 @@ def test_seed_policies_cover_every_topic_with_sources(loaded_sessions) -> None:
     assert expected <= set(records)
     for record in records.values():
         assert record.sources, record.id
-        assert any(s.ref.startswith("浦人社提复") for s in record.sources), record.id
+        assert any(s.ref.zh.startswith("浦人社提复") for s in record.sources), record.id
         assert len(record.examples.zh) >= 20 and len(record.examples.en) >= 20, record.id
     assert records["digital_platform"].status == "planned"
 

@@ -123,3 +123,19 @@ def test_the_planned_airport_window_is_flagged_by_its_english_names(repository) 
     port = repository.get("talent_port")
     for question in ("Is there a talent window at Pudong airport?", "is the airport window open yet", "浦东机场窗口在哪"):
         assert planned_named(port, question) == ["airport_talent_window"], question
+
+
+def test_english_source_lines_are_english_outside_brackets(repository) -> None:
+    """CONTRACT.md: an English reply is English throughout, its sources included; a Chinese term
+    only in brackets after its English name (a document number, a Chinese-only publisher)."""
+    import re
+
+    cjk, bracketed = re.compile(r"[\u4e00-\u9fff]"), re.compile(r"\([^()]*\)|（[^（）]*）|《[^《》]*》")
+    for topic_id in repository.ids():
+        for aspect in (None, "materials", "procedure", "eligibility", "where", "duration"):
+            for source in compose_topic(repository.get(topic_id), aspect, "en")["sources"]:
+                for text in (source["ref"], source["title"]):
+                    outside = text
+                    while bracketed.search(outside):
+                        outside = bracketed.sub("", outside)
+                    assert outside.strip() and not cjk.search(outside), (topic_id, source["line"])

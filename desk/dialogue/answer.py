@@ -113,19 +113,19 @@ def _office(contact: ContactView, lang: str) -> str:
 
 
 def source_line(source: SourceView, lang: str) -> str:
-    """zh: ref《中文标题》（日期）; en: “English title” (ref), date — the Chinese document
-    number or publisher only in brackets after the English title."""
-    title = source.title[lang]
+    """zh: ref《中文标题》（日期）; en: “English title” (English ref), date — a Chinese
+    document number only in brackets inside the English reference."""
+    title, ref = source.title[lang], source.ref[lang]
     if lang == "zh":
         date = f"（{source.date}）" if source.date else ""
         quoted = title if title.startswith("《") else f"《{title}》"
-        return f"{source.ref}{quoted}{date}" if title != source.ref else f"{source.ref}{date}"
+        return f"{ref}{quoted}{date}" if title != ref else f"{ref}{date}"
     date = f", {source.date}" if source.date else ""
-    return f"“{title}” ({source.ref}){date}" if title != source.ref else f"{source.ref}{date}"
+    return f"“{title}” ({ref}){date}" if title != ref else f"{ref}{date}"
 
 
 def source_object(source: SourceView, lang: str) -> Dict[str, Any]:
-    return {"id": source.id, "ref": source.ref, "title": source.title[lang], "date": source.date,
+    return {"id": source.id, "ref": source.ref[lang], "title": source.title[lang], "date": source.date,
             "url": source.url, "line": source_line(source, lang)}
 
 

@@ -169,7 +169,7 @@ def record_from_row(topic: models.Topic) -> TopicRecord:
         "sources": [
             {
                 "id": s.key,
-                "ref": s.ref,
+                "ref": {"zh": s.ref, "en": s.ref_en} if s.ref_en else s.ref,
                 "title": {"zh": s.title, "en": s.title_en or s.title},
                 "date": s.date,
                 "url": s.url,
@@ -230,7 +230,8 @@ def _fill_row(topic: models.Topic, record: TopicRecord) -> None:
     ]
     topic.sources = [
         models.Source(
-            position=i, key=s.id, ref=s.ref, title=s.title.zh, title_en=s.title.en, date=s.date, url=s.url
+            position=i, key=s.id, ref=s.ref.zh, ref_en=s.ref.en if s.ref.en != s.ref.zh else None,
+            title=s.title.zh, title_en=s.title.en, date=s.date, url=s.url
         )
         for i, s in enumerate(record.sources)
     ]

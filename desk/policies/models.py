@@ -99,7 +99,8 @@ class Source(Base):
     topic_id = Column(String(48), ForeignKey("topics.id", ondelete="CASCADE"), nullable=False)
     position = Column(Integer, nullable=False)
     key = Column(String(32))  # the short id facts cite it by
-    ref = Column(Text, nullable=False)
+    ref = Column(Text, nullable=False)  # as cited in Chinese (and in both, without ref_en)
+    ref_en = Column(Text)  # the same reference in English
     title = Column(Text, nullable=False)  # Chinese title
     title_en = Column(Text)
     date = Column(String(10))  # YYYY-MM-DD, or YYYY-MM / YYYY when the day is unknown

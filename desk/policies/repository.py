@@ -43,7 +43,7 @@ class ContactView:
 @dataclass(frozen=True)
 class SourceView:
     id: str
-    ref: str
+    ref: Text  # {"zh", "en"}: the publisher or document number as cited in each language
     title: Text  # {"zh", "en"}
     date: Optional[str]
     url: Optional[str]
@@ -144,7 +144,7 @@ def _view(topic: models.Topic) -> TopicView:
         sources=tuple(
             SourceView(
                 id=s.key or f"s{i}",
-                ref=s.ref,
+                ref={"zh": s.ref, "en": s.ref_en or s.ref},
                 title={"zh": s.title, "en": s.title_en or s.title},
                 date=str(s.date) if s.date else None,
                 url=s.url,

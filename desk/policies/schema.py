@@ -16,6 +16,7 @@ TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 RESERVED_IDS = {"aspect", "general", "none", "null"}
 STATUSES = ("in_force", "planned", "superseded")
 MAX_TEXT = 4000
+MAX_REF = 300  # a source's publisher or document number
 SOURCE_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 ASPECTS = ("overview", "eligibility", "where", "duration", "procedure", "materials")
@@ -105,13 +106,14 @@ class Contact(Strict):
 
 
 class Source(Strict):
-    """A document a record's facts come from. ``title`` is bilingual (a plain string is
-    still accepted and used for both languages); ``date`` may be partial (2015, 2024-12)
+    """A document a record's facts come from. ``ref`` (publisher or document number) and
+    ``title`` are bilingual (a plain string is still accepted and used for both languages: an
+    English reply names a Chinese publisher in English); ``date`` may be partial (2015, 2024-12)
     when the document gives no day; ``id`` is short and unique within the record (s1, s2,
     ... by position when not given)."""
 
     id: Optional[str] = None
-    ref: str = Field(..., min_length=1, max_length=300)
+    ref: Bilingual
     title: Bilingual
     date: Optional[str] = None
     url: Optional[str] = Field(None, max_length=500)
@@ -122,10 +124,16 @@ class Source(Strict):
             raise ValueError("must be short: a-z, 0-9, _ or -, starting with a letter (e.g. s1)")
         return value
 
-    @validator("title", pre=True)
-    def plain_title(cls, value: Any) -> Any:  # noqa: N805
-        if isinstance(value, str):  # the old format: one title for both languages
+    @validator("ref", "title", pre=True)
+    def plain_text(cls, value: Any) -> Any:  # noqa: N805
+        if isinstance(value, str):  # the old format: one text for both languages
             return {"zh": value, "en": value}
+        return value
+
+    @validator("ref")
+    def short_ref(cls, value: Bilingual) -> Bilingual:  # noqa: N805
+        if max(len(value.zh), len(value.en)) > MAX_REF:
+            raise ValueError(f"must be at most {MAX_REF} characters (a publisher or document number)")
         return value
 
     @validator("date", pre=True)
