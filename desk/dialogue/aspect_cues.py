@@ -92,7 +92,11 @@ A_PLACE = re.compile(
 
 # "how log does the work permitt take", "how mcuh time to get it", "要幾耐先批到": "how long" misspelt or
 # in Cantonese, which the aspect keywords do not spell.
-HOW_LONG_MISSPELT_PATTERN = r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐"
+HOW_LONG_MISSPELT_PATTERN = (
+    r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐|"
+    # pinyin the reader cannot spell back ("duo chang shi jian": 长 is read "zhang" on its own)
+    r"\bduo ?chang( ?shi ?jian)?\b|\bduo ?shao ?tian\b|\bji ?ge ?(yue|xing ?qi|li ?bai)\b"
+)
 HOW_LONG_MISSPELT = re.compile(HOW_LONG_MISSPELT_PATTERN, re.IGNORECASE)
 
 
