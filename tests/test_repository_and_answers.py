@@ -139,3 +139,12 @@ def test_english_source_lines_are_english_outside_brackets(repository) -> None:
                     while bracketed.search(outside):
                         outside = bracketed.sub("", outside)
                     assert outside.strip() and not cjk.search(outside), (topic_id, source["line"])
+
+
+def test_the_contact_topic_answers_every_aspect_with_its_numbers(repository) -> None:
+    """Whom to call has no 'conditions' or 'documents': any aspect it does not state gets the
+    contacts (the overview), never "our sources have no reliable information"."""
+    contact = repository.get("contact")
+    for aspect in ("eligibility", "materials", "procedure", "duration"):
+        answer = compose_topic(contact, aspect, "en")
+        assert answer["missing"] is None and answer["contacts"] and "12345" in render_text(answer), aspect

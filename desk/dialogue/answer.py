@@ -195,6 +195,8 @@ def compose_topic(
     aspect = aspect or "overview"
     if aspect not in ("overview", "materials", "procedure", *ASPECT_FIELDS):
         aspect = "overview"
+    if topic.id == CONTACT_TOPIC and not _states(topic, aspect):
+        aspect = "overview"  # "can I call Mr. Hu directly?": the numbers, not "no reliable information"
     reachable = [c for c in topic.contacts if c.phone or c.url] or list(fallback_contacts)
     office = _office(reachable[0], lang) if reachable else texts.hotline()
     c = _Composer(topic, lang, day or today(), office)
@@ -236,6 +238,15 @@ def compose_topic(
         answer["contacts"] = [contact_object(x, lang) for x in reachable[:3]]
     answer["sources"] = c.sources() if has_facts or c.cited else []
     return answer
+
+
+def _states(topic: TopicView, aspect: str) -> bool:
+    """Whether the record states anything for the aspect."""
+    if aspect == "procedure":
+        return bool(topic.steps)
+    if aspect == "materials":
+        return bool(topic.materials)
+    return aspect == "overview" or bool(getattr(topic, aspect, None))
 
 
 def _lead_with_fees(answer: Dict[str, Any], topic: TopicView, lang: str, c: "_Composer", aspect: str) -> None:
