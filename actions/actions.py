@@ -53,7 +53,9 @@ def send(dispatcher: CollectingDispatcher, payload: Dict[str, Any],
     with the decision as the custom payload (channels re-compose from the decision with the
     same function, desk.dialogue.answer.compose_answer), and return the object."""
     answer = compose_answer(payload["desk"], shared_repository())
-    dispatcher.utter_message(text=render_text(answer), buttons=buttons or [], json_message=payload)
+    # the options numbered in the text too: a client that shows no buttons (the REST channel's
+    # plain-text users, the hotline's staff reading to a caller) still has them, and "2" picks one
+    dispatcher.utter_message(text=render_text(answer, buttons or ()), buttons=buttons or [], json_message=payload)
     return answer
 
 

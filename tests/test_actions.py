@@ -278,5 +278,8 @@ def test_a_bare_request_for_help_asks_which_topic(domain, text: str, intent: str
     _, payload, slots, messages = run(acts.ActionSmallTalk(), tracker(text, intent, 0.9), domain)
     assert payload["say"] == ["clarify_topic"] and payload["topic"] is None
     assert len(slots["clarify_options"]) >= 2 and any(m.get("buttons") for m in messages)
+    # the options numbered in the text as well, for clients without buttons
+    shown = "\n".join(m.get("text") or "" for m in messages)
+    assert "\n1. " in shown and "\n2. " in shown
     _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("what can you do", "capabilities", 0.9), domain)
     assert payload["say"] == ["capabilities"]
