@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from desk.policies import models
 from desk.policies.importer import all_records, import_paths
-from desk.policies.schema import ImportError_
+from desk.policies.schema import ImportError_, Note
 from tests.conftest import POLICIES
 
 
@@ -135,3 +135,10 @@ def test_export_round_trips(loaded_sessions, tmp_path: Path, monkeypatch) -> Non
     with loaded_sessions() as session:
         report = import_paths(session, [str(out)], author="test")
     assert report.added == [] and report.changed == [] and len(report.unchanged) >= 12
+
+
+def test_a_note_names_known_aspects_only() -> None:
+    assert Note(zh="a", en="b", aspect=["where", "duration"]).aspect == ["where", "duration"]
+    for bad in (["where", "price"], [], "price"):
+        with pytest.raises(ValueError):
+            Note(zh="a", en="b", aspect=bad)

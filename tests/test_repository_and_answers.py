@@ -148,3 +148,14 @@ def test_the_contact_topic_answers_every_aspect_with_its_numbers(repository) -> 
     for aspect in ("eligibility", "materials", "procedure", "duration"):
         answer = compose_topic(contact, aspect, "en")
         assert answer["missing"] is None and answer["contacts"] and "12345" in render_text(answer), aspect
+
+
+def test_a_note_for_several_aspects_is_shown_with_each_and_only_those(repository) -> None:
+    """Where to extend a port visa's stay belongs to its conditions, place and time alike: one
+    note, listed once in the record, shown with each of the three."""
+    port = repository.get("port_visa")
+    extension = next(n for n in port.notes if "extension" in n.text["en"])
+    assert extension.aspects == ("duration", "where", "eligibility")
+    for aspect in ("duration", "where", "eligibility", "procedure", "materials"):
+        shown = render_text(compose_topic(port, aspect, "en"))
+        assert ("nearest public-security exit-entry office" in shown) is (aspect in extension.aspects), aspect

@@ -210,7 +210,7 @@ def compose_topic(
         if aspect == "overview" or measure.id in planned:
             answer["warnings"].append(texts.label("planned_measure", lang, note=measure.note[lang]))
             c.cite(measure.sources or ())
-    notes = [n for n in topic.notes if n.aspect == aspect]
+    notes = [n for n in topic.notes if aspect in n.aspects]
     if aspect == "overview":
         answer["items"].append(c.fact(topic.summary[lang], "summary"))
         if topic.effective_from and topic.status == "in_force":
@@ -241,7 +241,9 @@ def compose_topic(
 
 
 def _states(topic: TopicView, aspect: str) -> bool:
-    """Whether the record states anything for the aspect."""
+    """Whether the record states anything for the aspect (its field, or a note shown with it)."""
+    if any(aspect in n.aspects for n in topic.notes):
+        return True
     if aspect == "procedure":
         return bool(topic.steps)
     if aspect == "materials":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -61,7 +61,7 @@ class FactMeta:
 @dataclass(frozen=True)
 class NoteView:
     text: Text
-    aspect: str
+    aspects: Tuple[str, ...]  # the aspects of the answer it is shown with
     meta: FactMeta
 
 
@@ -105,6 +105,11 @@ def _fact_meta(raw: Optional[Dict[str, Any]], record: Dict[str, Any]) -> FactMet
         checked=raw.get("checked") or record.get("checked"),
         valid_until=raw.get("valid_until") or record.get("valid_until"),
     )
+
+
+def _note_aspects(value: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    """A note's ``aspect``: one, or a list (schema.Note)."""
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _view(topic: models.Topic) -> TopicView:
@@ -158,7 +163,7 @@ def _view(topic: models.Topic) -> TopicView:
         notes=tuple(
             NoteView(
                 text={"zh": n["zh"], "en": n["en"]},
-                aspect=n.get("aspect", "overview"),
+                aspects=_note_aspects(n.get("aspect", "overview")),
                 meta=_fact_meta(n, record),
             )
             for n in record.get("notes") or ()

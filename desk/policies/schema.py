@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
@@ -75,15 +75,16 @@ class Material(Fact):
 
 
 class Note(Fact):
-    """A further fact shown with one aspect of the answer (e.g. a time-limited measure that
-    needs its own end date)."""
+    """A further fact shown with one aspect of the answer, or with each of a list of them
+    (e.g. a time-limited measure that needs its own end date; where to extend a stay, which
+    belongs to the conditions, the place and the time alike)."""
 
-    aspect: str = "overview"
+    aspect: Union[str, List[str]] = "overview"
 
     @validator("aspect")
-    def known_aspect(cls, value: str) -> str:  # noqa: N805
-        if value not in ASPECTS:
-            raise ValueError(f"must be one of {', '.join(ASPECTS)}")
+    def known_aspect(cls, value: Union[str, List[str]]) -> Union[str, List[str]]:  # noqa: N805
+        if not value or any(a not in ASPECTS for a in ([value] if isinstance(value, str) else value)):
+            raise ValueError(f"must be one of {', '.join(ASPECTS)}, or a list of them")
         return value
 
 
