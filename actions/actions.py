@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from desk.dialogue.answer import ELSEWHERE_KEY, compose_answer, planned_named
 from desk.dialogue.aspect_cues import fees_asked
 from desk.dialogue.choices import chosen_option
+from desk.dialogue.comparison import compared_aspect, compared_topics
 from desk.dialogue.render import render_text
 from desk.dialogue.turns import asked_language, desk_payload, reply_language, requested_language
 from desk.dialogue.understanding import (
@@ -80,22 +81,29 @@ def answer_turn(
 ) -> Optional[List[EventType]]:
     """Send the answer to an understood policy question and remember what was asked; None
     (nothing sent) when the turn is no answer or its topic is not in the database."""
-    topic = shared_repository().get(turn.topic) if turn.kind == "answer" and turn.topic else None
+    repo = shared_repository()
+    topic = repo.get(turn.topic) if turn.kind == "answer" and turn.topic else None
     if topic is None:
         return None
+    message = tracker.latest_message
+    text = text_for_rules(message)
+    # "R visa or port visa, which is faster?": the same aspect of the other topic joins the answer
+    also = compared_topics(message.get("entities") or [], text, repo.ids(), topic.id)
+    aspect = compared_aspect(turn.aspect, text) if also else turn.aspect
     send(dispatcher, desk_payload(
         language=lang,
         intent=_intent(tracker),
         topic=topic.id,
-        aspect=turn.aspect,
+        aspect=aspect,
         alternatives=turn.alternatives,
         confidence=turn.confidence,
-        planned=planned_named(topic, tracker.latest_message.get("text") or ""),
-        fees=fees_asked(tracker.latest_message.get("text") or ""),
+        planned=planned_named(topic, message.get("text") or ""),
+        fees=fees_asked(message.get("text") or ""),
+        also=also,
     ))
     return [
         SlotSet("topic", topic.id),
-        SlotSet("aspect", turn.aspect),
+        SlotSet("aspect", aspect),
         SlotSet("language", lang),
         SlotSet("failed_turns", 0.0),
         SlotSet("clarify_options", None),

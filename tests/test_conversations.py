@@ -153,3 +153,17 @@ def test_fees_offerings_a_person_who_speaks_english_and_what_about(stack: Stack)
     assert stack.ask(who, "What documents do I need for the talent visa?")["topic"] == "talent_visa"
     person = stack.ask(who, "Could someone who speaks English phone me? My Chinese is bad")
     assert person["handoff"] is True and person["topic"] is None
+
+
+def test_a_comparison_answers_both_topics_and_the_follow_up_goes_on(stack: Stack) -> None:
+    who = sender()
+    both = stack.ask(who, "R visa or port visa, which one is faster?")
+    assert both["topic"] in ("talent_visa", "port_visa") and both["aspect"] == "duration"
+    other = ({"talent_visa", "port_visa"} - {both["topic"]}).pop()
+    assert both["answer_object"]["compared"] == [other]
+    assert "R visa" in both["replies"][0] and "Port visa" in both["replies"][0]
+    follow = stack.ask(who, "and what documents?")
+    assert (follow["topic"], follow["aspect"]) == (both["topic"], "materials")
+    assert follow["answer_object"]["compared"] == []
+    zh = stack.ask(sender(), "工作许可和居留许可有什么区别")
+    assert len({zh["topic"], *zh["answer_object"]["compared"]}) == 2

@@ -16,6 +16,7 @@ Shape (JSON, every key always present)::
      "missing": str | null, "contacts_intro": str | null,
      "contacts": [{"name", "phone", "address", "hours", "url", "line"}],
      "sources": [{"id", "ref", "title", "date", "url", "line"}],
+     "compared": [topic ids],
      "labels": {"source", "contacts", "required", "optional"}}
 
     Fact = {"text", "sources": [source ids], "until": date | null, "ended": bool,
@@ -23,6 +24,11 @@ Shape (JSON, every key always present)::
 
 ``sources`` are exactly the sources of the facts shown (and of the planned-measure
 warnings), in the record's order, titled in the reply language.
+
+A question that compares topics ("R visa or port visa, which is faster?",
+desk.dialogue.comparison) gets one object for all of them: ``compared`` names the others, and
+each topic's part is a fact of ``items`` opening with its title, so every channel renders it
+as it renders any answer.
 """
 
 from __future__ import annotations
@@ -177,7 +183,7 @@ def _empty(kind: str, lang: str) -> Dict[str, Any]:
         "kind": kind, "language": lang, "topic": None, "aspect": None, "heading": None,
         "status": None, "warnings": [], "paragraphs": [], "items": [], "steps": [],
         "materials": [], "missing": None, "contacts_intro": None, "contacts": [], "sources": [],
-        "labels": {key: texts.label(key, lang) for key in ("source", "contacts", "required", "optional")},
+        "compared": [], "labels": {key: texts.label(key, lang) for key in ("source", "contacts", "required", "optional")},
     }
 
 
@@ -285,9 +291,61 @@ def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optio
     topic_id = decision.get("topic")
     topic = repo.get(topic_id) if isinstance(topic_id, str) else None
     if topic is not None:
-        return compose_topic(topic, decision.get("aspect"), lang, planned=decision.get("planned") or (),
-                             fees=bool(decision.get("fees")), fallback_contacts=handoff_contacts(repo), day=day)
+        answer = compose_topic(topic, decision.get("aspect"), lang, planned=decision.get("planned") or (),
+                               fees=bool(decision.get("fees")), fallback_contacts=handoff_contacts(repo), day=day)
+        others = [repo.get(t) for t in decision.get("also") or () if isinstance(t, str) and t != topic.id]
+        others = [o for o in others if o is not None]
+        if others:
+            parts = [compose_topic(o, decision.get("aspect"), lang, fees=bool(decision.get("fees")),
+                                   fallback_contacts=handoff_contacts(repo), day=day) for o in others]
+            return compared_answer(answer, [topic, *others], parts, lang, fees=bool(decision.get("fees")))
+        return answer
     return compose_message(decision.get("say") or (), lang, repo, bool(decision.get("handoff")))
+
+
+def _as_one_fact(part: Dict[str, Any], title: str, lang: str) -> List[Dict[str, Any]]:
+    """One topic's part of a comparison as facts of ``items``, each opening with the topic's
+    title: its facts, its steps numbered in one, its materials listed in one, or what is missing."""
+    colon = texts.label("colon", lang)
+    facts = [dict(f, text=f"{title}{colon}{f['text']}") for f in part["items"]]
+    for key, line in (("steps", lambda i, f: f"{i}. {f['text']}"),
+                      ("materials", lambda i, f: f"{f['text']} ({f['flag']})" if lang == "en" else f"{f['text']}（{f['flag']}）")):
+        if part[key]:
+            text = texts.label("sep", lang).join(line(i, f) for i, f in enumerate(part[key], 1))
+            facts.append({"text": f"{title}{colon}{text}", "sources": [i for f in part[key] for i in f["sources"]],
+                          "until": None, "ended": any(f["ended"] for f in part[key]),
+                          "ended_warning": next((f["ended_warning"] for f in part[key] if f["ended_warning"]), None)})
+    if part["missing"]:
+        facts.append({"text": part["missing"], "sources": [], "until": None, "ended": False, "ended_warning": None})
+    return facts
+
+
+def compared_answer(first: Dict[str, Any], topics: Sequence[TopicView], parts: Sequence[Dict[str, Any]],
+                    lang: str, fees: bool = False) -> Dict[str, Any]:
+    """The answer to a question comparing topics: the same aspect of each, one after the other,
+    each part headed by its topic's title, with every part's warnings, contacts and sources."""
+    answer = dict(first)
+    label = texts.label("fees" if fees and first["aspect"] == "overview" else first["aspect"], lang)
+    answer["heading"] = texts.label("compared_heading", lang, first=topics[0].title[lang],
+                                    second=texts.label("list_sep", lang).join(t.title[lang] for t in topics[1:]),
+                                    aspect=label)
+    colon = texts.label("colon", lang)
+    items: List[Dict[str, Any]] = []
+    paragraphs: List[str] = []
+    warnings: List[str] = []
+    contacts: List[Dict[str, Any]] = []
+    sources: List[Dict[str, Any]] = []
+    for topic, part in zip(topics, [first, *parts]):
+        items += _as_one_fact(part, topic.title[lang], lang)
+        paragraphs += [p if topic.title[lang] in p else f"{topic.title[lang]}{colon}{p}" for p in part["paragraphs"]]
+        warnings += [w for w in part["warnings"] if w not in warnings]
+        contacts += [c for c in part["contacts"] if c["line"] not in {x["line"] for x in contacts}]
+        sources += [s for s in part["sources"] if s["id"] not in {x["id"] for x in sources}]
+    answer.update(items=items, steps=[], materials=[], warnings=warnings, contacts=contacts, sources=sources,
+                  missing=None, contacts_intro=None, compared=[t.id for t in topics[1:]], paragraphs=paragraphs)
+    if all(part["missing"] for part in [first, *parts]):
+        answer.update(missing=first["missing"], contacts_intro=first["contacts_intro"])
+    return answer
 
 
 # The contract's full ``answer`` fields of a topic (CONTRACT.md, hotline response): the record

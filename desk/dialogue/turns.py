@@ -122,6 +122,7 @@ def desk_payload(
     say: Sequence[str] = (),
     planned: Sequence[str] = (),
     fees: bool = False,
+    also: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """The structured part of a bot turn (custom payload key ``desk``): what the bot decided,
     nothing more, because it is stored with every turn. Channels that show the structured
@@ -149,5 +150,7 @@ def desk_payload(
             "say": list(say),
             "planned": list(planned),
             "fees": fees,
+            # the topics a comparison sets beside ``topic`` (desk.dialogue.comparison)
+            "also": list(also),
         }
     }
