@@ -22,7 +22,7 @@ import desk.policies.repository as repository_module
 from desk.admin import cli
 from desk.channels.hotline import build_reply
 from desk.channels.wechat import REPLY_LIMIT_BYTES, reply_text
-from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts
+from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts, planned_named
 from desk.dialogue.render import body_blocks, render_text, render_wechat, sources_line, wechat_pages
 from desk.dialogue.structured import expand_messages
 from desk.policies.db import session_factory
@@ -70,7 +70,7 @@ def test_per_fact_sources_round_trip(loaded_sessions, tmp_path: Path, monkeypatc
         records = {r.id: r for r in all_records(session)}
     work = records["work_permit"]
     assert work.steps[3].sources == ["wp_card", "kpmg", "cas_qa", "h12333"]
-    assert work.notes[0].valid_until == dt.date(2026, 12, 31) and work.checked == TODAY
+    assert records["talent_policy_system"].duration.valid_until == dt.date(2025, 12, 31) and work.checked == TODAY
     assert records["residence_permit"].planned[0].id == "science_talent_residence_permit"
     kpmg = next(s for s in work.sources if s.id == "kpmg")
     assert kpmg.title.en.startswith("China tax alert") and kpmg.date == "2024-12" and kpmg.url
@@ -150,7 +150,8 @@ def test_stale_report(loaded_sessions, monkeypatch, capsys, db_url) -> None:
         records = all_records(session)
     found = {(f.topic, f.field, f.reason) for f in stale_facts(records, today=TODAY)}
     assert ("talent_policy_system", "duration", "ended") in found
-    assert ("work_permit", "notes[0]", "ends_soon") in found
+    soon = {(f.topic, f.field, f.reason) for f in stale_facts(records, today=dt.date(2025, 12, 20))}
+    assert ("talent_policy_system", "duration", "ends_soon") in soon
     assert not [f for f in found if f[2] in ("not_checked", "never_checked")]
     later = {(f.topic, f.reason) for f in stale_facts(records, today=dt.date(2027, 7, 1), months=6)}
     assert ("port_visa", "not_checked") in later
@@ -197,8 +198,11 @@ def test_time_limited_facts_say_until_when_and_then_that_they_may_have_ended(rep
     after = compose_topic(plan, "duration", "en", day=TODAY)
     assert after["items"][0]["ended"] and "may have ended; check with" in after["items"][0]["ended_warning"]
     assert "12345" in after["items"][0]["ended_warning"]
-    visa_free = render_text(compose_topic(repository.get("work_permit"), "eligibility", "zh", day=TODAY))
-    assert "（有效期至2026-12-31）" in visa_free
+    zh_before = render_text(compose_topic(plan, "duration", "zh", day=dt.date(2025, 6, 1)))
+    assert "（有效期至2025-12-31）" in zh_before
+    # a rule that does not run out (visa-free entry never allows work) carries no date of its own
+    visa_free = render_text(compose_topic(repository.get("work_permit"), "eligibility", "en", day=TODAY))
+    assert "never allow work" in visa_free and "runs until" not in visa_free
 
 
 def test_greeting_lists_the_catalogue_including_an_imported_topic(repository, loaded_sessions, policy_file, domain) -> None:
@@ -282,3 +286,28 @@ def test_wechat_pages_carry_every_item_once_with_warnings_and_sources(repository
     assert seen == items
     assert render_wechat(answer) == pages[0]
     assert wechat_pages(compose_topic(repository.get("port_visa"), None, "en")) == [render_text(compose_topic(repository.get("port_visa"), None, "en"))]
+
+
+def test_a_planned_measure_named_in_other_words_carries_its_warning(repository) -> None:
+    port = repository.get("port_visa")
+    for question in ("I'm a certified foreign talent. Can I get a talent visa on arrival at Pudong airport?",
+                     "我是认定的高端人才，到了浦东机场能落地签吗", "Talent here - port visa possible?"):
+        assert planned_named(port, question) == ["talent_port_visa"], question
+        answer = compose_topic(port, "eligibility", "en", planned=planned_named(port, question), day=TODAY)
+        assert any("planned measure" in w for w in answer["warnings"]), question
+    # a part alone is not the measure ("on arrival" without talent, "talent" without the port)
+    assert planned_named(port, "Can my colleague get a visa on arrival?") == []
+    assert planned_named(repository.get("talent_visa"), "talent visa on arrival?") == []
+
+
+def test_a_planned_measure_is_warned_about_once(repository) -> None:
+    hub = repository.get("talent_port")
+    question = "Is there a talent service window at Pudong airport?"
+    shown = render_text(compose_topic(hub, "where", "en", planned=planned_named(hub, question), day=TODAY))
+    assert shown.count("planned") == 1, shown
+
+
+def test_the_station_overview_gives_the_figures_it_mentions(repository) -> None:
+    for lang, figure in (("en", "14 days"), ("zh", "14天")):
+        shown = render_text(compose_topic(repository.get("talent_station"), None, lang, day=TODAY))
+        assert figure in shown and "see the dated figures" not in shown

@@ -135,11 +135,18 @@ def source_object(source: SourceView, lang: str) -> Dict[str, Any]:
             "url": source.url, "line": source_line(source, lang)}
 
 
+def _names(keyword: str, lowered: str) -> bool:
+    """A planned measure's keyword is in the question; "talent & on arrival" when every part is,
+    in any order ("can a certified talent get a visa on arrival?", "人才…落地签")."""
+    parts = [part.strip().lower() for part in keyword.split("&")]
+    return all(parts) and all(part in lowered for part in parts)
+
+
 def planned_named(topic: TopicView, question: str) -> List[str]:
     """Ids of the topic's planned sub-measures the question names (by their keywords)."""
     lowered = (question or "").lower()
     return [p.id for p in topic.planned
-            if any(k and k.lower() in lowered for lang in ("zh", "en") for k in p.keywords.get(lang, ()))]
+            if any(k and _names(k, lowered) for lang in ("zh", "en") for k in p.keywords.get(lang, ()))]
 
 
 class _Composer:
