@@ -14,8 +14,8 @@ from desk.policies import published
 from desk.policies.published import advertised_titles, live_topic_ids
 
 
-def topic(topic_id: str) -> SimpleNamespace:
-    return SimpleNamespace(id=topic_id, title={"zh": topic_id, "en": topic_id})
+def topic(topic_id: str, status: str = "in_force") -> SimpleNamespace:
+    return SimpleNamespace(id=topic_id, title={"zh": topic_id, "en": topic_id}, status=status)
 
 
 def record(var: Path, *entries: dict) -> None:
@@ -28,6 +28,9 @@ def test_only_the_served_models_topics_are_offered(tmp_path: Path, monkeypatch) 
     catalogue = [topic("port_visa"), topic("contact"), topic("imported_yesterday")]
     assert live_topic_ids() is None  # nothing recorded: every topic but the contacts
     assert [t["en"] for t in advertised_titles(catalogue)] == ["port_visa", "imported_yesterday"]
+    # a planned topic comes after those in force, whatever the catalogue's order
+    planned_first = [topic("digital_platform", "planned"), topic("port_visa")]
+    assert [t["en"] for t in advertised_titles(planned_first)] == ["port_visa", "digital_platform"]
 
     old, new = tmp_path / "old.tar.gz", tmp_path / "new.tar.gz"
     old.write_bytes(b"model")

@@ -62,6 +62,8 @@ def live_topic_ids() -> Optional[FrozenSet[str]]:
 
 def advertised_titles(topics: Iterable[TopicView]) -> List[Dict[str, str]]:
     """Titles of the topics to offer users: every topic but the contacts, and while a model is
-    served, only those it knows."""
+    served, only those it knows; those in force first (a planned platform is no service to lead
+    a welcome with: its answers say it is not confirmed)."""
     live = live_topic_ids()
-    return [t.title for t in topics if t.id != CONTACT_TOPIC and (live is None or t.id in live)]
+    offered = [t for t in topics if t.id != CONTACT_TOPIC and (live is None or t.id in live)]
+    return [t.title for t in sorted(offered, key=lambda t: t.status in ("planned", "superseded"))]
