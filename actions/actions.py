@@ -22,11 +22,13 @@ from desk.dialogue.understanding import (
     asks_for_person,
     asks_more_than_language,
     follows_up,
+    only_emoji,
     only_thanks,
     text_for_rules,
     the_topic_named,
     understand,
     wants_a_person,
+    wordless,
 )
 from desk.policies.repository import shared_repository
 
@@ -126,6 +128,9 @@ class ActionAnswer(Action):
         if only_thanks(text):  # "thanks for yesterday's info on the work permit!"
             send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
             return [SlotSet("language", lang)]
+        gesture = symbols_only(dispatcher, tracker, domain, lang)
+        if gesture is not None:
+            return gesture
         turn = understand_turn(tracker)
         if wants_a_person(text):
             # "My PR application ... nobody answers. Give me a person": a person, and the topic goes on
@@ -180,6 +185,8 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
+        if only_emoji(tracker.latest_message.get("text") or ""):
+            return symbols_only(dispatcher, tracker, domain, lang) or []  # "😀" read as out of scope
         text = text_for_rules(tracker.latest_message)
         if chosen_option(text, tracker.get_slot("clarify_options") or ()):
             return ActionAnswer().run(dispatcher, tracker, domain)  # "2" read as out of scope: the second option
@@ -249,6 +256,20 @@ class ActionHandoff(Action):
         return hand_over(dispatcher, tracker, _language(tracker)) + kept
 
 
+def symbols_only(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any],
+                 lang: str) -> Optional[List[EventType]]:
+    """A message of symbols only asks nothing, so it never repeats the last answer as a
+    follow-up would: an emoji or a sticker ("👍", "[强]") is acknowledged, a lone "？" is not
+    understood. None for a message with words (a button's "/ask_…" payload has them)."""
+    text = tracker.latest_message.get("text") or ""
+    if not wordless(text):
+        return None
+    if only_emoji(text):
+        send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
+        return [SlotSet("language", lang)]
+    return not_helped(dispatcher, tracker, domain, lang, "utter_fallback")
+
+
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
     """Give the user a person to contact (the hotline and the bureau), in their language."""
     send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), handoff=True, say=["handoff"]))
@@ -286,4 +307,7 @@ class ActionFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        return not_helped(dispatcher, tracker, domain, _language(tracker), "utter_fallback")
+        lang = _language(tracker)
+        if only_emoji(tracker.latest_message.get("text") or ""):
+            return symbols_only(dispatcher, tracker, domain, lang) or []  # "👍👍" is no failure
+        return not_helped(dispatcher, tracker, domain, lang, "utter_fallback")

@@ -283,3 +283,26 @@ def test_a_bare_request_for_help_asks_which_topic(domain, text: str, intent: str
     assert "\n1. " in shown and "\n2. " in shown
     _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("what can you do", "capabilities", 0.9), domain)
     assert payload["say"] == ["capabilities"]
+
+
+@pytest.mark.parametrize("text, intent, said", [
+    ("😀", "ask_aspect", "thank"), ("🙏", "ask_aspect", "thank"), ("[强]", "ask_aspect", "thank"),
+    ("👍👍", "nlu_fallback", "thank"), ("😀", "out_of_scope", "thank"), ("？", "ask_aspect", "fallback"),
+])
+def test_symbols_only_never_repeat_the_answer(text, intent, said, domain) -> None:
+    slots = {"topic": "talent_visa", "aspect": "procedure", "language": "zh"}
+    action = {"ask_aspect": acts.ActionAnswer, "nlu_fallback": acts.ActionFallback, "out_of_scope": acts.ActionSmallTalk}[intent]
+    _, payload, events, _ = run(action(), tracker(text, intent, slots=slots, aspect="procedure"), domain)
+    assert payload["topic"] is None and payload["say"][0] == said and payload["language"] == "zh"
+    assert "topic" not in events  # the topic under discussion goes on after the gesture
+
+
+def test_working_on_visa_free_entry_is_the_work_permits_condition(domain) -> None:
+    for question in ("Can I work in Shanghai on the 30-day visa-free entry?", "免签入境可以在上海工作吗？"):
+        texts, payload, _, _ = run(acts.ActionAnswer(), tracker(question, "ask_work_permit"), domain)
+        assert (payload["topic"], payload["aspect"]) == ("work_permit", "eligibility"), question
+        assert "never allow work" in texts[0] or "不能在华工作" in texts[0]
+    # visa-free entry as such stays none of the desk's permits
+    _, payload, _, _ = run(acts.ActionAnswer(), tracker("Is the 30-day visa-free entry still valid for Germans?",
+                                                        "ask_port_visa"), domain)
+    assert payload["topic"] is None

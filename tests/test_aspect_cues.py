@@ -265,3 +265,10 @@ def test_a_question_about_the_cost_is_seen(text: str) -> None:
 )
 def test_free_services_salaries_and_other_money_are_not_fee_questions(text: str) -> None:
     assert not fees_asked(text)
+
+
+def test_how_long_a_condition_must_have_held_is_who_qualifies() -> None:
+    from desk.dialogue.aspect_cues import cued_aspect
+    for text in ("How long must we have been married?", "how many years do I need to have lived in China?", "结婚要满几年才可以申请"):
+        assert cued_aspect("permanent_residence", "duration", text) == "eligibility", text
+    assert cued_aspect("permanent_residence", "duration", "how long does the PR application take?") == "duration"

@@ -306,6 +306,15 @@ def opening_hours_asked(text: str) -> bool:
     return len(text) <= MAX_CUED_QUESTION_CHARS and bool(OPENING_HOURS.search(text))
 
 
+# "How long must we have been married?", "结婚要满几年": how long a condition must have held is who
+# qualifies, not how long the processing takes.
+SPAN_REQUIRED = re.compile(
+    r"\bhow (long|many years)\b[^?.]{0,40}\b(married|lived|resided|worked (here|in china|in shanghai|in pudong))\b|"
+    r"(结婚|結婚|婚龄|婚齡)[^，,。？?]{0,6}(多久|几年|幾年|多少年|多长时间|多長時間)|(居住|工作)[满滿]?(多久|几年|幾年)才",
+    re.IGNORECASE,
+)
+
+
 def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
     """The aspect the question's wording settles, or ``aspect`` when no cue applies."""
     where_asked = bool(WHERE_QUESTION.search(text)) or opening_hours_asked(text)
@@ -316,6 +325,8 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if topic in SERVICE_TOPICS and aspect is not None and OFFERINGS.search(text) \
             and not where_asked and not REGISTER_OR_WHO.search(text) and not other_asked:
         return None
+    if aspect in ("duration", None, "overview") and len(text) <= MAX_CUED_QUESTION_CHARS and SPAN_REQUIRED.search(text):
+        return "eligibility"
     if aspect != "duration" and HOW_LONG_MISSPELT.search(text):
         return "duration"
     if aspect is None and CATEGORY_NAMED.search(text) and not WHAT_IT_IS.search(text) and not DIFFERENCE.search(text) \

@@ -1020,6 +1020,13 @@ STUDENT_VISA_PATTERN = r"\b(student|study|studying)\s+visas?\b|\bx[12]\s*visas?\
 # ... nor the APEC Business Travel Card, whose "card" is no permanent residence card
 APEC_CARD_PATTERN = r"(?<![a-z])(apec|abtc)(?![a-z])|亚太经合组织商务旅行卡|亞太經合組織商務旅行卡"
 NOT_THE_DESKS_VISA = re.compile(f"{VISA_FREE_PATTERN}|{STUDENT_VISA_PATTERN}|{APEC_CARD_PATTERN}", re.IGNORECASE)
+# ... but whether one may work on it is the work permit's condition, which says it never allows
+# work ("Can I work in Shanghai on the 30-day visa-free entry?", "免签入境可以在上海工作吗")
+VISA_FREE = re.compile(VISA_FREE_PATTERN, re.IGNORECASE)
+WORK_ON_IT = re.compile(
+    r"\b(work|working|job|employ(ed|ment)?|hired?|start(ing)? (a|my|the) (job|work))\b|工作|打工|上班|就业|就業|入职|入職|受雇|受僱",
+    re.IGNORECASE,
+)
 # Nor, in a short question, a business, tourist or exchange visa applied for at an embassy abroad
 # ("在大使馆申请M签证要我们公司发邀请函吗", "business visa M at the Chinese embassy in Lagos"): the port visa is
 # the one got on arrival; the R and Z visas are the desk's.
@@ -1370,6 +1377,22 @@ def only_thanks(text: str) -> bool:
         and not ASKED_AFTER_THANKS.search((text or "")[thanks.end():]) and len(text or "") <= MAX_FRAGMENT_CHARS
 
 
+# A message of symbols only: emoji ("👍", "🙏"), WeChat's stickers as text ("[强]", "[Thumbs Up]",
+# "/::)"), or punctuation ("？", "..."). It asks nothing, so it is no follow-up that repeats the answer.
+EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2764\u263A\u3297\u3299]")
+WECHAT_STICKERS = re.compile(r"^(\s*(\[[^\[\]\n]{1,12}\]|/:[^\s/]{1,10}))+\s*$")
+
+
+def wordless(text: str) -> bool:
+    """No letter, figure or character of any script: symbols, emoji or punctuation only."""
+    return not re.search(r"[^\W_]", text or "") or bool(WECHAT_STICKERS.match(text or ""))
+
+
+def only_emoji(text: str) -> bool:
+    """A wordless message that is a gesture (an emoji or a WeChat sticker), not a lone "?"."""
+    return wordless(text) and (bool(EMOJI.search(text or "")) or bool(WECHAT_STICKERS.match(text or "")))
+
+
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
     """Topics to offer in a clarifying question: the classifier's plausible ones, else the common."""
     return [t for t, c in ranked[:3] if c >= 0.05] or [t for t in COMMON_TOPICS if t in set(known)]
@@ -1580,6 +1603,9 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if len(text) <= SHORT_QUESTION_CHARS and not keyword_topics and AMENITY.search(text):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
+    if WORK_PERMIT_TOPIC in known and len(text) <= SHORT_QUESTION_CHARS and VISA_FREE.search(text) \
+            and WORK_ON_IT.search(text) and set(keyword_topics) <= {WORK_PERMIT_TOPIC}:
+        return Turn("answer", topic=WORK_PERMIT_TOPIC, aspect="eligibility", confidence=1.0, alternatives=alternatives)
     if (NOT_THE_DESKS_VISA.search(text) or (len(text) <= EMBASSY_QUESTION_CHARS and EMBASSY_VISA.search(text))) \
             and (not keyword_topics or persons_named(entities, text, keyword_topics)):
         # "visa-free entry for Germans", "student visa", "my parents want to visit: is visa free still valid?"
