@@ -23,7 +23,14 @@ from desk.admin import cli
 from desk.channels.hotline import build_reply
 from desk.channels.wechat import REPLY_LIMIT_BYTES, reply_text
 from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts, planned_named
-from desk.dialogue.render import body_blocks, render_text, render_wechat, sources_line, wechat_pages
+from desk.dialogue.render import (
+    body_blocks,
+    compact_sources_line,
+    render_text,
+    render_wechat,
+    sources_line,
+    wechat_pages,
+)
 from desk.dialogue.structured import expand_messages
 from desk.policies.db import session_factory
 from desk.policies.freshness import stale_facts
@@ -243,14 +250,17 @@ def test_each_channel_renders_the_same_answer_object(repository, domain, questio
         assert answer["warnings"], "the planned sub-measure's warning"
 
 
-def test_wechat_cuts_a_single_overlong_block_rather_than_dropping_it(repository) -> None:
-    """One block too long for 2048 bytes on its own (a greeting listing a thousand topics): its
-    beginning is kept, with the note and the sources line, not the note alone."""
+def test_wechat_splits_a_single_overlong_block_rather_than_dropping_it(repository) -> None:
+    """One block too long for 2048 bytes on its own (a greeting listing a thousand topics): it is
+    split between words over the pages, the first with the note and the (compact) sources line."""
     answer = compose_topic(repository.get("port_visa"), None, "en")
     answer["items"] = [{**answer["items"][0], "text": "Pudong talent services " * 200}]
     fitted = render_wechat(answer)
     assert len(fitted.encode("utf-8")) <= REPLY_LIMIT_BYTES and "Pudong talent services Pudong" in fitted
-    assert fitted.split("\n")[-1] == sources_line(answer) != ""
+    assert fitted.split("\n")[-1] == compact_sources_line(answer) != ""
+    said = " ".join(line for page in wechat_pages(answer) for line in page.split("\n")
+                    if set(line.split()) <= {"Pudong", "talent", "services"})
+    assert said == ("Pudong talent services " * 200).strip()
 
 
 def test_wechat_drops_items_never_the_sources_or_warnings(repository) -> None:
@@ -280,12 +290,15 @@ def test_wechat_pages_carry_every_item_once_with_warnings_and_sources(repository
         assert lines[0] == answer["heading"] + ("" if number == 0 else " (continued)")
         assert lines[1] == answer["warnings"][0]
         last = number == len(pages) - 1
-        assert (lines[-1] == sources_line(answer)) == (number == 0 or last)
+        assert (lines[-1] == compact_sources_line(answer)) == (number == 0 or last)
         assert ("reply “more”" in page) == (not last)
         seen += [line for line in lines[1 + len(answer["warnings"]):] if line in items]
     assert seen == items
     assert render_wechat(answer) == pages[0]
-    assert wechat_pages(compose_topic(repository.get("port_visa"), None, "en")) == [render_text(compose_topic(repository.get("port_visa"), None, "en"))]
+    short = compose_topic(repository.get("port_visa"), None, "en")
+    rest_lines = render_text(short).split("\n")
+    assert wechat_pages(short) == ["\n".join(rest_lines[:-1] + [compact_sources_line(short)])]
+    assert rest_lines[-1] == sources_line(short) != compact_sources_line(short)  # REST keeps the full line
 
 
 def test_a_planned_measure_named_in_other_words_carries_its_warning(repository) -> None:

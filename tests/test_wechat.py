@@ -338,7 +338,6 @@ def test_events_and_other_types(stack: Stack, wechat: FakeWeChat) -> None:
 
     for msg_type, extra in (
         ("image", f"<PicUrl>{cdata('http://mmbiz.qpic.cn/x')}</PicUrl><MediaId>{cdata('m1')}</MediaId>"),
-        ("voice", f"<MediaId>{cdata('m2')}</MediaId><Format>{cdata('amr')}</Format>"),
         ("location", "<Location_X>31.2</Location_X><Location_Y>121.5</Location_Y><Scale>15</Scale>"),
         ("file", f"<Title>{cdata('cv.pdf')}</Title><FileKey>{cdata('k')}</FileKey>"),  # a type wechatpy does not know
     ):
@@ -346,10 +345,29 @@ def test_events_and_other_types(stack: Stack, wechat: FakeWeChat) -> None:
         assert polite["ToUserName"] == user
         assert "只能处理文字消息" in polite["Content"] and "text messages" in polite["Content"]
 
-    for xml in (event_xml(user, "unsubscribe"), event_xml(user, "CLICK")):
+    voice = wechat.open_reply(wechat.post(typed_xml(user, "voice", f"<MediaId>{cdata('m2')}</MediaId><Format>{cdata('amr')}</Format>")))
+    assert "未能识别这条语音消息" in voice["Content"] and "could not recognise that voice message" in voice["Content"]
+    assert wechat.open_reply(wechat.post(event_xml(user, "CLICK")))["Content"] == welcome  # a menu key we do not know
+    for xml in (event_xml(user, "unsubscribe"), event_xml(user, "VIEW")):
         response = wechat.post(xml)
         assert response.status_code == 200 and response.text == "success"
     assert user_turns(stack, user) == []
+
+
+def test_menu_click_link_and_more_after_a_short_answer(stack: Stack, wechat: FakeWeChat) -> None:
+    """A menu item keyed by a topic id asks its overview as a clarify button would; a shared link
+    is read as its title and description; "more" after an answer that fitted one page says that
+    was all, in that answer's language, without a dialogue turn."""
+    user = openid()
+    click = typed_xml(user, "event", f"<Event>{cdata('CLICK')}</Event><EventKey>{cdata('TOPIC_port_visa')}</EventKey>",
+                      msg_id=False)
+    assert "口岸签证" in wechat.open_reply(wechat.post(click))["Content"]
+    short = wechat.open_reply(wechat.post(text_xml(user, "口岸签证要多久")))["Content"]
+    assert "来源" in short and "更多" not in short
+    assert wechat.open_reply(wechat.post(text_xml(user, "more")))["Content"] == texts.text("wechat", "pages_end", "zh")
+    link = f"<Title>{cdata('人才签证是什么')}</Title><Description>{cdata('R字签证')}</Description><Url>{cdata('https://a.b/c')}</Url>"
+    assert "人才签证" in wechat.open_reply(wechat.post(typed_xml(user, "link", link)))["Content"]
+    assert [t["text"] for t in user_turns(stack, user)] == ["/ask_port_visa", "口岸签证要多久", "人才签证是什么\nR字签证"]
 
 
 def test_a_voice_message_with_a_transcript_is_answered(stack: Stack, wechat: FakeWeChat) -> None:

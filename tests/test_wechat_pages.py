@@ -1,13 +1,23 @@
-"""The per-user store of a long WeChat answer's remaining pages (unit: the channel's use of it is
-tested end to end in test_wechat)."""
+"""The per-user store of a long WeChat answer's remaining pages, the rendering of a long answer
+into pages, and the channel's replies to "more", menu clicks, voice and link messages, without a
+Rasa server (the channel end to end is tested in test_wechat)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
+import xml.etree.ElementTree as ET
+from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 
+import desk.channels.wechat as wechat
 from desk.channels.pages import PageStore, asks_for_more
+from desk.channels.wechat import WeChatConfig, WeChatInput
+from desk.dialogue import texts
+from desk.dialogue.render import compact_sources_line, render_text, sources_line, split_block, wechat_pages
 
 
 @pytest.mark.parametrize("text", ["更多", "more", "More!", " 继续 ", "next page", "下一页", "more pls"])
@@ -46,3 +56,223 @@ def test_pages_expire_and_the_store_is_bounded() -> None:
         assert await small.next_page("a") is None and await small.next_page("c") == "p"
 
     asyncio.run(run())
+
+
+# --- rendering: overlong items, the compact sources line (desk.dialogue.render) -------------
+
+LIMIT = 2048
+SOURCES = [
+    {"id": "s1", "ref": "Pudong HR and Social Security Bureau reply No. 30 [2023] (浦人社提复〔2023〕30号)",
+     "title": "Reply to CPPCC proposal No. 075", "date": "2023-05-09", "url": None, "line": "unused"},
+    {"id": "s2", "ref": "State Administration of Foreign Experts Affairs document No. 40 [2017]",
+     "title": "Notice on the Foreigner's Work Permit", "date": None, "url": None, "line": "unused"},
+]
+
+
+def answer_of(items: List[str], lang: str = "en", sources: Optional[List[Dict[str, Any]]] = None,
+              steps: Sequence[str] = ()) -> Dict[str, Any]:
+    """A hand-made answer object (desk.dialogue.answer's shape), no database needed."""
+    def fact(text: str) -> Dict[str, Any]:
+        return {"text": text, "sources": ["s1"], "until": None, "ended": False, "ended_warning": None}
+
+    return {
+        "kind": "answer", "language": lang, "topic": "work_permit", "aspect": "overview",
+        "heading": "Foreigner's Work Permit — overview" if lang == "en" else "【外国人来华工作许可】概况",
+        "status": "in_force", "warnings": [], "paragraphs": [], "items": [fact(t) for t in items],
+        "steps": [fact(t) for t in steps], "materials": [], "missing": None, "contacts_intro": None,
+        "contacts": [], "sources": SOURCES if sources is None else sources, "compared": [], "labels": {},
+    }
+
+
+def bodies(pages: List[str], answer: Dict[str, Any]) -> List[str]:
+    """Each page's text between its heading and its note / sources line."""
+    out = []
+    for page in pages:
+        lines = page.split("\n")[1:]
+        out.append("\n".join(line for line in lines if not line.startswith(("…", "……", "Sources:", "来源："))))
+    return out
+
+
+def test_an_item_longer_than_a_page_is_split_at_sentences_and_nothing_is_lost() -> None:
+    """The shopper's "What is a work permit?": one fact longer than a page was cut mid-word and
+    its rest lost; now it comes on the next pages, split between sentences."""
+    sentences = [f"Sentence {i} says that the Pudong office handles permit number {i} within ten working days."
+                 for i in range(60)]
+    answer = answer_of([" ".join(sentences)], steps=["Apply online.", "Collect the card."])
+    assert len(answer["items"][0]["text"].encode()) > 5000
+    pages = wechat_pages(answer)
+    assert len(pages) >= 3 and all(len(p.encode("utf-8")) <= LIMIT for p in pages)
+    text = "\n".join(pages)
+    for sentence in sentences:
+        assert sum(sentence in page for page in pages) == 1, sentence  # whole, on exactly one page
+    assert "shortened" not in text and "1. Apply online." in text and "2. Collect the card." in text
+    for body in bodies(pages, answer):
+        assert body.rstrip().endswith("."), body[-80:]  # no page ends inside a sentence, let alone a word
+
+
+def test_an_item_without_sentence_ends_is_split_between_words_or_characters() -> None:
+    words = " ".join(f"word{i}" for i in range(900))
+    pages = wechat_pages(answer_of([words]))
+    assert all(len(p.encode("utf-8")) <= LIMIT for p in pages)
+    assert " ".join(b.strip() for b in bodies(pages, answer_of([words]))) == words  # every word, whole
+    chinese = "浦东国际人才服务窗口全程网上办理不见面审批" * 120  # no punctuation, no spaces: by characters
+    zh = answer_of([chinese], lang="zh")
+    pages = wechat_pages(zh)
+    assert all(len(p.encode("utf-8")) <= LIMIT for p in pages)
+    assert "".join(bodies(pages, zh)) == chinese
+
+
+def test_chinese_sentences_are_split_after_their_full_stops() -> None:
+    sentences = [f"第{i}条：外籍人才可在浦东国际人才港的服务窗口办理工作许可，一般十个工作日内办结。" for i in range(80)]
+    pages = wechat_pages(answer_of(["".join(sentences)], lang="zh"))
+    assert len(pages) >= 3 and all(len(p.encode("utf-8")) <= LIMIT for p in pages)
+    for sentence in sentences:
+        assert sum(sentence in page for page in pages) == 1, sentence
+
+
+def test_split_block_never_breaks_a_utf8_character_and_keeps_small_blocks_whole() -> None:
+    assert split_block(["short"], 500) == [["short"]]
+    parts = split_block(["⚠ warning", "字" * 1000], 301)
+    assert all(len("\n".join(p).encode()) <= 301 for p in parts)
+    assert "".join(line for p in parts for line in p) == "⚠ warning" + "字" * 1000
+
+
+def test_wechat_cites_each_source_by_title_and_date_only() -> None:
+    """The full sources line (issuer, document number) took ~1300 of WeChat's 2048 bytes; WeChat
+    gets title and date, every source still there; REST keeps the full line."""
+    en = answer_of(["A short fact."])
+    assert compact_sources_line(en) == "Sources: “Reply to CPPCC proposal No. 075”, 2023-05-09; “Notice on the Foreigner's Work Permit”"
+    assert wechat_pages(en)[0].split("\n")[-1] == compact_sources_line(en)
+    assert render_text(en).split("\n")[-1] == sources_line(en) == "Sources: unused; unused"
+    zh_sources = [{**SOURCES[0], "title": "浦东新区人社局对第075号提案的答复"}, {**SOURCES[1], "title": "《关于全面实施外国人来华工作许可制度的通知》"}]
+    zh = answer_of(["一条简短的说明。"], lang="zh", sources=zh_sources)
+    assert compact_sources_line(zh) == "来源：《浦东新区人社局对第075号提案的答复》（2023-05-09）；《关于全面实施外国人来华工作许可制度的通知》"
+    assert answer_of(["x"], sources=[])["sources"] == [] and compact_sources_line(answer_of(["x"], sources=[])) == ""
+    long = answer_of([f"Fact {i} is a fact that takes up some room on the page." for i in range(100)])
+    pages = wechat_pages(long)
+    assert len(pages) > 2
+    assert [p.split("\n")[-1] == compact_sources_line(long) for p in pages] == [True] + [False] * (len(pages) - 2) + [True]
+    assert "浦人社提复" not in "".join(pages)
+
+
+# --- the channel: "more" after a one-page answer, menu clicks, voice and link messages ---------
+
+
+class FakeDialogue:
+    """Rasa's side for WeChatInput: records what reached the dialogue and answers with a desk
+    payload in the language asked for (the answer object is composed by a stub)."""
+
+    def __init__(self) -> None:
+        self.heard: List[str] = []
+        self.language = "zh"
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.heard.append(message.text)
+        message.output_channel.messages.append({"text": "ignored", "custom": {"desk": {"language": self.language}}})
+
+
+@pytest.fixture
+def channel(monkeypatch: pytest.MonkeyPatch) -> WeChatInput:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(wechat, "compose_answer",
+                        lambda desk, repo: answer_of(["A short fact." if desk["language"] == "en" else "一条简短的说明。"],
+                                                     lang=desk["language"]))
+    monkeypatch.setattr(wechat, "shared_repository", lambda: StubRepository())
+    monkeypatch.setattr(wechat, "live_topic_ids", lambda: None, raising=False)  # absent before menus
+    return WeChatInput(WeChatConfig("test-token"))
+
+
+class StubRepository:
+    def ids(self) -> List[str]:
+        return ["work_permit", "port_visa", "contact"]
+
+    def all(self) -> list:
+        return []
+
+
+def inbound(msg_type: str, fields: str) -> Any:
+    return wechat.parse((
+        f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[o-user]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{fields}"
+        f"<MsgId>{next(MSG_IDS)}</MsgId></xml>").encode())
+
+
+MSG_IDS = itertools.count(1)
+
+
+def say(channel: WeChatInput, dialogue: FakeDialogue, msg_type: str, fields: str) -> str:
+    xml = asyncio.run(channel._reply_xml(inbound(msg_type, fields), dialogue))
+    return (ET.fromstring(xml).findtext("Content") or "") if xml else ""
+
+
+def text(content: str) -> str:
+    return f"<Content><![CDATA[{content}]]></Content>"
+
+
+def click(key: str, event: str = "CLICK") -> str:
+    return f"<Event><![CDATA[{event}]]></Event><EventKey><![CDATA[{key}]]></EventKey>"
+
+
+def test_more_after_a_one_page_answer_says_that_was_all_in_its_language(channel: WeChatInput) -> None:
+    dialogue = FakeDialogue()
+    say(channel, dialogue, "text", text("more"))  # a first message "more" still goes to the dialogue
+    assert dialogue.heard == ["more"]
+    answer = say(channel, dialogue, "text", text("工作许可是什么"))
+    assert "一条简短的说明" in answer
+    assert say(channel, dialogue, "text", text("more")) == texts.text("wechat", "pages_end", "zh")
+    assert dialogue.heard == ["more", "工作许可是什么"]  # not repeated, not restarted in English
+    say(channel, dialogue, "text", text("more"))  # after the end word: an ordinary message again
+    assert dialogue.heard[-1] == "more"
+    dialogue.language = "en"
+    say(channel, dialogue, "text", text("what is a work permit"))
+    assert say(channel, dialogue, "text", text("下一页")) == texts.text("wechat", "pages_end", "en")
+    say(channel, dialogue, "text", text("and the port visa?"))  # only "more" right after an answer
+    assert dialogue.heard[-1] == "and the port visa?"
+
+
+def test_reply_pages_end_every_answer_with_the_end_word(channel: WeChatInput) -> None:
+    """One page: the answer, then the end word kept for "more"; many pages: the word after the last."""
+    short = wechat.reply_pages([{"text": "ignored"}, {"custom": {"desk": {"language": "en"}}}])
+    assert short == [wechat_pages(answer_of(["A short fact."]))[0], texts.text("wechat", "pages_end", "en")]
+    assert wechat.reply_pages([{"text": "plain"}]) == ["plain"]  # no answer object: nothing to end
+
+
+@pytest.mark.parametrize("key, payload", [
+    ("work_permit", "/ask_work_permit"), ("WORK_PERMIT", "/ask_work_permit"), ("topic_port_visa", "/ask_port_visa"),
+    ("TOPIC:port_visa", "/ask_port_visa"), ("menu_work_permit", "/ask_work_permit"), ("contact", "/ask_contact"),
+    ("menu_human", "/ask_contact"), ("handoff", "/ask_contact"), ("help", None), ("MENU", None), ("menu_help", None),
+    ("unknown_topic", None), ("", None), (None, None), ("work_permit{\"x\": 1}", None),
+])
+def test_menu_keys(key: Optional[str], payload: Optional[str]) -> None:
+    assert wechat.menu_payload(key, ["work_permit", "port_visa", "contact"]) == payload
+
+
+def test_menu_clicks_ask_their_topic_or_get_the_welcome(channel: WeChatInput) -> None:
+    dialogue = FakeDialogue()
+    assert "一条简短的说明" in say(channel, dialogue, "event", click("TOPIC_work_permit"))
+    assert say(channel, dialogue, "event", click("human"))
+    assert dialogue.heard == ["/ask_work_permit", "/ask_contact"]
+    welcome = wechat.welcome([])
+    for key in ("help", "menu_menu", "something_else", ""):
+        assert say(channel, dialogue, "event", click(key)) == welcome
+    assert say(channel, dialogue, "event", click("https://example.com", event="VIEW")) == ""  # "success"
+    assert dialogue.heard == ["/ask_work_permit", "/ask_contact"]
+
+
+def test_voice_without_a_transcript_link_and_other_types(channel: WeChatInput) -> None:
+    dialogue = FakeDialogue()
+    unrecognised = "\n".join(texts.text("wechat", "voice_unrecognised", lang) for lang in ("zh", "en"))
+    voice = "<MediaId><![CDATA[m]]></MediaId><Format><![CDATA[amr]]></Format>"
+    assert say(channel, dialogue, "voice", voice) == unrecognised
+    assert say(channel, dialogue, "voice", voice + "<Recognition><![CDATA[ ]]></Recognition>") == unrecognised
+    assert "识别" in unrecognised and "recognise" in unrecognised
+    link = ("<Title><![CDATA[工作许可办理指南]]></Title><Description><![CDATA[外籍人才怎么办工作许可]]></Description>"
+            "<Url><![CDATA[https://example.gov.cn/a]]></Url>")
+    assert "一条简短的说明" in say(channel, dialogue, "link", link)
+    assert dialogue.heard == ["工作许可办理指南\n外籍人才怎么办工作许可"]
+    only_text = "\n".join(texts.text("wechat", "text_only", lang) for lang in ("zh", "en"))
+    assert say(channel, dialogue, "link", "<Url><![CDATA[https://example.gov.cn/a]]></Url>") == only_text
+    assert say(channel, dialogue, "location", "<Location_X>31.2</Location_X><Location_Y>121.5</Location_Y>") == only_text
+    assert say(channel, dialogue, "image", "<PicUrl><![CDATA[http://x/y]]></PicUrl><MediaId><![CDATA[m]]></MediaId>") == only_text
+    assert say(channel, dialogue, "video", "<MediaId><![CDATA[m]]></MediaId>") == only_text
+    assert len(dialogue.heard) == 1

@@ -30,7 +30,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -46,13 +46,14 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import create_reply
 
 from desk import settings
-from desk.channels.inputs import chat_text, conversation_id, phrase, short_error
+from desk.channels.inputs import BUTTON_PAYLOAD, chat_text, conversation_id, phrase, short_error
 from desk.channels.pages import PageStore, RedisPageStore, asks_for_more
 from desk.channels.shared_replies import RedisReplyCache, redis_client
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
 from desk.dialogue.render import option_lines, wechat_pages
-from desk.policies.published import advertised_titles
+from desk.dialogue.topic_ids import CONTACT_TOPIC
+from desk.policies.published import advertised_titles, live_topic_ids
 from desk.policies.repository import PolicyRepository, shared_repository
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -69,6 +70,8 @@ DEDUPE_MAX = 4096
 SUCCESS = "success"  # WeChat's "received, no reply" body
 ELLIPSIS = "…"
 SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
+MENU_PREFIXES = ("topic_", "topic:", "menu_")  # optional, on a menu item's EventKey
+MENU_CONTACT_KEYS = frozenset({"contact", "human", "handoff"})
 USER_ID = re.compile(r"^[A-Za-z0-9_\-@.]{1,128}$")  # OpenIDs and gh_ account ids
 
 def welcome(titles: Optional[List[Dict[str, str]]] = None) -> str:
@@ -82,14 +85,43 @@ def welcome(titles: Optional[List[Dict[str, str]]] = None) -> str:
 
 
 def words_of(message: BaseMessage) -> Optional[str]:
-    """What a message says in words: a text's content, or the transcript WeChat adds to a voice
-    message when speech recognition is on; None for a picture, a file, an event or an
-    untranscribed voice message. The channel and the gateway's outage replies both read it."""
+    """What a message says in words: a text's content, the transcript WeChat adds to a voice
+    message when speech recognition is on, or a shared link's title and description (a user
+    forwarding a policy article asks about it); None for a picture, a file, an event, an
+    untranscribed voice message or a link with neither. The channel and the gateway's outage
+    replies both read it."""
     if message.type == "text":
         return message.content or ""
     if message.type == "voice":
         return (getattr(message, "recognition", None) or "").strip() or None
+    if message.type == "link":
+        said = [message._data.get(k) for k in ("Title", "Description")]
+        return "\n".join(part.strip() for part in said if isinstance(part, str) and part.strip()) or None
     return None
+
+
+def menu_payload(key: Optional[str], topics: Iterable[str]) -> Optional[str]:
+    """What a menu click (CLICK event) asks the dialogue, by its EventKey (README, WeChat): a topic
+    id (``work_permit``, ``TOPIC_work_permit``, ``topic:work_permit``, ``menu_work_permit``) asks
+    that topic as its clarify button would (``/ask_<topic>``), ``contact``/``human``/``handoff``
+    the contact topic; None for ``help``/``menu`` and any other key, which get the welcome."""
+    name, known = (key or "").strip().lower(), set(topics)
+    for prefix in MENU_PREFIXES:
+        if name.startswith(prefix) and name not in known:
+            name = name[len(prefix):].strip()
+            break
+    if name in MENU_CONTACT_KEYS:
+        name = CONTACT_TOPIC
+    if name in known and BUTTON_PAYLOAD.match(f"/ask_{name}"):
+        return f"/ask_{name}"
+    return None
+
+
+def menu_topics() -> List[str]:
+    """The topic ids a menu key may name: those in the database the served model knows (a topic
+    imported but not yet published has no intent to ask)."""
+    live = live_topic_ids()
+    return [t for t in shared_repository().ids() if live is None or t in live]
 
 
 def bilingual(key: str) -> str:
@@ -320,14 +352,16 @@ def reply_text(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] 
 
 
 def reply_pages(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository] = None) -> List[str]:
-    """The bot's turn as WeChat texts: the reply, then the pages a user gets by replying "more"
-    when an answer is too long for one (and, after the last, a word that that was all). A
-    message with a ``desk`` decision is rendered from its answer object (composed by the one
-    composition function) in pages of whole items, never without the warnings or the sources
-    line; other messages as their text. Button titles become bullet lines (WeChat text replies
-    have no buttons)."""
+    """The bot's turn as WeChat texts: the reply, then what the user gets by replying "more":
+    the pages of an answer too long for one, and after the last, or right after an answer that
+    fitted, a word that that was all, in the answer's language (a "more" after a one-page answer
+    repeated it, or restarted in English). A message with a ``desk`` decision is rendered from
+    its answer object (composed by the one composition function) in pages of whole items, never
+    without the warnings or the sources line; other messages as their text. Button titles become
+    bullet lines (WeChat text replies have no buttons)."""
     parts: List[str] = []
     later: List[str] = []
+    end_language: Optional[str] = None  # of the answer whose pages are kept, else of the last one
     pending: Optional[Dict[str, Any]] = None  # a text message waiting for its desk payload
     for message in messages:
         custom = message.get("custom")
@@ -339,7 +373,9 @@ def reply_pages(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository]
             pages = wechat_pages(answer, buttons, first_limit=max(budget, 0))
             parts.append(pages[0])
             if len(pages) > 1 and not later:
-                later = [*pages[1:], texts.text("wechat", "pages_end", answer["language"])]
+                later, end_language = pages[1:], answer["language"]
+            elif not later:
+                end_language = answer["language"]
             pending = None
             continue
         if pending is not None:
@@ -351,7 +387,8 @@ def reply_pages(messages: List[Dict[str, Any]], repo: Optional[PolicyRepository]
     if not parts:
         return []
     first = fit_reply("\n\n".join(parts))
-    return [_cdata_safe(page) for page in [first, *later]]
+    end = [texts.text("wechat", "pages_end", end_language)] if end_language else []
+    return [_cdata_safe(page) for page in [first, *later, *end]]
 
 
 def _cdata_safe(text: str) -> str:
@@ -477,6 +514,7 @@ class WeChatInput(InputChannel):
                 return page
         if len(text) > MAX_MESSAGE_CHARS:
             return phrase("too_long", text[:200])
+        said_in = None if BUTTON_PAYLOAD.match(text) else text  # a menu's payload has no language
         collector = CollectingOutputChannel()
         try:
             await on_new_message(
@@ -485,21 +523,27 @@ class WeChatInput(InputChannel):
         except Exception as exc:  # noqa: BLE001 - the user gets an apology, the log one short line
             logger.error("WeChat message %s from %s failed: %s", message._data.get("MsgId"), message.source,
                          short_error(exc))
-            return phrase("unavailable", text)
+            return phrase("unavailable", said_in)
         pages = reply_pages(collector.messages)
         await self.pages.keep(message.source, pages[1:])
-        return (pages[0] if pages else None) or phrase("unavailable", text)
+        return (pages[0] if pages else None) or phrase("unavailable", said_in)
 
     async def _reply_xml(self, message: BaseMessage, on_new_message: OnNewMessage) -> str:
         """The rendered passive reply for a message, or "" for "success"."""
         said = words_of(message)
         if said is not None:
             content = await self._dialogue(message, said, on_new_message)
+        elif message.type == "event" and message.event == "click":
+            # a menu item the user tapped: its topic through the dialogue, else the welcome (never silence)
+            payload = menu_payload(message._data.get("EventKey"), menu_topics())
+            content = await self._dialogue(message, payload, on_new_message) if payload else welcome()
         elif message.type == "event":
-            content = welcome() if message.event in SUBSCRIBE_EVENTS else None
+            content = welcome() if message.event in SUBSCRIBE_EVENTS else None  # VIEW, unsubscribe: none
+        elif message.type == "voice":
+            content = bilingual("voice_unrecognised")  # speech recognition off or it heard nothing
         else:
-            # a picture, a voice without transcript, a file, a mini-program card, a type WeChat adds
-            # later: a user sent it, so a polite word that the desk reads text, never silence
+            # a picture, a location, a file, a mini-program card, a type WeChat adds later: a user
+            # sent it, so a polite word that the desk reads text, never silence
             content = bilingual("text_only")
         return create_reply(content, message, render=True) if content else ""
 

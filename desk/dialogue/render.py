@@ -1,15 +1,26 @@
 """Render an answer object (desk.dialogue.answer) for a channel: plain text for REST,
-WeChat (fitted to its byte limit by dropping items, never the sources line) and the
+WeChat (in pages within its byte limit, with a compact sources line) and the
 staff's other-language copy; the hotline, web page and staff console get the object itself
 as JSON and render it in the browser (web/render.js)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from desk.dialogue import texts
 
 WECHAT_LIMIT_BYTES = 2048  # WeChat's limit for a passive text reply
+# Below this many bytes of room for a block a page is all head and sources: no splitting then.
+MIN_PART_BYTES = 200
+# Where a text too long for a page may be split, coarsest first; each match ends a piece (its
+# trailing space stays with it). Full-width stops need no space after them; ASCII ones do, so
+# "2023.05" or "No.75" is not a sentence end. Then clauses, then words; characters last.
+SPLIT_AFTER = (
+    re.compile(r"[。！？；][”’」』）)]*\s*|[.!?;][\"'”’)\]]*(?:\s+|$)"),
+    re.compile(r"[，、：][”’」』）)]*\s*|[,:][\"'”’)\]]*\s+"),
+    re.compile(r"\s+"),
+)
 
 
 def sources_line(answer: Dict[str, Any]) -> str:
@@ -18,6 +29,23 @@ def sources_line(answer: Dict[str, Any]) -> str:
     lang = answer["language"]
     items = texts.label("sep", lang).join(s["line"] for s in answer["sources"])
     return f"{texts.label('source', lang)}{texts.label('colon', lang)}{items}"
+
+
+def compact_sources_line(answer: Dict[str, Any]) -> str:
+    """The sources line as title and date only (no issuer or document number): WeChat repeats it
+    on the first and the last page of 2048 bytes, where the full line took ~1300 of them."""
+    if not answer["sources"]:
+        return ""
+    lang = answer["language"]
+    items = []
+    for source in answer["sources"]:
+        title = source.get("title") or source.get("ref") or ""
+        if lang == "zh":
+            quoted = title if title.startswith("《") else f"《{title}》"
+            items.append(quoted + (f"（{source['date']}）" if source.get("date") else ""))
+        else:
+            items.append(f"“{title}”" + (f", {source['date']}" if source.get("date") else ""))
+    return f"{texts.label('source', lang)}{texts.label('colon', lang)}{texts.label('sep', lang).join(items)}"
 
 
 def _fact_lines(fact: Dict[str, Any]) -> List[str]:
@@ -66,7 +94,7 @@ def option_lines(buttons: Sequence[Dict[str, Any]], lang: Optional[str] = None) 
 
 
 def render_text(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = ()) -> str:
-    """The plain-text reply (REST, WeChat before fitting, the staff's other-language copy)."""
+    """The plain-text reply (REST, the staff's other-language copy)."""
     lines = head_lines(answer) + [line for block in body_blocks(answer) for line in block]
     lines += option_lines(buttons, answer["language"])
     tail = sources_line(answer)
@@ -92,15 +120,19 @@ def wechat_pages(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = (),
     """The reply as WeChat texts: one when it fits ``first_limit`` bytes, else pages of whole
     items, each within its limit, every one but the last ending with the note that the user can
     reply "more" (the channel keeps the rest: desk.channels.wechat). The heading and warnings are
-    on every page, the sources line on the first and the last: an answer without its warning or
-    source is one the user cannot weigh or check, and a user who stops at the first page has both."""
-    full = render_text(answer, buttons)
+    on every page, the (compact) sources line on the first and the last: an answer without its
+    warning or source is one the user cannot weigh or check, and a user who stops at the first page
+    has both. An item too long for any page is split at sentence ends first (``split_block``), so
+    its end comes on the next page instead of being cut off."""
+    lang = answer["language"]
+    head, source = head_lines(answer), compact_sources_line(answer)
+    blocks = body_blocks(answer) + [[line] for line in option_lines(buttons, lang)]
+    full = "\n".join(head + [line for block in blocks for line in block] + ([source] if source else []))
     if _size(full) <= first_limit:
         return [full]
-    lang = answer["language"]
-    head, source = head_lines(answer), sources_line(answer)
     note = texts.label("more_follows", lang)
-    blocks = body_blocks(answer) + [[line] for line in option_lines(buttons, lang)]
+    room = _block_room(head, lang, source, note, first_limit, limit)
+    blocks = [part for block in blocks for part in split_block(block, room)]
     pages: List[str] = []
     while blocks:
         room = first_limit if not pages else limit
@@ -112,14 +144,82 @@ def wechat_pages(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = (),
                 break
         taken, text = _fill(page_head, blocks, source if not pages else "", note, room)
         if taken == 0:
-            # not even the first block fits a page whole (a greeting listing a thousand imported
-            # topics): its beginning with the note that it was cut, rather than nothing
+            # not even the first block fits a page whole, and the page is too full of heading and
+            # sources to split it: its beginning with the note that it was cut, rather than nothing
             pages.append(_cut_block(page_head, blocks[0], source, texts.label("truncated", lang), room))
             blocks = blocks[1:]
             continue
         pages.append(text)
         blocks = blocks[taken:]
     return pages or [_cut_head(head, source, first_limit)]
+
+
+def _block_room(head: List[str], lang: str, source: str, note: str, first_limit: int, limit: int) -> int:
+    """Bytes one block may take so that it fits any page (the first, a middle or the last) with
+    that page's head, the note and the sources line; the first page only counts when it has
+    room for a fair part (a reply that already spent most of it on other messages)."""
+    later = limit - _size("\n".join(_continued(head, lang) + [note, source])) - 1
+    first = first_limit - _size("\n".join(head + [note, source])) - 1
+    return min(first, later) if first >= MIN_PART_BYTES else later
+
+
+def split_block(block: List[str], room: int) -> List[List[str]]:
+    """A block longer than ``room`` bytes as several blocks each within it, split between lines,
+    then at sentence ends, clauses, words and (last) characters, so that nothing of it is lost
+    and no page ends inside a word where a boundary would do. A block that fits, or a room too
+    small to be worth filling, is returned whole."""
+    if room < MIN_PART_BYTES or _size("\n".join(block)) <= room:
+        return [block]
+    lines = [chunk for line in block for chunk in _chunks(line.strip(), room)]
+    parts: List[List[str]] = []
+    for line in lines:
+        if parts and _size("\n".join([*parts[-1], line])) <= room:
+            parts[-1].append(line)
+        else:
+            parts.append([line])
+    return parts
+
+
+def _chunks(text: str, room: int, level: int = 0) -> List[str]:
+    """``text`` in consecutive pieces of at most ``room`` bytes, broken after the matches of
+    ``SPLIT_AFTER[level]`` where that will do, a finer level inside a piece where it will not."""
+    if _size(text) <= room:
+        return [text] if text else []
+    if level >= len(SPLIT_AFTER):
+        return _char_chunks(text, room)
+    pieces, start = [], 0
+    for match in SPLIT_AFTER[level].finditer(text):
+        if match.end() > start:
+            pieces.append(text[start:match.end()])
+            start = match.end()
+    pieces.append(text[start:])
+    chunks: List[str] = []
+    current = ""
+    for piece in pieces:
+        if _size((current + piece).rstrip()) <= room:
+            current += piece
+            continue
+        if current.strip():
+            chunks.append(current.rstrip())
+        current = ""
+        if _size(piece.rstrip()) <= room:
+            current = piece
+        else:
+            chunks += _chunks(piece.strip(), room, level + 1)
+    if current.strip():
+        chunks.append(current.rstrip())
+    return chunks
+
+
+def _char_chunks(text: str, room: int) -> List[str]:
+    """The last resort: whole characters (never part of a UTF-8 sequence) up to ``room`` bytes."""
+    chunks, current = [], ""
+    for char in text:
+        if current and _size(current + char) > room:
+            chunks.append(current)
+            current = ""
+        current += char
+    return chunks + ([current] if current else [])
 
 
 def _continued(head: List[str], lang: str) -> List[str]:
