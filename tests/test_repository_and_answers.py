@@ -159,3 +159,13 @@ def test_a_note_for_several_aspects_is_shown_with_each_and_only_those(repository
     for aspect in ("duration", "where", "eligibility", "procedure", "materials"):
         shown = render_text(compose_topic(port, aspect, "en"))
         assert ("nearest public-security exit-entry office" in shown) is (aspect in extension.aspects), aspect
+
+
+def test_a_note_comes_after_the_steps_it_adds_to(repository) -> None:
+    for lang in ("zh", "en"):
+        answer = compose_topic(repository.get("permanent_residence"), "procedure", lang)
+        notes = [i for i in answer["items"] if i.get("note")]
+        assert notes and answer["steps"]
+        body = render_text(answer).split("\n")
+        assert body[1].startswith("1. "), body[1]  # the heading, then step 1
+        assert body.index(notes[0]["text"]) > max(i for i, line in enumerate(body) if line[:1].isdigit())

@@ -20,7 +20,7 @@ Shape (JSON, every key always present)::
      "labels": {"source", "contacts", "required", "optional"}}
 
     Fact = {"text", "sources": [source ids], "until": date | null, "ended": bool,
-            "ended_warning": str | null}
+            "ended_warning": str | null, "note": bool (only on a record's note: shown last)}
 
 ``sources`` are exactly the sources of the facts shown (and of the planned-measure
 warnings), in the record's order, titled in the reply language.
@@ -238,7 +238,9 @@ def compose_topic(
             item.update(required=m.required, flag=texts.label("required" if m.required else "optional", lang),
                         note=m.note[lang] if m.note else None)
             answer["materials"].append(item)
-    answer["items"].extend(c.fact(n.text[lang], n.meta) for n in notes)
+    # a note comes after the steps or the list it adds to (desk.dialogue.render.body_blocks): "how to
+    # apply" opens with step 1, not with how a lost card is replaced
+    answer["items"].extend(dict(c.fact(n.text[lang], n.meta), note=True) for n in notes)
     if fees:
         _lead_with_fees(answer, topic, lang, c, aspect)
     has_facts = bool(answer["items"] or answer["steps"] or answer["materials"])
@@ -314,7 +316,7 @@ def _as_one_fact(part: Dict[str, Any], title: str, lang: str) -> List[Dict[str, 
     """One topic's part of a comparison as facts of ``items``, each opening with the topic's
     title: its facts, its steps numbered in one, its materials listed in one, or what is missing."""
     colon = texts.label("colon", lang)
-    facts = [dict(f, text=f"{title}{colon}{f['text']}") for f in part["items"]]
+    facts = [dict(f, text=f"{title}{colon}{f['text']}", note=False) for f in part["items"]]  # kept with its topic
     for key, line in (("steps", lambda i, f: f"{i}. {f['text']}"),
                       ("materials", lambda i, f: f"{f['text']} ({f['flag']})" if lang == "en" else f"{f['text']}（{f['flag']}）")):
         if part[key]:

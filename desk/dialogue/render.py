@@ -65,7 +65,7 @@ def body_blocks(answer: Dict[str, Any]) -> List[List[str]]:
     from the end when the reply is too long."""
     lang = answer["language"]
     blocks: List[List[str]] = []
-    blocks += [_fact_lines(item) for item in answer["items"]]
+    blocks += [_fact_lines(item) for item in answer["items"] if not item.get("note")]
     blocks += [p for p in ([[p] for p in answer["paragraphs"]])]
     for i, step in enumerate(answer["steps"], 1):
         lines = _fact_lines(step)
@@ -73,6 +73,7 @@ def body_blocks(answer: Dict[str, Any]) -> List[List[str]]:
         blocks.append(lines)
     for item in answer["materials"]:
         blocks.append(([item["ended_warning"]] if item.get("ended_warning") else []) + [_material_line(item, lang)])
+    blocks += [_fact_lines(item) for item in answer["items"] if item.get("note")]  # after what they add to
     if answer["missing"]:
         blocks.append([answer["missing"]])
     if answer["contacts_intro"]:
