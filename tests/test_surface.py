@@ -181,6 +181,103 @@ def test_web_chat_sessions_are_issued_by_the_server(stack: Stack, monkeypatch: p
     assert again == mine
 
 
+class ChatClient:
+    """One socket.io client of the web chat channel, as a page is: asks for a session, then
+    says things and collects every ``bot_uttered`` it is sent. (Over polling, the only
+    transport python-socketio has here, a disconnect returns ~30 s after the server has it.)"""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = socketio.AsyncClient()
+        self.received: List[Dict] = []
+        self.session_id = ""
+        self._arrived = asyncio.Event()
+        self.client.on("bot_uttered", self._on_reply)
+
+    def _on_reply(self, data: Dict) -> None:
+        self.received.append(data)
+        self._arrived.set()
+
+    async def open(self, session_id=None) -> str:
+        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
+        await self.client.emit("session_request", {"session_id": session_id})
+        self.session_id = await asyncio.wait_for(confirmed, 10)
+        return self.session_id
+
+    async def say(self, text: str, answer: bool = True, timeout: float = 60) -> List[Dict]:
+        """What came back for ``text``: up to its answer's ``desk`` payload (``answer``), else
+        up to its first reply."""
+        start = len(self.received)
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            replies = self.received[start:]
+            if replies and (not answer or any("custom" in r for r in replies)):
+                return replies
+            self._arrived.clear()
+            await asyncio.wait_for(self._arrived.wait(), max(deadline - loop.time(), 0.01))
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+def desk_of(replies: List[Dict]) -> Dict:
+    """The ``desk`` payload of a turn's replies."""
+    return next(r["custom"]["desk"] for r in replies if "custom" in r)
+
+
+def test_a_live_web_chat_session_cannot_be_joined_but_a_reload_resumes_it(stack: Stack) -> None:
+    async def scenario() -> None:
+        first = ChatClient(stack.url)
+        issued = await first.open()
+        assert desk_of(await first.say("口岸签证需要什么材料？"))["topic"] == "port_visa"
+        # another client asks for that id while the first is connected: it gets its own
+        other = ChatClient(stack.url)
+        assert await other.open(issued) != issued
+        heard = len(first.received)
+        await other.say("那需要多久？")
+        await asyncio.sleep(1)
+        assert len(first.received) == heard  # nothing of the other's turn reached the first
+        users = [e["text"] for e in stack.events(f"socketio:{issued.split('.')[0]}") if e["event"] == "user"]
+        assert users == ["口岸签证需要什么材料？"]
+        # the page reloads: its old connection closes, and the new page asks for its stored id
+        closing = [asyncio.create_task(client.close()) for client in (other, first)]
+        await asyncio.sleep(0.5)
+        reloaded = ChatClient(stack.url)
+        assert await reloaded.open(issued) == issued
+        follow = desk_of(await reloaded.say("那需要多久？"))
+        assert (follow["topic"], follow["aspect"]) == ("port_visa", "duration")
+        await asyncio.gather(reloaded.close(), *closing)
+
+    asyncio.run(scenario())
+
+
+def test_web_chat_answers_up_to_10000_characters_and_says_politely_when_longer(stack: Stack) -> None:
+    question = " Our new engineer from Brazil arrives next week. How long does the work permit take to be approved?"
+    filler = "We moved into the new office in Zhangjiang last month and the team is growing fast. " * 200
+    longest = filler[: 10_000 - len(question)] + question
+    assert len(longest) == 10_000
+
+    async def scenario() -> None:
+        chat = ChatClient(stack.url)
+        await chat.open()
+        answered = desk_of(await chat.say(longest))
+        assert (answered["topic"], answered["aspect"]) == ("work_permit", "duration")
+        polite = []
+        for too_long in ("x" + longest, "签" * 10_100):
+            polite += await chat.say(too_long, answer=False)
+            await asyncio.sleep(1)  # and nothing after it
+        assert len(polite) == 2 and chat.received[-2:] == polite
+        assert "too long" in polite[0]["text"] and "太长" in polite[1]["text"]
+        assert all("10,000" in r["text"] and "custom" not in r for r in polite)
+        await chat.close()
+
+    asyncio.run(scenario())
+
+
 # --- bad input never crashes a turn ----------------------------------------------------------
 
 

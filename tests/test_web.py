@@ -223,6 +223,82 @@ def test_chat_language_switch_and_keyboard_only(browser, web: str) -> None:
         shot(page, "chat-phone-english")
 
 
+def paste(page, selector: str, text: str) -> None:
+    """Put ``text`` on the clipboard and paste it into ``selector`` as a person would (Ctrl+V)."""
+    page.evaluate("t => navigator.clipboard.writeText(t)", text)
+    page.focus(selector)
+    page.keyboard.press("Control+V")
+
+
+def test_chat_takes_a_long_paste_whole_and_answers_it(browser, web: str) -> None:
+    question = " Could you tell me which documents the residence permit renewal needs? Best regards, Anna"
+    head = "Dear team, thank you for the meeting on Monday. "
+    filler = "Our office moved to a new floor last week and the new colleagues are settling in. " * 80
+    mail = head + filler[: 5_000 - len(head) - len(question)] + question
+    assert len(mail) == 5_000
+    with open_page(browser, DESKTOP, "en-US") as page:
+        page.goto(f"{web}/")
+        paste(page, "#message", mail)
+        assert page.locator("#message").input_value() == mail  # not cut
+        page.press("#message", "Enter")
+        answer = wait_answers(page, 1)
+        assert answer.get_attribute("data-topic") == "residence_permit"
+        assert page.locator("#log .msg.user .body").first.inner_text().strip() == mail.strip()
+
+        paste(page, "#message", "x" * 10_001)  # over the limit: the server says so, politely
+        assert len(page.locator("#message").input_value()) == 10_001
+        page.press("#message", "Enter")
+        page.wait_for_function("() => document.querySelectorAll('#log .msg.bot').length >= 2",
+                               timeout=ANSWER_TIMEOUT_MS)
+        assert "too long" in page.locator("#log .msg.bot").last.inner_text()
+        assert page.locator("#typing").is_hidden() and no_horizontal_scroll(page)
+        assert_accessible(page, "chat page with a long paste, desktop")
+
+
+def test_chat_links_the_urls_in_answers(browser, web: str) -> None:
+    with open_page(browser, PHONE, "en-US") as page:
+        page.goto(f"{web}/")
+        say(page, "Where do I apply for a work permit?")
+        answer = wait_answers(page, 1)
+        assert (answer.get_attribute("data-topic"), answer.get_attribute("data-aspect")) == ("work_permit", "where")
+        fact_link = answer.locator('p a.link[href="https://fwp.safea.gov.cn"]')
+        assert fact_link.count() == 1 and fact_link.inner_text() == "https://fwp.safea.gov.cn"
+        contact_link = answer.locator('ul.contacts a.link[href="http://www.sgst.cn/foreign"]')
+        assert contact_link.count() == 1
+        for link in (fact_link, contact_link):
+            assert link.get_attribute("target") == "_blank" and link.get_attribute("rel") == "noopener noreferrer"
+        assert "fuwu.most.gov.cn" in answer.inner_text()  # no scheme: text, not a link
+        assert no_horizontal_scroll(page)
+        assert_accessible(page, "chat page with links in an answer, phone")
+        shot(page, "chat-phone-links")
+
+        # answer text is never HTML, and only http(s) becomes a link
+        built = page.evaluate("""() => {
+          const box = document.createElement("div");
+          DeskRender.renderAnswer(box, {language: "en", labels: {source: "Source"},
+            items: [{text: "<img src=x onerror=alert(1)> javascript:alert(1) (see https://a.example/x_(y)).", sources: []}],
+            contacts: [{line: "Desk, Tel: 12345, https://b.example/c?d=1&e=2, ftp://c.example"}],
+            sources: [{ref: "Ref", title: "T", date: "2024-01-01", url: "https://d.example/s"}]});
+          return {imgs: box.querySelectorAll("img").length,
+                  links: Array.from(box.querySelectorAll("a")).map(a => a.getAttribute("href")),
+                  source: box.querySelector(".sources a.ref") && box.querySelector(".sources a.ref").rel,
+                  text: box.textContent};
+        }""")
+        assert built["imgs"] == 0 and "<img src=x onerror=alert(1)>" in built["text"]
+        assert built["links"] == ["https://a.example/x_(y)", "https://b.example/c?d=1&e=2", "https://d.example/s"]
+        assert built["source"] == "noopener noreferrer"  # a source with a url is still a link
+
+        # a record's note comes after the steps it adds to, as in the text replies
+        order = page.evaluate("""() => {
+          const box = document.createElement("div");
+          DeskRender.renderAnswer(box, {language: "en", labels: {source: "Source"}, sources: [],
+            items: [{text: "NOTE", sources: [], note: true}, {text: "LEAD", sources: []}],
+            steps: [{text: "STEP", sources: []}]});
+          return box.textContent;
+        }""")
+        assert order.index("LEAD") < order.index("STEP") < order.index("NOTE")
+
+
 # ---------------------------------------------------------------- staff console
 
 

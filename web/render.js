@@ -1,5 +1,7 @@
 /* Rendering shared by the chat page and the staff console. Everything from the bot goes in
- * through textContent / createElement: a reply or a source title is never parsed as HTML. */
+ * through textContent / createElement: a reply or a source title is never parsed as HTML.
+ * http(s) URLs in an answer object's fact texts, paragraphs and contact lines become links
+ * (appendLinked); plain texts (renderText), which may repeat what a user typed, stay text. */
 (function () {
   "use strict";
 
@@ -11,6 +13,56 @@
     if (className) node.className = className;
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
+  }
+
+  /* An http(s) URL in a text: ASCII URL characters only, so it ends at a space, a Chinese
+   * character or full-width punctuation ("https://fwp.safea.gov.cn（也可…"); a trailing ".",
+   * ",", ")" … belongs to the sentence, unless a ")" closes a "(" of the URL itself. */
+  var URL_IN_TEXT = /https?:\/\/[A-Za-z0-9\-._~:\/?#\[\]@!$&'()*+,;=%]+/gi;
+  var TRAILING = ".,;:!?'\")]";
+
+  function count(text, char) { return text.split(char).length - 1; }
+
+  function trimUrl(url) {
+    while (url && TRAILING.indexOf(url.charAt(url.length - 1)) !== -1) {
+      if (url.charAt(url.length - 1) === ")" && count(url, "(") >= count(url, ")")) break;
+      url = url.slice(0, -1);
+    }
+    return /^https?:\/\/[A-Za-z0-9]/i.test(url) ? url : null;
+  }
+
+  /* A link that opens in a new tab without giving that page a handle on this one; its text
+   * (the URL, or a source's ref) is its accessible name. */
+  function link(url, className, text) {
+    var a = el("a", className, text);
+    a.href = url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+
+  /* ``text`` appended to ``node`` as text nodes, its http(s) URLs as links: built node by
+   * node, so nothing in an answer is ever parsed as HTML. */
+  function appendLinked(node, text) {
+    text = String(text === undefined || text === null ? "" : text);
+    var done = 0;
+    var match;
+    URL_IN_TEXT.lastIndex = 0;
+    while ((match = URL_IN_TEXT.exec(text)) !== null) {
+      var url = trimUrl(match[0]);
+      if (!url) continue;
+      if (match.index > done) node.appendChild(document.createTextNode(text.slice(done, match.index)));
+      node.appendChild(link(url, "link", url));
+      done = match.index + url.length;
+      URL_IN_TEXT.lastIndex = done;
+    }
+    if (done < text.length) node.appendChild(document.createTextNode(text.slice(done)));
+    return node;
+  }
+
+  /* An element whose text may hold URLs (fact texts, contact lines, paragraphs). */
+  function linked(tag, className, text) {
+    return appendLinked(el(tag, className), text);
   }
 
   /* A bot text without an answer object (e.g. an old transcript): lines become paragraphs,
@@ -52,8 +104,8 @@
     var item = el("li");
     var url = safeUrl(source.url);
     var hasTitle = source.title && source.title !== source.ref;
-    var ref = el(url ? "a" : "span", "ref", lang === "en" && hasTitle ? "(" + source.ref + ")" : source.ref);
-    if (url) { ref.href = url; ref.target = "_blank"; ref.rel = "noopener noreferrer"; }
+    var refText = lang === "en" && hasTitle ? "(" + source.ref + ")" : source.ref;
+    var ref = url ? link(url, "ref", refText) : el("span", "ref", refText);
     if (hasTitle) {
       var quoted = /^[《“"「]/.test(source.title);
       var title = quoted ? source.title : (lang === "zh" ? "《" + source.title + "》" : "“" + source.title + "”");
@@ -88,7 +140,7 @@
   }
 
   function factNode(tag, fact, text) {
-    var node = el(tag, fact.ended ? "ended" : null, text === undefined ? fact.text : text);
+    var node = linked(tag, fact.ended ? "ended" : null, text === undefined ? fact.text : text);
     if (fact.sources && fact.sources.length) node.setAttribute("data-sources", fact.sources.join(" "));
     return node;
   }
@@ -101,11 +153,15 @@
     if (!answer) return;
     if (answer.heading) container.appendChild(el("p", "answer-title", answer.heading));
     (answer.warnings || []).forEach(function (w) { container.appendChild(el("p", "warning", w)); });
-    (answer.items || []).forEach(function (item) {
-      if (item.ended_warning) container.appendChild(el("p", "warning", item.ended_warning));
-      container.appendChild(factNode("p", item));
-    });
-    (answer.paragraphs || []).forEach(function (p) { container.appendChild(el("p", null, p)); });
+    function facts(notes) {
+      (answer.items || []).forEach(function (item) {
+        if (!item.note !== !notes) return;
+        if (item.ended_warning) container.appendChild(el("p", "warning", item.ended_warning));
+        container.appendChild(factNode("p", item));
+      });
+    }
+    facts(false);
+    (answer.paragraphs || []).forEach(function (p) { container.appendChild(linked("p", null, p)); });
     if (answer.steps && answer.steps.length) {
       var ol = el("ol", "steps");
       answer.steps.forEach(function (step) {
@@ -117,17 +173,18 @@
     if (answer.materials && answer.materials.length) {
       var ul = el("ul", "materials");
       answer.materials.forEach(function (m) {
-        var li = factNode("li", m, m.text + " [" + m.flag + "]" + (m.note ? " (" + m.note + ")" : ""));
-        if (answer.language === "zh") li.textContent = m.text + "【" + m.flag + "】" + (m.note ? "（" + m.note + "）" : "");
-        ul.appendChild(li);
+        ul.appendChild(factNode("li", m, answer.language === "zh"
+          ? m.text + "【" + m.flag + "】" + (m.note ? "（" + m.note + "）" : "")
+          : m.text + " [" + m.flag + "]" + (m.note ? " (" + m.note + ")" : "")));
       });
       container.appendChild(ul);
     }
+    facts(true);  // a record's note after the steps or the list it adds to, as in the text replies
     if (answer.missing) container.appendChild(el("p", null, answer.missing));
     if (answer.contacts_intro) container.appendChild(el("p", null, answer.contacts_intro));
     if (answer.contacts && answer.contacts.length) {
       var contacts = el("ul", "contacts");
-      answer.contacts.forEach(function (c) { contacts.appendChild(el("li", null, c.line)); });
+      answer.contacts.forEach(function (c) { contacts.appendChild(linked("li", null, c.line)); });
       container.appendChild(contacts);
     }
     if (options.sources !== false) renderSources(container, answer);
@@ -135,6 +192,6 @@
 
   window.DeskRender = {
     el: el, renderText: renderText, sourceItem: sourceItem, safeUrl: safeUrl,
-    renderAnswer: renderAnswer, renderSources: renderSources
+    renderAnswer: renderAnswer, renderSources: renderSources, appendLinked: appendLinked
   };
 })();

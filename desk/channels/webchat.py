@@ -3,7 +3,10 @@
 - Session ids are issued by the server (desk.channels.sessions: random + HMAC): a client
   that asks for a session it was not given gets a new one, and its messages always go to
   the conversation its socket was confirmed for (never to a ``session_id`` it writes into a
-  message), so no client can join or write into another's conversation.
+  message), so no client can join or write into another's conversation. A session held by
+  a live connection is not given to another one either (``sessions.Holders``; across the Rasa
+  servers through Redis when REDIS_URL is set): it gets a new id, as a made-up id does. A
+  reloaded page asks for its id again once its old connection is gone, and so resumes.
 - With python-socketio 5.x ``AsyncServer.enter_room`` is a coroutine, and Rasa 3.6 calls it
   without ``await``: the client never joins its session's room, so with
   ``session_persistence`` no reply ever reaches the page. Here it is awaited.
@@ -38,7 +41,15 @@ from sanic import Blueprint
 
 from desk import settings
 from desk.channels import sessions
-from desk.channels.inputs import MAX_JSON_DEPTH, chat_text, conversation_id, json_depth, phrase, short_error
+from desk.channels.inputs import (
+    MAX_JSON_DEPTH,
+    chat_text,
+    clean_text,
+    conversation_id,
+    json_depth,
+    phrase,
+    short_error,
+)
 from desk.dialogue.structured import expand
 from desk.rasa_compat import replace_socketio_handler
 from desk.web.origins import origin_allowed, socket_origins
@@ -69,6 +80,12 @@ class WebChatOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
+def too_long(text: str) -> bool:
+    """Over the limit, counted as the other channels count (inputs.public_text): without
+    control characters and surrounding spaces, so what is answered is the same everywhere."""
+    return len(clean_text(text)) > MAX_MESSAGE_CHARS
+
+
 def message_fields(data: Any) -> Optional[tuple[str, str, Dict[str, Any]]]:
     """(session_id, text, metadata) of a valid ``user_uttered`` event, else None."""
     if not isinstance(data, dict):
@@ -76,8 +93,8 @@ def message_fields(data: Any) -> Optional[tuple[str, str, Dict[str, Any]]]:
     session_id, text = data.get("session_id"), data.get("message")
     if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > MAX_SESSION_CHARS:
         return None
-    if not isinstance(text, str) or not text.strip() or len(text.strip()) > MAX_MESSAGE_CHARS:
-        return None  # (counted as the other channels count: without surrounding spaces)
+    if not isinstance(text, str) or not text.strip() or too_long(text):
+        return None
     metadata = data.get("metadata")
     if not isinstance(metadata, dict) or json_depth(metadata, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         metadata = {}
@@ -119,21 +136,38 @@ class WebChatInput(SocketIOInput):
         webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
+        namespace = self.namespace or "/"
+        holders = sessions.Holders(lambda sid: bool(sio.manager.is_connected(sid, namespace)), settings.redis_url())
 
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
+            previous = holders.held_by(sid)
             nonce = sessions.verify(requested)
+            if nonce and not await holders.claim(nonce, sid):
+                logger.warning("web chat session asked for by %s is in use by another connection; "
+                               "a new one is issued", sid)
+                nonce = None
             session_id = requested if nonce else sessions.issue()
-            conversation = conversation_id(self.name(), nonce or str(sessions.verify(session_id)))
+            if not nonce:
+                nonce = str(sessions.verify(session_id))
+                await holders.claim(nonce, sid)  # new and random: nobody holds it
+            if not sio.manager.is_connected(sid, namespace):  # it left while we looked
+                await holders.release(sid)
+                return
+            conversation = conversation_id(self.name(), nonce)
             await sio.save_session(sid, {"conversation": conversation}, namespace=self.namespace)
             if self.session_persistence:
+                if previous and previous != nonce:  # a second request on one connection
+                    await sio.leave_room(sid, conversation_id(self.name(), previous), namespace=self.namespace)
                 await sio.enter_room(sid, conversation, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
+        async def disconnect(sid: str, reason: Any = None) -> None:
+            """Frees the connection's session, for the same page's next connection."""
+            await holders.release(sid)
+
         async def handle_message(sid: str, data: Any) -> None:
-            if isinstance(data, dict) and isinstance(data.get("message"), str) and (
-                len(data["message"].strip()) > MAX_MESSAGE_CHARS
-            ):
+            if isinstance(data, dict) and isinstance(data.get("message"), str) and too_long(data["message"]):
                 await sio.emit(self.bot_message_evt, {"text": phrase("too_long", data["message"][:200])},
                                room=sid, namespace=self.namespace)
                 return
@@ -169,6 +203,7 @@ class WebChatInput(SocketIOInput):
 
         # replace the stock handlers registered by super().blueprint for the same events
         replace_socketio_handler(sio, "connect", self.namespace, origin_checked(sio, self.namespace))
+        replace_socketio_handler(sio, "disconnect", self.namespace, disconnect)
         replace_socketio_handler(sio, "session_request", self.namespace, session_request)
         replace_socketio_handler(sio, self.user_message_evt, self.namespace, handle_message)
         return webhook
