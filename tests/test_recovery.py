@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from desk.admin.processes import Supervisor
+from desk.dialogue import texts
 from tests.stack import RASA_TOKEN, Stack, build_stack
 from tests.test_wechat import FakeWeChat, cdata, event_xml, text_xml, typed_xml
 
@@ -65,6 +66,12 @@ def test_a_killed_rasa_backend_is_replaced_and_users_hear_why(stack: Stack) -> N
     assert "欢迎" in wechat.open_reply(wechat.post(event_xml(subscriber, "subscribe")))["Content"]
     picture = typed_xml(subscriber, "image", f"<PicUrl>{cdata('http://mmbiz.qpic.cn/x')}</PicUrl>")
     assert "只能处理文字消息" in wechat.open_reply(wechat.post(picture))["Content"]
+    # a menu tap gets the apology (never silence), a voice without transcript the request to type
+    click = typed_xml(subscriber, "event", f"<Event>{cdata('CLICK')}</Event><EventKey>{cdata('work_permit')}</EventKey>",
+                      msg_id=False)
+    assert "12345" in wechat.open_reply(wechat.post(click))["Content"]
+    voice = typed_xml(subscriber, "voice", f"<MediaId>{cdata('m1')}</MediaId><Format>{cdata('amr')}</Format>")
+    assert texts.text("wechat", "voice_unrecognised", "zh") in wechat.open_reply(wechat.post(voice))["Content"]
     check = httpx.get(f"{stack.url}/webhooks/wechat/webhook", params={**wechat.params(), "echostr": "4193758204738"})
     assert (check.status_code, check.text) == (200, "4193758204738")
     assert httpx.get(f"{stack.url}/health").status_code == 503

@@ -79,8 +79,12 @@ def wechat(query: Dict[str, str], body: bytes, method: str) -> web.Response:
     if said is not None:
         WECHAT_TIMEOUTS.inc()
         content = phrase("unavailable", said)
+    elif message.type == "event" and message.event == "click":
+        content = phrase("unavailable", None)  # a menu item tapped: the desk is down, say so (both languages)
     elif message.type == "event":
         content = _welcome_or_apology() if message.event in SUBSCRIBE_EVENTS else None
+    elif message.type == "voice":
+        content = bilingual("voice_unrecognised")  # as the channel answers it: type the question
     else:
         content = bilingual("text_only")  # as the channel answers a picture or a file: never silence
     if not content:
