@@ -300,14 +300,14 @@ def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optio
     topic_id = decision.get("topic")
     topic = repo.get(topic_id) if isinstance(topic_id, str) else None
     if topic is not None:
-        answer = compose_topic(topic, decision.get("aspect"), lang, planned=decision.get("planned") or (),
-                               fees=bool(decision.get("fees")), fallback_contacts=handoff_contacts(repo), day=day)
+        aspect, fees, contacts = decision.get("aspect"), bool(decision.get("fees")), handoff_contacts(repo)
+        answer = compose_topic(topic, aspect, lang, planned=decision.get("planned") or (), fees=fees,
+                               fallback_contacts=contacts, day=day)
         others = [repo.get(t) for t in decision.get("also") or () if isinstance(t, str) and t != topic.id]
         others = [o for o in others if o is not None]
         if others:
-            parts = [compose_topic(o, decision.get("aspect"), lang, fees=bool(decision.get("fees")),
-                                   fallback_contacts=handoff_contacts(repo), day=day) for o in others]
-            return compared_answer(answer, [topic, *others], parts, lang, fees=bool(decision.get("fees")))
+            parts = [compose_topic(o, aspect, lang, fees=fees, fallback_contacts=contacts, day=day) for o in others]
+            return compared_answer(answer, [topic, *others], parts, lang, fees=fees)
         return answer
     return compose_message(decision.get("say") or (), lang, repo, bool(decision.get("handoff")))
 

@@ -23,29 +23,30 @@ SPLIT_AFTER = (
 )
 
 
-def sources_line(answer: Dict[str, Any]) -> str:
-    if not answer["sources"]:
+def _labelled_sources(lang: str, items: Sequence[str]) -> str:
+    """"Sources: a; b" in the reply's language, or "" when there are none."""
+    if not items:
         return ""
-    lang = answer["language"]
-    items = texts.label("sep", lang).join(s["line"] for s in answer["sources"])
-    return f"{texts.label('source', lang)}{texts.label('colon', lang)}{items}"
+    return f"{texts.label('source', lang)}{texts.label('colon', lang)}{texts.label('sep', lang).join(items)}"
+
+
+def sources_line(answer: Dict[str, Any]) -> str:
+    return _labelled_sources(answer["language"], [s["line"] for s in answer["sources"]])
+
+
+def _compact_source(source: Dict[str, Any], lang: str) -> str:
+    title = source.get("title") or source.get("ref") or ""
+    if lang == "zh":
+        quoted = title if title.startswith("《") else f"《{title}》"
+        return quoted + (f"（{source['date']}）" if source.get("date") else "")
+    return f"“{title}”" + (f", {source['date']}" if source.get("date") else "")
 
 
 def compact_sources_line(answer: Dict[str, Any]) -> str:
     """The sources line as title and date only (no issuer or document number): WeChat repeats it
     on the first and the last page of 2048 bytes, where the full line took ~1300 of them."""
-    if not answer["sources"]:
-        return ""
     lang = answer["language"]
-    items = []
-    for source in answer["sources"]:
-        title = source.get("title") or source.get("ref") or ""
-        if lang == "zh":
-            quoted = title if title.startswith("《") else f"《{title}》"
-            items.append(quoted + (f"（{source['date']}）" if source.get("date") else ""))
-        else:
-            items.append(f"“{title}”" + (f", {source['date']}" if source.get("date") else ""))
-    return f"{texts.label('source', lang)}{texts.label('colon', lang)}{texts.label('sep', lang).join(items)}"
+    return _labelled_sources(lang, [_compact_source(s, lang) for s in answer["sources"]])
 
 
 def _fact_lines(fact: Dict[str, Any]) -> List[str]:
@@ -213,14 +214,14 @@ def _chunks(text: str, room: int, level: int = 0) -> List[str]:
 
 
 def _char_chunks(text: str, room: int) -> List[str]:
-    """The last resort: whole characters (never part of a UTF-8 sequence) up to ``room`` bytes."""
-    chunks, current = [], ""
-    for char in text:
-        if current and _size(current + char) > room:
-            chunks.append(current)
-            current = ""
-        current += char
-    return chunks + ([current] if current else [])
+    """The last resort: whole characters (never part of a UTF-8 sequence) up to ``room`` bytes
+    (``_cut``), at least one character each."""
+    chunks = []
+    while text:
+        chunk = _cut(text, room) or text[0]
+        chunks.append(chunk)
+        text = text[len(chunk):]
+    return chunks
 
 
 def _continued(head: List[str], lang: str) -> List[str]:
