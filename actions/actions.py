@@ -186,7 +186,7 @@ class ActionSmallTalk(Action):
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
         if only_emoji(tracker.latest_message.get("text") or ""):
-            return symbols_only(dispatcher, tracker, domain, lang) or []  # "😀" read as out of scope
+            return acknowledge(dispatcher, tracker, lang)  # "😀" read as out of scope
         text = text_for_rules(tracker.latest_message)
         if chosen_option(text, tracker.get_slot("clarify_options") or ()):
             return ActionAnswer().run(dispatcher, tracker, domain)  # "2" read as out of scope: the second option
@@ -265,9 +265,14 @@ def symbols_only(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dic
     if not wordless(text):
         return None
     if only_emoji(text):
-        send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
-        return [SlotSet("language", lang)]
+        return acknowledge(dispatcher, tracker, lang)
     return not_helped(dispatcher, tracker, domain, lang, "utter_fallback")
+
+
+def acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
+    """A gesture (an emoji or a sticker) is answered in kind, as thanks are: no failure, no repeat."""
+    send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
+    return [SlotSet("language", lang)]
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
@@ -309,5 +314,5 @@ class ActionFallback(Action):
     ) -> List[EventType]:
         lang = _language(tracker)
         if only_emoji(tracker.latest_message.get("text") or ""):
-            return symbols_only(dispatcher, tracker, domain, lang) or []  # "👍👍" is no failure
+            return acknowledge(dispatcher, tracker, lang)  # "👍👍" is no failure
         return not_helped(dispatcher, tracker, domain, lang, "utter_fallback")

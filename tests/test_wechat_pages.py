@@ -276,3 +276,14 @@ def test_voice_without_a_transcript_link_and_other_types(channel: WeChatInput) -
     assert say(channel, dialogue, "image", "<PicUrl><![CDATA[http://x/y]]></PicUrl><MediaId><![CDATA[m]]></MediaId>") == only_text
     assert say(channel, dialogue, "video", "<MediaId><![CDATA[m]]></MediaId>") == only_text
     assert len(dialogue.heard) == 1
+
+
+def test_two_menu_taps_in_one_second_are_two_requests_and_a_retry_is_one() -> None:
+    """WeChat keys events by sender and CreateTime; two different taps in the same second differ
+    by their menu key, while a redelivered tap has the same key and is answered once."""
+    def event(key: str) -> Any:
+        return wechat.parse_message(
+            "<xml><ToUserName>gh_0123456789ab</ToUserName><FromUserName>o-user</FromUserName>"
+            f"<CreateTime>1765100000</CreateTime><MsgType>event</MsgType>{click(key)}</xml>")
+    assert wechat.dedupe_key(event("work_permit")) != wechat.dedupe_key(event("port_visa"))
+    assert wechat.dedupe_key(event("work_permit")) == wechat.dedupe_key(event("work_permit"))

@@ -402,10 +402,11 @@ def _plain(message: Dict[str, Any]) -> str:
 
 
 def dedupe_key(message: BaseMessage) -> str:
-    """WeChat's advice: messages by MsgId, events by FromUserName + CreateTime."""
+    """WeChat's advice: messages by MsgId, events by FromUserName + CreateTime. An event's key
+    also names its menu key, so two different taps within one second are two requests."""
     data = message._data  # raw strings: wechatpy's int conversion would raise on odd input
     if message.type == "event" or not data.get("MsgId"):
-        return f"event:{message.source}:{data.get('CreateTime')}:{data.get('Event')}"
+        return f"event:{message.source}:{data.get('CreateTime')}:{data.get('Event')}:{data.get('EventKey')}"
     return f"msg:{message.source}:{data.get('MsgId')}"
 
 

@@ -1390,7 +1390,8 @@ def wordless(text: str) -> bool:
 
 def only_emoji(text: str) -> bool:
     """A wordless message that is a gesture (an emoji or a WeChat sticker), not a lone "?"."""
-    return wordless(text) and (bool(EMOJI.search(text or "")) or bool(WECHAT_STICKERS.match(text or "")))
+    text = text or ""
+    return bool(WECHAT_STICKERS.match(text)) or (not re.search(r"[^\W_]", text) and bool(EMOJI.search(text)))
 
 
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:
