@@ -83,6 +83,15 @@ def test_out_of_scope_and_near_misses_mid_conversation_are_refused(stack: Stack)
         assert reply["topic"] is None and reply["answer"] is None, text
 
 
+def test_a_question_pasted_with_formatting_is_answered_and_markup_alone_is_not(stack: Stack) -> None:
+    who = sender()
+    reply = stack.ask(who, "<p>Hello,</p><p>how long does it take to get a <b>work permit</b>?</p>")
+    assert reply["topic"] == "work_permit" and reply["aspect"] == "duration"
+    for text in ("<h1>Work Permit</h1>", "<p>work permit</p> how do I make this paragraph bold?"):
+        refused = stack.ask(who, text)
+        assert refused["topic"] is None and refused["answer"] is None, text
+
+
 def test_long_pasted_message_is_answered_about_its_question(stack: Stack) -> None:
     who = sender()
     limit = min(hotline.MAX_MESSAGE_CHARS, 10_000)  # the contract: up to 10,000 characters are answered

@@ -1,5 +1,7 @@
 """Long pasted messages are read as the question inside them (desk.nlu.focus)."""
 
+import pytest
+
 from desk.nlu.focus import FOCUS_MAX_CHARS, focus
 
 
@@ -108,3 +110,26 @@ def test_a_sentence_the_writer_sets_aside_for_later_is_not_read() -> None:
     mail = ("Hi team, " + "Our engineer joined in January and his work permit came through. " * 8
             + "His wife may join him next year, but that can wait. What documents does he need for his residence permit?")
     assert "wife" not in focus(mail)
+
+
+@pytest.mark.parametrize("pasted, read", [
+    ("<p>How do I apply for a work permit?</p>", "How do I apply for a work permit?"),
+    ("<div>工作许可怎么办理？</div>", "工作许可怎么办理？"),
+    ("<p>Hello,</p><p>how long does the R visa take?</p><br/>", "Hello, how long does the R visa take?"),
+    ("<p>what&#39;s the fee for a work permit?</p>", "what's the fee for a work permit?"),
+])
+def test_a_question_pasted_with_formatting_is_read_without_it(pasted: str, read: str) -> None:
+    assert focus(pasted) == read
+
+
+@pytest.mark.parametrize("fragment", [
+    "<span>work permit</span>",  # a tag and a domain word: no question
+    "<h1>Work Permit Application</h1>",
+    '<script>alert("how do I get a work permit?")</script>',  # code, not formatting
+    '<p onclick="x()">how do I get a work permit?</p>',
+    "<p>Work Permit</p><p>Residence Permit</p> 这段 HTML 怎么让两个 p 显示在同一行？",  # about the markup
+    "<p>how do I make <b>work permit</b> bold?</p>",
+    '<div class="visa-form"><input name="passport"></div> why is my input box not showing?',
+])
+def test_markup_that_is_no_formatted_question_is_left_as_it_is(fragment: str) -> None:
+    assert focus(fragment) == fragment

@@ -6,11 +6,13 @@ a long message is cut down to its question sentences (a question mark, a questio
 request such as "请问", "I would like to know"), plus the subject line (or a forwarded
 notice's 【关于…的通知】 title), before the
 NLU reads it; a sentence the writer sets aside ("不过这个我们之后再问", "that can wait") is not read.
-Short messages are left alone.
+A question pasted with rich-text formatting ("<p>…?</p>") is read without the tags. Other short
+messages are left alone.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from typing import List
 
@@ -85,6 +87,37 @@ GENERIC_REFERENCE = re.compile(
 )
 
 
+# Rich-text formatting a pasted question may carry ("<p>How do I apply for a work permit?</p>").
+# Only these tags, without scripts, event handlers or links, are formatting; any other tag is code.
+_FORMATTING_TAG = re.compile(
+    r"</?(p|div|span|b|strong|i|em|u|br|font|h[1-6]|li|ul|ol|blockquote|section)\b[^<>]*/?>", re.IGNORECASE
+)
+_ANY_TAG = re.compile(r"</?[a-z][a-z0-9]*\b[^<>]*>", re.IGNORECASE)
+_ACTIVE = re.compile(r"\bon\w+\s*=|javascript:|<\s*/?\s*(script|style|iframe|object|svg|img|a)\b", re.IGNORECASE)
+# A question about the markup itself ("how do I centre this <p>?") is a near miss, not a policy question.
+_ABOUT_MARKUP = re.compile(
+    r"\b(html|css|tags?|div|span|class|style|font|bold|italic|colou?r|cent(er|re)|align|paragraph|markup|render|"
+    r"browser|element|display|margin|padding|js|javascript|react|vue|selector|format(ting)?)\b|"
+    r"居中|加粗|斜体|颜色|顏色|样式|樣式|标签|標籤|代码|代碼|网页|網頁|字体|字體|段落|对齐|對齊|格式",
+    re.IGNORECASE,
+)
+# The words a wrapped question must keep: a question, not a title ("<h1>Work Permit</h1>").
+UNWRAP_MIN_CHARS = 8
+
+
+def unwrap_formatting(text: str) -> str:
+    """A question pasted with rich-text formatting, read without it; anything else is unchanged
+    (a tag alone, code, a script, or a question about the markup stay near misses)."""
+    if "<" not in text or not _FORMATTING_TAG.search(text) or _ACTIVE.search(text):
+        return text
+    if _ANY_TAG.sub("", _FORMATTING_TAG.sub("", text)) != _FORMATTING_TAG.sub("", text):
+        return text  # another tag besides formatting
+    plain = html.unescape(re.sub(r"\s+", " ", _FORMATTING_TAG.sub(" ", text))).strip()
+    if len(plain) < UNWRAP_MIN_CHARS or "<" in plain or not ASKS.search(plain) and not QUESTION.search(plain):
+        return text
+    return text if _ABOUT_MARKUP.search(plain) else plain
+
+
 def _sentences(text: str) -> List[str]:
     text = "\n".join(line for line in text.split("\n") if not _HEADER_LINE.match(line))
     joined = re.sub(r"(?<![\n。！？!?.])\n(?!\n)", " ", text)  # undo hard-wrapped lines
@@ -99,6 +132,7 @@ def focus(text: str) -> str:
     that names none itself ("...to extend it" names its "it" there; before "what documents for his
     residence permit?" it is an aside) and the opening sentence, in that priority, in
     the message's order, within the budget."""
+    text = unwrap_formatting(text)
     if len(text) <= FOCUS_MIN_CHARS:
         return text
     sentences = [s for s in _sentences(text) if len(s) <= FOCUS_MAX_CHARS and not DEFERRED.search(s)]
