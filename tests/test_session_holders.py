@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from typing import Set
+from typing import List, Set
 
 import pytest
 import redis
@@ -60,6 +60,52 @@ def test_the_wait_lets_a_reloads_old_connection_go() -> None:
         await closing
 
     asyncio.run(scenario())
+
+
+def test_the_page_that_holds_a_session_takes_it_over_when_it_reconnects() -> None:
+    live: Set[str] = {"old", "new", "tab", "stranger"}
+    evicted: List[str] = []
+
+    async def evict(sid: str) -> None:
+        evicted.append(sid)
+        live.discard(sid)
+
+    async def scenario() -> None:
+        holders = sessions.Holders(lambda sid: sid in live, evict=evict)
+        assert await holders.claim("n", "old", page="p" * 32)
+        assert not await holders.claim("n", "tab", grace=0.3, page="q" * 32)  # another tab of the id
+        assert not await holders.claim("n", "stranger", grace=0.3)  # no key at all
+        assert await holders.claim("n", "new", grace=0.3, page="p" * 32)  # the page, reconnected
+        assert evicted == ["old"] and holders.held_by("new") == "n" and holders.held_by("old") is None
+        await holders.release("old")  # the old connection's disconnect, arriving late: no effect
+        assert holders.held_by("new") == "n"
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("value, key", [
+    ("0123456789abcdef" * 2, "0123456789abcdef" * 2), ("A" * 32, ""), ("a" * 31, ""), (None, ""), (["a" * 32], ""),
+])
+def test_page_keys_are_32_hex_characters(value: object, key: str) -> None:
+    assert sessions.page_key(value) == key
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_a_page_takes_its_session_over_from_another_server_through_redis() -> None:
+    with running_redis() as url:
+        async def scenario() -> None:
+            first = sessions.Holders(lambda sid: True, url)  # the old connection reached this server
+            second = sessions.Holders(lambda sid: True, url)
+            try:
+                assert await first.claim("n", "old", page="p" * 32)
+                assert not await second.claim("n", "tab", grace=0.3, page="q" * 32)
+                assert await second.claim("n", "new", grace=0.3, page="p" * 32)
+                await first.release("old")  # its late disconnect does not free the new hold
+                assert not await first.claim("n", "x", grace=0.3)
+            finally:
+                await closed(first, second)
+
+        asyncio.run(scenario())
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")

@@ -198,11 +198,11 @@ class ChatClient:
         self.received.append(data)
         self._arrived.set()
 
-    async def open(self, session_id=None) -> str:
+    async def open(self, session_id=None, page_key=None) -> str:
         confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
         self.client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
         await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
-        await self.client.emit("session_request", {"session_id": session_id})
+        await self.client.emit("session_request", {"session_id": session_id, "page_key": page_key})
         self.session_id = await asyncio.wait_for(confirmed, 10)
         return self.session_id
 
@@ -251,6 +251,35 @@ def test_a_live_web_chat_session_cannot_be_joined_but_a_reload_resumes_it(stack:
         follow = desk_of(await reloaded.say("那需要多久？"))
         assert (follow["topic"], follow["aspect"]) == ("port_visa", "duration")
         await asyncio.gather(reloaded.close(), *closing)
+
+    asyncio.run(scenario())
+
+
+def test_a_page_that_reconnects_before_the_server_noticed_its_drop_keeps_its_conversation(stack: Stack) -> None:
+    """A network drop: the page's new connection asks for its id while the server still holds
+    the old one. The page's in-memory key shows it is the same page: it keeps its session and
+    context, and the stale connection is closed. Another client with the id but not the key
+    still gets a new one."""
+    page, stranger = "a" * 32, "b" * 32
+
+    async def scenario() -> None:
+        before = ChatClient(stack.url)
+        issued = await before.open(page_key=page)
+        assert desk_of(await before.say("R签证要什么材料？"))["topic"] == "talent_visa"
+        after = ChatClient(stack.url)  # the old connection is still up, as far as the server knows
+        assert await after.open(issued, page_key=page) == issued
+        follow = desk_of(await after.say("要多久？"))
+        assert (follow["topic"], follow["aspect"]) == ("talent_visa", "duration")
+        for _ in range(50):
+            if not before.client.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert not before.client.connected  # the stale connection was closed by the server
+        other = ChatClient(stack.url)
+        assert await other.open(issued, page_key=stranger) != issued
+        assert await ChatClient(stack.url).open(issued.replace(issued[0], "f" if issued[0] != "f" else "e", 1),
+                                                page_key=page) != issued  # a made-up id: the key does not help
+        await asyncio.gather(after.close(), other.close())
 
     asyncio.run(scenario())
 

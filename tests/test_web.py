@@ -11,7 +11,7 @@ import threading
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Iterator
+from typing import Dict, Iterator, List
 
 import httpx
 import pytest
@@ -130,8 +130,22 @@ def test_static_server_config_and_headers(web: str, stack: Stack, ports: Dict[st
 # ---------------------------------------------------------------- web chat
 
 
+def session_requests(page) -> List[str]:
+    """The page keys the page sends with its session requests (polling or WebSocket frames)."""
+    keys: List[str] = []
+
+    def look(payload) -> None:
+        if isinstance(payload, str) and "session_request" in payload:
+            keys.extend(re.findall(r'"page_key":"([^"]*)"', payload))
+
+    page.on("request", lambda request: look(request.post_data))
+    page.on("websocket", lambda ws: ws.on("framesent", look))
+    return keys
+
+
 def test_chat_in_chinese_survives_a_reload_and_keeps_context(browser, web: str) -> None:
     with open_page(browser, PHONE, "zh-CN") as page:
+        keys = session_requests(page)
         page.goto(f"{web}/")
         say(page, "口岸签证需要什么材料？")
         first = wait_answers(page, 1)
@@ -139,6 +153,7 @@ def test_chat_in_chinese_survives_a_reload_and_keeps_context(browser, web: str) 
         assert "english.shanghai.gov.cn" in first.locator(".sources").inner_text()  # the materials' own sources
         assert first.locator("ul li").count() >= 2  # materials rendered as a list
 
+        loaded = len(set(keys))
         page.reload()
         assert page.locator("#log .msg.user").count() == 1
         assert "english.shanghai.gov.cn" in wait_answers(page, 1).locator(".sources").inner_text()
@@ -148,6 +163,8 @@ def test_chat_in_chinese_survives_a_reload_and_keeps_context(browser, web: str) 
         assert follow.get_attribute("data-topic") == "port_visa"
         assert follow.get_attribute("data-aspect") == "duration"
         assert "口岸签证" in follow.inner_text() and follow.locator(".sources").count() == 1
+        # each page load makes its own key (in memory, never stored) for reconnects after a drop
+        assert loaded == 1 and len(set(keys)) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys)
         assert no_horizontal_scroll(page)
         assert_log_scrolls_by_keyboard(page)
         assert_accessible(page, "chat page, phone")

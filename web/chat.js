@@ -56,6 +56,9 @@
     return nav.indexOf("zh") === 0 ? "zh" : "en";
   }
 
+  // This page's key, in memory only (never stored): see session_request below.
+  var pageKey = newSessionId();
+
   var saved = readStore();
   var state = saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages)
     ? saved
@@ -254,7 +257,8 @@
     showStatus("connecting");
     socket = window.io(config.rasaUrl, { path: "/socket.io", reconnectionDelayMax: 10000 });
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: state.sessionId });
+      // the page key proves a reconnect after a network drop is this page, not another holder of the id
+      socket.emit("session_request", { session_id: state.sessionId, page_key: pageKey });
     });
     socket.on("session_confirm", function (sessionId) {
       if (typeof sessionId === "string" && sessionId && sessionId !== state.sessionId) {

@@ -1,7 +1,10 @@
 """Web chat session ids issued by the server: a random part and an HMAC of it under
 DESK_SESSION_SECRET, so a client can keep its session across reloads but cannot make one
 up, or take over another's by guessing (128 random bits); and which connection holds each
-session (``Holders``), so that knowing an id is not enough to join a session in use."""
+session (``Holders``), so that knowing an id is not enough to join a session in use. Only the
+page that holds it, reconnecting after a network drop, takes it over: it proves it is the same
+page by a key it made at load and keeps in memory only (never stored, so not shared with other
+tabs or whoever learnt the id)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from typing import Callable, Dict, Optional
+from typing import Awaitable, Callable, Dict, Optional
 
 import redis.asyncio as aioredis
 
@@ -22,6 +25,8 @@ logger = logging.getLogger(__name__)
 SEPARATOR = "."
 RANDOM_BYTES = 16
 MAX_SESSION_CHARS = 128
+# A page's key: 32 hex characters (random, made by the page at load).
+PAGE_KEY_CHARS = 32
 
 
 def _signature(nonce: str) -> str:
@@ -63,6 +68,21 @@ if redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
 return 0
 """
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# The same page reconnecting takes its hold over (from whichever server) when the value ends with its key.
+TAKE_OVER = """
+local held = redis.call('get', KEYS[1])
+if held and string.sub(held, -string.len(ARGV[1])) == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1
+end
+return 0
+"""
+
+
+def page_key(value: object) -> str:
+    """A page's key as sent with its session request, or "" when missing or malformed."""
+    if isinstance(value, str) and len(value) == PAGE_KEY_CHARS and all(c in "0123456789abcdef" for c in value):
+        return value
+    return ""
 
 
 class Holders:
@@ -74,12 +94,23 @@ class Holders:
     Per process, and with ``redis_url`` (REDIS_URL: several Rasa servers, socket.io pinned per
     client address, so two clients may reach two servers) also in Redis under a key per
     session that this process renews while the connection lives and deletes when it closes.
-    While Redis does not answer, the check falls back to this process's connections."""
+    While Redis does not answer, the check falls back to this process's connections.
 
-    def __init__(self, connected: Callable[[str], bool], redis_url: Optional[str] = None) -> None:
+    A socket.io client that lost its network reconnects before the server notices (up to its
+    ping timeout, ~45 s): its new connection brings the key of the page that holds the session
+    and takes it over at once; the old connection is closed with ``evict``."""
+
+    def __init__(
+        self,
+        connected: Callable[[str], bool],
+        redis_url: Optional[str] = None,
+        evict: Optional[Callable[[str], Awaitable[None]]] = None,
+    ) -> None:
         self.connected = connected  # whether a socket.io sid is still connected here
+        self.evict = evict  # closes a connection whose page has taken its session over
         self.by_session: Dict[str, str] = {}  # session nonce -> sid
         self.by_sid: Dict[str, str] = {}  # sid -> session nonce
+        self.page_of: Dict[str, str] = {}  # sid -> the key of the page it belongs to
         self.redis = redis_client(redis_url) if redis_url else None
         self.owner = secrets.token_hex(8)  # this process, in the Redis values
         self._renewing: Optional["asyncio.Task[None]"] = None
@@ -88,11 +119,16 @@ class Holders:
         """The session nonce connection ``sid`` holds, if any."""
         return self.by_sid.get(sid)
 
-    async def claim(self, nonce: str, sid: str, grace: float = GRACE_SECONDS) -> bool:
+    async def claim(self, nonce: str, sid: str, grace: float = GRACE_SECONDS, page: str = "") -> bool:
         """Give session ``nonce`` to connection ``sid`` (which gives up any other it held),
-        unless another live connection holds it for longer than ``grace`` seconds."""
+        unless another live connection holds it for longer than ``grace`` seconds; a holder
+        of the same ``page`` (the page reconnecting) gives it up at once."""
         if self.by_sid.get(sid) not in (None, nonce):
             await self.release(sid)
+        if page:
+            self.page_of[sid] = page
+            if await self._take_over(nonce, sid, page):
+                return True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         while True:
@@ -111,19 +147,54 @@ class Holders:
 
     async def release(self, sid: str) -> None:
         """Connection ``sid`` is gone (or moves to another session): free what it held."""
+        value = self._value(sid)
         nonce = self.by_sid.pop(sid, None)
+        self.page_of.pop(sid, None)
         if nonce is None:
             return
         if self.by_session.get(nonce) == sid:
             del self.by_session[nonce]
         if self.redis is not None:
             try:
-                await self.redis.eval(RELEASE, 1, KEY_PREFIX + nonce, self._value(sid))
+                await self.redis.eval(RELEASE, 1, KEY_PREFIX + nonce, value)
             except (aioredis.RedisError, OSError) as exc:  # it lapses after HOLD_SECONDS
                 logger.warning("could not release web chat session hold in Redis: %s", exc)
 
     def _value(self, sid: str) -> str:
-        return f"{self.owner}:{sid}"
+        return f"{self.owner}:{sid}:{self._page_digest(self.page_of.get(sid, ''))}"
+
+    @staticmethod
+    def _page_digest(page: str) -> str:
+        """What Redis keeps of a page's key: a digest, so the store never holds the key itself."""
+        return hashlib.sha256(page.encode()).hexdigest()[:32] if page else "-"
+
+    async def _take_over(self, nonce: str, sid: str, page: str) -> bool:
+        """The same page reconnecting: the hold of its old connection is freed (and that
+        connection closed) here, or moved to ``sid`` in Redis when another server has it.
+        False when the session is not held by this page (the ordinary claim decides)."""
+        holder = self.by_session.get(nonce)
+        if holder == sid:
+            return True
+        if holder is not None:
+            if self.page_of.get(holder) == page:
+                await self.release(holder)
+                if self.evict is not None and self.connected(holder):
+                    await self.evict(holder)
+            return False
+        if self.redis is None:
+            return False
+        try:
+            taken = await self.redis.eval(
+                TAKE_OVER, 1, KEY_PREFIX + nonce, self._page_digest(page), self._value(sid), HOLD_SECONDS
+            )
+        except (aioredis.RedisError, OSError) as exc:
+            logger.warning("Redis unreachable for web chat session holds (%s); checking this server only", exc)
+            return False
+        if not taken:
+            return False
+        self.by_session[nonce], self.by_sid[sid] = sid, nonce
+        self._renew_soon()
+        return True
 
     async def _claim_shared(self, nonce: str, sid: str) -> bool:
         if self.redis is None:
@@ -133,9 +204,13 @@ class Holders:
         except (aioredis.RedisError, OSError) as exc:
             logger.warning("Redis unreachable for web chat session holds (%s); checking this server only", exc)
             return True
-        if claimed and (self._renewing is None or self._renewing.done()):
-            self._renewing = asyncio.get_running_loop().create_task(self._renew())
+        if claimed:
+            self._renew_soon()
         return bool(claimed)
+
+    def _renew_soon(self) -> None:
+        if self._renewing is None or self._renewing.done():
+            self._renewing = asyncio.get_running_loop().create_task(self._renew())
 
     async def _renew(self) -> None:
         """Keep this process's holds alive in Redis while it has any."""

@@ -6,7 +6,9 @@
   message), so no client can join or write into another's conversation. A session held by
   a live connection is not given to another one either (``sessions.Holders``; across the Rasa
   servers through Redis when REDIS_URL is set): it gets a new id, as a made-up id does. A
-  reloaded page asks for its id again once its old connection is gone, and so resumes.
+  reloaded page asks for its id again once its old connection is gone, and so resumes; a page
+  that reconnects after a network drop, before the server noticed, proves with its in-memory
+  page key that it is the holder and takes its session over.
 - With python-socketio 5.x ``AsyncServer.enter_room`` is a coroutine, and Rasa 3.6 calls it
   without ``await``: the client never joins its session's room, so with
   ``session_persistence`` no reply ever reaches the page. Here it is awaited.
@@ -137,20 +139,26 @@ class WebChatInput(SocketIOInput):
         sio = self.sio
         assert sio is not None
         namespace = self.namespace or "/"
-        holders = sessions.Holders(lambda sid: bool(sio.manager.is_connected(sid, namespace)), settings.redis_url())
+        async def evict(sid: str) -> None:
+            await sio.disconnect(sid, namespace=namespace)
+
+        holders = sessions.Holders(
+            lambda sid: bool(sio.manager.is_connected(sid, namespace)), settings.redis_url(), evict
+        )
 
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
+            page = sessions.page_key(data.get("page_key") if isinstance(data, dict) else None)
             previous = holders.held_by(sid)
             nonce = sessions.verify(requested)
-            if nonce and not await holders.claim(nonce, sid):
+            if nonce and not await holders.claim(nonce, sid, page=page):
                 logger.warning("web chat session asked for by %s is in use by another connection; "
                                "a new one is issued", sid)
                 nonce = None
             session_id = requested if nonce else sessions.issue()
             if not nonce:
                 nonce = str(sessions.verify(session_id))
-                await holders.claim(nonce, sid)  # new and random: nobody holds it
+                await holders.claim(nonce, sid, page=page)  # new and random: nobody holds it
             if not sio.manager.is_connected(sid, namespace):  # it left while we looked
                 await holders.release(sid)
                 return
