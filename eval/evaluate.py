@@ -59,7 +59,7 @@ def chosen(name: str, wanted: str) -> bool:
 
 
 # Each set is a pair of files, eval/<name>_single.yml and eval/<name>_conversations.yml.
-SET_NAMES = ("dev", "dev2", "borders", "borders2", "final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9", "final10", "final11", "final12", "final13", "final14", "final15", "final16", "final17", "final18", "final19", "final20", "final21", "final22", "final23", "final24", "final25", "final26", "final27", "final28", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "noisy")
+SET_NAMES = ("dev", "dev2", "borders", "borders2", "final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9", "final10", "final11", "final12", "final13", "final14", "final15", "final16", "final17", "final18", "final19", "final20", "final21", "final22", "final23", "final24", "final25", "final26", "final27", "final28", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "noisy")
 SINGLE_SETS = {f"{n}_single": ROOT / "eval" / f"{n}_single.yml" for n in SET_NAMES}
 CONVERSATION_SETS = {f"{n}_conversations": ROOT / "eval" / f"{n}_conversations.yml" for n in SET_NAMES}
 
