@@ -145,3 +145,76 @@ def test_no_import_and_no_second_publish_while_a_publish_runs(web: str, loaded_s
         assert json.loads(report.read_text(encoding="utf-8"))["status"] == "failed"
     assert call(web, "GET", "topics/driving_licence/versions").status_code == 404  # nothing was imported
     assert call(web, "POST", "import", json={"filename": "licence.yml", "text": text}).status_code == 200
+
+
+def _latin1_as_the_browser_sends_it(text: str) -> str:
+    """admin.js sends ``file.text()``: the browser decodes the file as UTF-8, replacing what is
+    not (a Latin-1 "é") with U+FFFD."""
+    return text.encode("latin-1", errors="replace").decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        # PyYAML's timestamp constructor raised a ValueError: a 503 "could not be completed"
+        (lambda t: t.replace("status: in_force", "status: in_force\n    effective_from: 2027-02-30"),
+         "effective_from", "'2027-02-30' is not a valid date"),
+        (lambda t: t.replace("date: 2021-12-17", "date: 2024-13-45"), "sources[0].date", "'2024-13-45' is not a valid date"),
+        (lambda t: t.replace("url: null", "url: 'javascript:alert(1)'"), "sources[0].url", "http:// or https:// link"),
+        (lambda t: t.replace("Exchanging a foreign driving licence", "<img src=x onerror=alert(1)>"), "title.en",
+         "contains HTML markup"),
+        (lambda t: t.replace('en: ["how do I exchange', f'en: [{"q, " * 600}"how do I exchange'),
+         "examples.en", "at most 500 per language"),
+    ],
+)
+def test_bad_values_are_refused_by_topic_and_field(web: str, change, field: str, message: str) -> None:
+    refused = call(web, "POST", "import", json={"filename": "licence.yml", "text": change(FIXTURE.read_text(encoding="utf-8"))})
+    assert refused.status_code == 400, refused.text
+    assert {"topic": "driving_licence", "field": field} == {k: refused.json()["errors"][0][k] for k in ("topic", "field")}
+    assert message in refused.json()["errors"][0]["message"]
+    assert "driving_licence" not in [t["id"] for t in call(web, "GET", "topics").json()["topics"]]
+
+
+def test_a_file_that_is_not_utf8_is_refused_as_on_the_command_line(web: str, tmp_path: Path, capsys) -> None:
+    latin1 = FIXTURE.read_text(encoding="utf-8").replace("Exchanging a foreign", "Caf\xe9 foreign")
+    path = tmp_path / "licence.yml"
+    path.write_bytes(latin1.encode("latin-1", errors="replace"))
+    assert cli.main(["policy", "import", str(path)]) == 1
+    on_the_command_line = capsys.readouterr().err.strip().replace(str(path), "licence.yml")
+    refused = call(web, "POST", "import", json={"filename": "licence.yml", "text": _latin1_as_the_browser_sends_it(latin1)})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == on_the_command_line
+    assert "licence.yml: not UTF-8 text (line 5)" in on_the_command_line
+    assert "driving_licence" not in [t["id"] for t in call(web, "GET", "topics").json()["topics"]]
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/admin/api", 404), ("POST", "/admin/api", 404), ("GET", "/admin/api/", 404),  # an HTML 404 before
+        ("OPTIONS", "/admin/api/import", 405), ("PUT", "/admin/api/import", 405),  # an HTML 501 before
+        ("DELETE", "/admin/api/topics", 405), ("PATCH", "/admin", 501), ("OPTIONS", "/admin/api", 405),
+        ("BREW", "/admin/api/topics", 405), ("GET", "/admin/api/%00", 404),
+    ],
+)
+def test_everything_under_the_api_answers_json(web: str, method: str, path: str, status: int) -> None:
+    response = httpx.request(method, web + path, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert response.status_code == status
+    if path.startswith("/admin/api"):
+        assert response.headers["content-type"] == "application/json; charset=utf-8"
+        assert response.json()["error"]
+        if status == 405:
+            assert response.headers["allow"] == "GET, POST, HEAD" and method in response.json()["error"]
+    else:  # the pages keep the standard library's answers
+        assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_preflight_needs_no_token_and_a_refused_body_is_not_read_as_the_next_request(web: str) -> None:
+    assert httpx.options(f"{web}/admin/api/import").status_code == 405
+    with httpx.Client(headers={"Authorization": f"Bearer {ADMIN}"}) as client:
+        put = client.put(f"{web}/admin/api/import", content=b"GET /admin/api/auth HTTP/1.1\r\n\r\n")
+        assert put.status_code == 405
+        assert client.get(f"{web}/admin/api/auth").json() == {"ok": True}
+        head = client.head(f"{web}/admin/api/topics")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == "application/json; charset=utf-8"

@@ -60,3 +60,17 @@ def test_queue_and_accept(loaded_sessions, tracker_url) -> None:
         topic = session.get(models.Topic, "work_permit")
         assert "my boss wants me to sort out the paperwork thing" in [e.text for e in topic.examples]
         assert history(session, "work_permit")[-1].action == "review"
+
+
+def test_accepting_stops_at_the_import_limit_of_examples(loaded_sessions, tracker_url, monkeypatch) -> None:
+    """Past the per-language limit an exported file would be refused on import: accepting says so."""
+    import desk.admin.review as review
+
+    with loaded_sessions() as session:
+        fallback = next(i for i in queue(session) if i.source == "fallback")
+        english = len([e for e in session.get(models.Topic, "work_permit").examples if e.lang == "en"])
+        monkeypatch.setattr(review, "MAX_EXAMPLES", english)
+        with pytest.raises(ImportError_, match="already has"):
+            decide(session, fallback.id, "accepted", "work_permit", "admin")
+    with loaded_sessions() as session:
+        assert fallback.id in [i.id for i in queue(session)]  # still open, nothing added

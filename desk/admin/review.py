@@ -18,7 +18,7 @@ from desk.dialogue.understanding import FALLBACK_INTENT, topic_of_intent
 from desk.language import detect
 from desk.policies import models
 from desk.policies.importer import bump_catalog, record_from_row, save_record
-from desk.policies.schema import ImportError_
+from desk.policies.schema import MAX_EXAMPLES, ImportError_
 
 LOW_CONFIDENCE = 0.5
 SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge", "capabilities", "human_handoff", "switch_language"}
@@ -105,6 +105,10 @@ def decide(session: Session, item_id: str, decision: str, topic: Optional[str], 
             record = record_from_row(row)
             lang = "zh" if detect(item.text) == "zh" else "en"
             examples = getattr(record.examples, lang)
+            if item.text not in examples and len(examples) >= MAX_EXAMPLES:
+                # past the import limit its exported file could not be imported again
+                raise ImportError_(f"topic '{topic}' already has {MAX_EXAMPLES} {lang} examples: "
+                                   "edit its file to make room first")
             if item.text not in examples:
                 examples.append(item.text)
                 save_record(session, record, author, f"review {item_id}", "review")

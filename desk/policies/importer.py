@@ -11,13 +11,23 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk.policies import models
-from desk.policies.schema import ImportError_, TopicRecord, parse_policy_document
+from desk.policies.schema import (
+    MAX_FILE_BYTES,
+    ImportError_,
+    TopicRecord,
+    field_errors,
+    parse_policy_document,
+    stored_records,
+)
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+# What a decoder leaves of bytes that were not UTF-8: the admin console's browser reads the file
+# as UTF-8 before sending it, so a Latin-1 file arrives with these instead of refusing to decode.
+REPLACEMENT_CHARACTER = "\ufffd"
 
 
 @dataclass
@@ -46,27 +56,56 @@ def default_author() -> str:
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _dates_as_text(loader: type) -> type:
+    """``loader`` keeping timestamps (2024-01-01) as text for the schema to check: PyYAML's
+    constructor raised a bare ValueError on 2027-02-30 (a traceback, a 503 on the console);
+    the schema refuses it naming the topic and field."""
+    kept = type(f"PolicyText{loader.__name__}", (loader,), {})
+    kept.add_constructor("tag:yaml.org,2002:timestamp", kept.construct_yaml_str)
+    return kept
+
+
+POLICY_LOADER = _dates_as_text(SAFE_LOADER)
+PYTHON_POLICY_LOADER = _dates_as_text(yaml.SafeLoader)
+
+
+def not_utf8(name: str, line: int) -> ImportError_:
+    """The one message for a file that is not UTF-8, from the command line or the console."""
+    return ImportError_(f"{name}: not UTF-8 text (line {line}): save the file as UTF-8")
+
+
 def read_policy_file(path: Path) -> List[TopicRecord]:
     """Parse and validate one YAML file; ImportError_ names the file, topic and field."""
     name = str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise ImportError_(f"{name}: file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ImportError_(f"{name}: cannot read file: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ImportError_(f"{name}: not UTF-8 text") from exc
     try:
-        data = yaml.load(text, Loader=SAFE_LOADER)  # a safe loader (libyaml's when present)
-    except yaml.YAMLError:
-        try:  # the pure-Python loader: errors worded as before, and what libyaml refuses
-            data = yaml.safe_load(text)  # ("\ud800") reaches validation, which names the field
-        except yaml.YAMLError as exc:
-            raise ImportError_(f"{name}: not valid YAML: {exc}") from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(name, raw.count(b"\n", 0, exc.start) + 1) from exc
+    if REPLACEMENT_CHARACTER in text:
+        raise not_utf8(name, text.count("\n", 0, text.index(REPLACEMENT_CHARACTER)) + 1)
+    data = _load_yaml(text, name)
     if "*" in text:
         _refuse_aliases(text, name)
     return parse_policy_document(data, name)
+
+
+def _load_yaml(text: str, name: str) -> Any:
+    """The document, or ImportError_ for text that is not YAML."""
+    try:
+        return yaml.load(text, Loader=POLICY_LOADER)  # a safe loader (libyaml's when present)
+    except yaml.YAMLError as first:
+        try:  # the pure-Python loader: errors worded as before, and what libyaml refuses
+            return yaml.load(text, Loader=PYTHON_POLICY_LOADER)  # ("\ud800") reaches validation
+        except yaml.YAMLError as exc:
+            raise ImportError_(f"{name}: not valid YAML: {exc}") from exc
+        except RecursionError:  # nesting libyaml refused as too deep overflows the Python one
+            raise ImportError_(f"{name}: not valid YAML: {first}") from first
 
 
 def _refuse_aliases(text: str, name: str) -> None:
@@ -183,7 +222,8 @@ def record_from_row(topic: models.Topic) -> TopicRecord:
             lang: [k.term for k in topic.keywords if k.lang == lang] for lang in ("zh", "en")
         },
     }
-    return TopicRecord.parse_obj(data)
+    with stored_records():  # as stored, even under rules added since (schema.stored_records)
+        return TopicRecord.parse_obj(data)
 
 
 def _fill_row(topic: models.Topic, record: TopicRecord) -> None:
@@ -344,7 +384,11 @@ def revert(session: Session, topic_id: str, version: int, author: str | None = N
     ).one_or_none()
     if revision is None:
         raise ImportError_(f"topic '{topic_id}' has no version {version}")
-    record = TopicRecord.parse_obj(revision.snapshot)
+    try:  # an old version must meet today's rules to become current again
+        record = TopicRecord.parse_obj(revision.snapshot)
+    except ValidationError as exc:
+        raise ImportError_(f"topic '{topic_id}': version {version} breaks today's rules, so it cannot be "
+                           f"restored: {field_errors(exc)}") from exc
     try:
         outcome = save_record(session, record, author or default_author(), f"revert to v{version}", "reverted")
         if outcome != "unchanged":

@@ -8,21 +8,66 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Dict, List, Optional, Union
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, ClassVar, Dict, Iterator, List, Optional, Union
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 RESERVED_IDS = {"aspect", "general", "none", "null"}
 STATUSES = ("in_force", "planned", "superseded")
-MAX_TEXT = 4000
-MAX_REF = 300  # a source's publisher or document number
 SOURCE_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+FULL_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")  # as YAML writes a date (2024-1-5 too)
+LISTS = ("steps", "materials", "notes", "planned", "contacts", "sources")  # a topic's lists of entries
 ASPECTS = ("overview", "eligibility", "where", "duration", "procedure", "materials")
+LINK_SCHEMES = ("http", "https")
+
+# ---------------------------------------------------------------- limits (all of them, here)
+# Generous for hand-written records (the largest in data/policies: 38 examples and 36 keywords
+# per language, examples of 145 characters and keywords of 47, texts of 1,262 characters, 24
+# sources): they stop a file that would bloat the database, the training data and every page
+# listing topics (one topic with 100,000 examples made /admin/api/topics take 4 s).
+MAX_FILE_BYTES = 5 * 1024 * 1024  # one import file
+MAX_TEXT = 4000  # characters of one text: a summary, a step, a material, a note...
+MAX_TITLE = 200  # characters of a topic's title (shown in lists)
+MAX_REF = 300  # characters of a source's publisher or document number
+MAX_URL = 500  # characters of a link
+MAX_PHONE = 100  # characters of a contact's phone
+MAX_ITEMS = 100  # entries of each list of a topic: steps, materials, notes, planned, contacts, sources
+MAX_EXAMPLES = 500  # examples per language (review accepts add to them over time)
+MAX_EXAMPLE_CHARS = 500  # characters of one example (a question)
+MAX_KEYWORDS = 200  # keywords per language
+MAX_KEYWORD_CHARS = 100  # characters of one keyword (a term, not a sentence)
 
 
 SURROGATE = re.compile(r"[\ud800-\udfff]")
+# What an HTML parser takes for the start of markup: "<" before a letter (a tag), "/" (an end
+# tag), "!" (a comment, a doctype) or "?"; a "<" before a space or a digit ("a < b", "<3") is text.
+MARKUP = re.compile(r"<[A-Za-z/!?][^<>]{0,40}>?")
+
+# Set while a record the database already holds is read back (see ``stored_records``).
+_READING_STORED = ContextVar("reading_stored_policy_records", default=False)
+
+
+@contextmanager
+def stored_records() -> Iterator[None]:
+    """Read records the database already holds without the rules added since they were stored
+    (plain text, http(s) links, size limits): a database filled under older rules must still
+    list, export and take the file that fixes it. Everything coming in (an import, a revert to
+    an old version) meets every rule."""
+    token = _READING_STORED.set(True)
+    try:
+        yield
+    finally:
+        _READING_STORED.reset(token)
+
+
+def _incoming() -> bool:
+    """Whether the record being validated comes in (an import, a revert), not from the database."""
+    return not _READING_STORED.get()
 
 
 def _has_surrogate(value: Any) -> bool:
@@ -33,6 +78,49 @@ def _has_surrogate(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(isinstance(v, str) and SURROGATE.search(v) for v in value)
     return False
+
+
+def _markup(value: Any) -> Optional[str]:
+    """The first HTML markup in a text or a list of texts, if any (like ``_has_surrogate``)."""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    found = next((m for m in (MARKUP.search(t) for t in texts if isinstance(t, str)) if m), None)
+    return found.group(0) if found else None
+
+
+def _at_most(limit: int, per: str) -> Any:
+    """A pre-validator refusing a list of more than ``limit`` entries before any is validated."""
+
+    def check(cls: Any, value: Any) -> Any:  # noqa: ARG001 - pydantic passes the class
+        if _incoming() and isinstance(value, (list, tuple)) and len(value) > limit:
+            raise ValueError(f"has {len(value)} entries: at most {limit} per {per}")
+        return value
+
+    return check
+
+
+def _real_date(cls: Any, value: Any) -> Any:  # noqa: ARG001 - pydantic passes the class
+    """A date, refused by field name when impossible: the importer's YAML loader keeps
+    timestamps as text, since PyYAML's own constructor crashed on 2027-02-30. A number is no
+    date (pydantic would read 2024 as seconds since 1970)."""
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    text = value.strip() if isinstance(value, str) else ""
+    if not FULL_DATE.match(text):
+        raise ValueError("must be a date: YYYY-MM-DD")
+    try:
+        return dt.date(*(int(part) for part in text.split("-")))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a valid date (YYYY-MM-DD)") from None
+
+
+def _web_link(cls: Any, value: Optional[str]) -> Optional[str]:  # noqa: ARG001 - pydantic passes the class
+    """Links are shown to the public as links: http(s) to a host only (no javascript:, data:)."""
+    if value is None or not _incoming():
+        return value
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc or re.search(r"[\s\x00-\x1f\x7f]", value):
+        raise ValueError("must be an http:// or https:// link (or null)")
+    return value
 
 
 class Strict(BaseModel):
@@ -47,6 +135,16 @@ class Strict(BaseModel):
             raise ValueError("contains a lone surrogate (an escape such as \\ud800 that is no character)")
         return value
 
+    @validator("*", pre=True)
+    def no_markup(cls, value: Any) -> Any:  # noqa: N805 - pydantic validator
+        """Policy texts reach the public as written (pages, WeChat, the hotline): a tag in them
+        is either shown as code or, somewhere that renders HTML, run."""
+        tag = _markup(value) if _incoming() else None
+        if tag:
+            raise ValueError(f"contains HTML markup ('{tag}'): policy texts are plain text "
+                             "(a '<' before a space or a digit, as in 'a < b', is fine)")
+        return value
+
 
 class Bilingual(Strict):
     zh: str = Field(..., min_length=1, max_length=MAX_TEXT)
@@ -59,6 +157,16 @@ class Bilingual(Strict):
         return value
 
 
+class Title(Bilingual):
+    """A topic's title: listed in topic menus and the console, so a line rather than a text."""
+
+    @validator("zh", "en")
+    def short(cls, value: str) -> str:  # noqa: N805
+        if _incoming() and len(value) > MAX_TITLE:
+            raise ValueError(f"must be at most {MAX_TITLE} characters")
+        return value
+
+
 class Fact(Bilingual):
     """A text that states something: it may name the record's sources it comes from (by
     their ``id``) and when it was last checked / until when it holds; record-level
@@ -67,6 +175,8 @@ class Fact(Bilingual):
     sources: Optional[List[str]] = None
     checked: Optional[dt.date] = None
     valid_until: Optional[dt.date] = None
+
+    _dates = validator("checked", "valid_until", pre=True, allow_reuse=True)(_real_date)
 
 
 class Material(Fact):
@@ -95,15 +205,18 @@ class PlannedMeasure(Strict):
     id: str = Field(..., regex=r"^[a-z][a-z0-9_]{0,47}$")
     name: Bilingual
     note: Bilingual
-    keywords: "LangLists"
+    keywords: "Keywords"
     sources: Optional[List[str]] = None
+
 
 class Contact(Strict):
     name: Bilingual
-    phone: Optional[str] = Field(None, max_length=100)
+    phone: Optional[str] = Field(None, max_length=MAX_PHONE)
     address: Optional[Bilingual] = None
     hours: Optional[Bilingual] = None
-    url: Optional[str] = Field(None, max_length=500)
+    url: Optional[str] = Field(None, max_length=MAX_URL)
+
+    _link = validator("url", allow_reuse=True)(_web_link)
 
 
 class Source(Strict):
@@ -117,7 +230,9 @@ class Source(Strict):
     ref: Bilingual
     title: Bilingual
     date: Optional[str] = None
-    url: Optional[str] = Field(None, max_length=500)
+    url: Optional[str] = Field(None, max_length=MAX_URL)
+
+    _link = validator("url", allow_reuse=True)(_web_link)
 
     @validator("id")
     def valid_id(cls, value: Optional[str]) -> Optional[str]:  # noqa: N805
@@ -150,28 +265,52 @@ class Source(Strict):
         try:
             dt.date(parts[0], parts[1], parts[2])
         except ValueError:
-            raise ValueError("is not a valid date") from None
+            raise ValueError(f"'{text}' is not a valid date") from None
         return text
 
 
 class LangLists(Strict):
+    """Short texts per language; each kind (examples, keywords) has its own limits."""
+
+    max_items: ClassVar[int]
+    max_chars: ClassVar[int]
+
     zh: List[str] = Field(default_factory=list)
     en: List[str] = Field(default_factory=list)
+
+    @validator("zh", "en", pre=True)
+    def not_too_many(cls, value: Any) -> Any:  # noqa: N805 - pydantic validator
+        """Counted before each entry is validated: 100,000 of them are refused at once."""
+        return _at_most(cls.max_items, "language")(cls, value)
 
     @validator("zh", "en", each_item=True)
     def non_empty(cls, value: str) -> str:  # noqa: N805 - pydantic validator
         if not isinstance(value, str) or not value.strip():
             raise ValueError("must be a non-empty string")
-        if len(value) > 500:
-            raise ValueError("must be at most 500 characters")
+        if _incoming() and len(value.strip()) > cls.max_chars:
+            raise ValueError(f"must be at most {cls.max_chars} characters")
         return value.strip()
+
+
+class Examples(LangLists):
+    """Questions users ask (training data)."""
+
+    max_items: ClassVar[int] = MAX_EXAMPLES
+    max_chars: ClassVar[int] = MAX_EXAMPLE_CHARS
+
+
+class Keywords(LangLists):
+    """Terms and synonyms (the jieba dictionary, entity synonyms)."""
+
+    max_items: ClassVar[int] = MAX_KEYWORDS
+    max_chars: ClassVar[int] = MAX_KEYWORD_CHARS
 
 
 class TopicRecord(Strict):
     """One topic as admins write it; the unit of import, history and revert."""
 
     id: str
-    title: Bilingual
+    title: Title
     status: str = "in_force"
     effective_from: Optional[dt.date] = None
     checked: Optional[dt.date] = None  # default for every fact of the record
@@ -186,8 +325,11 @@ class TopicRecord(Strict):
     planned: List[PlannedMeasure] = Field(default_factory=list)
     contacts: List[Contact] = Field(default_factory=list)
     sources: List[Source] = Field(..., min_items=1)
-    examples: LangLists = Field(default_factory=LangLists)
-    keywords: LangLists = Field(default_factory=LangLists)
+    examples: Examples = Field(default_factory=Examples)
+    keywords: Keywords = Field(default_factory=Keywords)
+
+    _dates = validator("effective_from", "checked", "valid_until", pre=True, allow_reuse=True)(_real_date)
+    _lists = validator(*LISTS, pre=True, allow_reuse=True)(_at_most(MAX_ITEMS, "topic"))
 
     @validator("id")
     def valid_id(cls, value: str) -> str:  # noqa: N805
@@ -239,7 +381,7 @@ def _cited(values: Dict[str, Any]) -> List[tuple[str, Any]]:
     return items
 
 
-PlannedMeasure.update_forward_refs(LangLists=LangLists)
+PlannedMeasure.update_forward_refs(Keywords=Keywords)
 
 
 class PolicyFile(Strict):
@@ -260,6 +402,11 @@ def _field_path(loc: tuple) -> str:
     return ".".join(parts) or "(record)"
 
 
+def field_errors(exc: ValidationError, most: int = 5) -> str:
+    """The first ``most`` problems as "field 'a.b[0]': message; ..." (the console lists them)."""
+    return "; ".join(f"field '{_field_path(e['loc'])}': {e['msg']}" for e in exc.errors()[:most])
+
+
 def parse_policy_document(data: Any, filename: str) -> List[TopicRecord]:
     """Validate a loaded YAML document; raise ImportError_ naming file, topic and field."""
     if not isinstance(data, dict):
@@ -277,10 +424,7 @@ def parse_policy_document(data: Any, filename: str) -> List[TopicRecord]:
         try:
             record = TopicRecord.parse_obj(raw)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"field '{_field_path(e['loc'])}': {e['msg']}" for e in exc.errors()[:5]
-            )
-            raise ImportError_(f"{filename}: {label}: {problems}") from exc
+            raise ImportError_(f"{filename}: {label}: {field_errors(exc)}") from exc
         if record.id in seen:
             raise ImportError_(f"{filename}: {label}: field 'id': duplicate topic id in file")
         seen.add(record.id)

@@ -37,6 +37,8 @@ from desk.channels.inputs import BadInput, json_object
 logger = logging.getLogger(__name__)
 
 PREFIX = "/admin/api/"
+ROOT = PREFIX.rstrip("/")  # the API's own root: answers JSON like everything under it
+METHODS = ("GET", "POST", "HEAD")  # HEAD: a GET without the body
 MAX_BODY = 2 * 1024 * 1024
 MAX_FILENAME = 120
 JOB_REPORT = "admin-job.json"
@@ -323,6 +325,12 @@ GET_ROUTES = {"auth": lambda _: (200, {"ok": True}), "topics": topics, "publishe
 POST_ROUTES = {"import": import_file, "publish": publish, "rollback": rollback}
 
 
+def handles(path: str) -> bool:
+    """Whether the web server's (decoded, normalised) ``path`` is the admin API's: every answer
+    there is JSON, errors included, never the static server's HTML pages."""
+    return path == ROOT or path.startswith(PREFIX)
+
+
 def route(method: str, path: str, query: Dict[str, List[str]], body: Dict[str, Any]) -> Reply:
     parts = [unquote(p) for p in path[len(PREFIX):].split("/") if p]
     if method == "GET":
@@ -360,22 +368,56 @@ def _read_body(handler: BaseHTTPRequestHandler) -> Dict[str, Any]:
 
 
 def serve(handler: BaseHTTPRequestHandler, method: str) -> None:
-    """Answer one /admin/api/ request on ``handler`` (the web server's request handler)."""
+    """Answer one /admin/api request on ``handler`` (the web server's request handler)."""
     parts = urlsplit(handler.path)
+    body: Optional[Dict[str, Any]] = None
     try:
+        if method not in METHODS:  # before the token: a browser's preflight (OPTIONS) carries none
+            raise _not_allowed(method)
         if not authorised(handler.headers.get("Authorization")):
             raise ApiError(401, "missing or wrong admin token")
         body = _read_body(handler) if method == "POST" else {}
-        status, payload = route(method, parts.path, parse_qs(parts.query), body)
+        status, payload = route("GET" if method == "HEAD" else method, parts.path, parse_qs(parts.query), body)
     except ApiError as exc:
         status, payload = exc.status, {"error": str(exc)}
     except Exception:  # noqa: BLE001 - the details go to the log, the page gets a clean error
         logger.exception("admin API %s %s failed", method, parts.path)
         status, payload = 503, {"error": "the request could not be completed; see the web server's log"}
+    if body is None and _declares_body(handler):
+        handler.close_connection = True  # its unread body would be taken for the next request
+    _send(handler, status, payload)
+
+
+def _not_allowed(method: str) -> ApiError:
+    return ApiError(405, f"method {method} not allowed: the admin API takes {', '.join(METHODS)}")
+
+
+def _declares_body(handler: BaseHTTPRequestHandler) -> bool:
+    headers = getattr(handler, "headers", None)
+    return headers is not None and bool(headers.get("Transfer-Encoding") or
+                                        (headers.get("Content-Length") or "0").strip() not in ("", "0"))
+
+
+def refuse(handler: BaseHTTPRequestHandler, status: int, message: Optional[str]) -> None:
+    """The web server's own errors on an admin API path, as JSON. The standard library answers a
+    method it has no ``do_`` handler for (OPTIONS, PUT, DELETE...) with 501: here that is a 405."""
+    if status == HTTPStatus.NOT_IMPLEMENTED:
+        error = _not_allowed(handler.command or "?")
+        status, message = error.status, str(error)
+    handler.close_connection = True  # the request may not have been read to its end
+    _send(handler, status, {"error": message or HTTPStatus(status).phrase})
+
+
+def _send(handler: BaseHTTPRequestHandler, status: int, payload: Dict[str, Any]) -> None:
     data = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     handler.send_response(status if status in HTTPStatus._value2member_map_ else 400)
     handler.send_header("Content-Type", "application/json; charset=utf-8")
     handler.send_header("Content-Length", str(len(data)))
     handler.send_header("Cache-Control", "no-store")
+    if status == HTTPStatus.METHOD_NOT_ALLOWED:
+        handler.send_header("Allow", ", ".join(METHODS))
+    if handler.close_connection:
+        handler.send_header("Connection", "close")
     handler.end_headers()
-    handler.wfile.write(data)
+    if handler.command != "HEAD":
+        handler.wfile.write(data)

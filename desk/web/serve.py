@@ -159,7 +159,7 @@ class Handler(SimpleHTTPRequestHandler):
         path = request_path(self.path)
         if not self._servable(path):
             return
-        if path.startswith(admin_api.PREFIX):
+        if admin_api.handles(path):
             admin_api.serve(self, "GET")
             return
         if path == "/config.js":
@@ -173,7 +173,7 @@ class Handler(SimpleHTTPRequestHandler):
         super().do_GET()
 
     def do_POST(self) -> None:  # noqa: N802 - only the admin console's API takes posts
-        if urlsplit(self.path).path.startswith(admin_api.PREFIX):
+        if admin_api.handles(request_path(self.path)):
             admin_api.serve(self, "POST")
             return
         self.send_error(HTTPStatus.NOT_IMPLEMENTED, "Unsupported method ('POST')")  # as before the hook
@@ -182,12 +182,23 @@ class Handler(SimpleHTTPRequestHandler):
         path = request_path(self.path)
         if not self._servable(path):
             return
+        if admin_api.handles(path):
+            admin_api.serve(self, "HEAD")
+            return
         if path == "/" + WIDGET_SCRIPT:
             self._send_widget(head_only=True)
             return
         if path in ROUTES:
             self.path = ROUTES[path]
         super().do_HEAD()
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """Under /admin/api the standard library's own errors (an unsupported method such as
+        OPTIONS, a path no file can have) are JSON like the API's, not its HTML page."""
+        if admin_api.handles(request_path(getattr(self, "path", None) or "")):
+            admin_api.refuse(self, code, message)
+            return
+        super().send_error(code, message, explain)
 
     def _send_widget(self, head_only: bool = False) -> None:
         """widget.js with the allowed host origins put in (see widget_script)."""
