@@ -1,18 +1,26 @@
-"""Staff feedback (validation and storage), unit level on a real SQLite database; the
-browser flow is in test_web.py."""
+"""Staff feedback (validation and storage), unit level on a real SQLite database loaded with
+the policies and Rasa's in-memory tracker store; the same through the running server is in
+test_channel_errors.py, the browser flow in test_web.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from desk.channels.hotline import (
     MAX_NOTE_CHARS,
     BadRequest,
     FeedbackInput,
+    check_asked,
     parse_feedback,
     store_feedback,
 )
@@ -79,7 +87,7 @@ def test_bad_feedback_is_refused(raw: bytes, status: int) -> None:
     assert error.value.status == status
 
 
-def test_feedback_is_stored_with_time_and_staff_name(db_url: str) -> None:
+def test_feedback_is_stored_with_time_and_staff_name(db_url: str, loaded_sessions: sessionmaker) -> None:
     row_id = store_feedback(parse_feedback(body()), db_url)
     with new_session(db_url) as session:
         row = session.execute(select(Feedback).where(Feedback.id == row_id)).scalar_one()
@@ -87,3 +95,57 @@ def test_feedback_is_stored_with_time_and_staff_name(db_url: str) -> None:
         "call-1", "王老师", False, "talent_visa", "port_visa",
     )
     assert row.note == "caller meant the port visa" and row.created_at is not None
+
+
+def feedback_rows(db_url: str) -> int:
+    with new_session(db_url) as session:
+        return int(session.scalar(select(func.count(Feedback.id))))
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"topic": "no_such_topic_xyz"}, "topic"),
+        ({"topic": "no_such_topic_xyz", "correct": True, "right_topic": ...}, "topic"),
+        ({"topic": "Port_Visa"}, "topic"),  # ids are exact
+    ],
+)
+def test_feedback_naming_an_unknown_topic_stores_nothing(
+    db_url: str, loaded_sessions: sessionmaker, changes: dict, field: str
+) -> None:
+    with pytest.raises(BadRequest) as error:
+        store_feedback(parse_feedback(body(**changes)), db_url)
+    assert error.value.status == 400 and f"'{field}' is not a known topic" in str(error.value)
+    assert feedback_rows(db_url) == 0
+
+
+def test_a_right_topic_the_catalogue_lacks_is_kept_as_a_gap(db_url: str, loaded_sessions: sessionmaker) -> None:
+    store_feedback(parse_feedback(body(right_topic="social_insurance")), db_url)  # review waits for its import
+    assert feedback_rows(db_url) == 1
+
+
+def test_feedback_without_topics_needs_no_topic_check(db_url: str, loaded_sessions: sessionmaker) -> None:
+    store_feedback(parse_feedback(body(topic=None, right_topic=None)), db_url)
+    assert feedback_rows(db_url) == 1
+
+
+def conversations(*asked: str) -> InMemoryTrackerStore:
+    """A tracker store holding "hotline:call-1", in which ``asked`` were the caller's questions."""
+    store = InMemoryTrackerStore(Domain.empty())
+    events = [ActionExecuted("action_listen")] + [UserUttered(text) for text in asked]
+    asyncio.run(store.save(DialogueStateTracker.from_events("hotline:call-1", events)))
+    return store
+
+
+def test_feedback_is_checked_against_the_conversation() -> None:
+    store = conversations("你好", "口岸签证需要什么材料？")
+    asyncio.run(check_asked(store, "hotline:call-1", "口岸签证需要什么材料？"))
+    asyncio.run(check_asked(store, "hotline:call-1", " 口岸签证需要\x85什么材料？ "))  # as the channel cleaned it
+    for conversation, question, words in [
+        ("hotline:call-2", "口岸签证需要什么材料？", "'sender' has no hotline conversation"),
+        ("rest:call-1", "口岸签证需要什么材料？", "'sender' has no hotline conversation"),
+        ("hotline:call-1", "人才签证怎么办？", "'question' was not asked"),
+    ]:
+        with pytest.raises(BadRequest) as error:
+            asyncio.run(check_asked(store, conversation, question))
+        assert error.value.status == 400 and words in str(error.value)

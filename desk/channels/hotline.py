@@ -8,7 +8,12 @@ Bad requests get a 4xx with a JSON error and never reach the dialogue.
 
 ``GET /webhooks/hotline/auth`` (same token) answers 200 or 401, for the console's sign-in.
 ``POST /webhooks/hotline/feedback`` (same token) stores the staff's right/wrong verdict on
-an answer in the ``feedback`` table, so wrong topics and missing ones can be found later.
+an answer in the ``feedback`` table, so wrong topics and missing ones can be found later. A
+verdict marked wrong lands in the admins' review queue, where accepting it makes its question a
+training example: so only a verdict on a question asked in an existing hotline conversation,
+about an answer on a topic the policy database has, is stored (anything else is a 400 and stores
+nothing). The right topic the staff name may be one the catalogue lacks (a gap to fill): the review
+queue shows it, and accepting it waits until an admin imports that topic.
 """
 
 from __future__ import annotations
@@ -21,16 +26,28 @@ from dataclasses import asdict, dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desk import settings
-from desk.channels.inputs import BadInput, conversation_id, json_object, phrase, public_text, short_error
+from desk.channels.inputs import (
+    BadInput,
+    clean_text,
+    conversation_id,
+    json_object,
+    phrase,
+    public_text,
+    short_error,
+)
 from desk.dialogue.structured import expand_messages
 from desk.language import detect
 from desk.policies.db import new_session
-from desk.policies.models import Feedback
+from desk.policies.models import Feedback, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +59,10 @@ MAX_NOTE_CHARS = 1000
 MAX_STAFF_NAME_CHARS = 100
 # control characters and lone surrogates (which no store can encode): refused in ids and fields
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# a verdict's fields that name topics the answer had: each must be one the policy database has (or
+# absent). Not ``right_topic``: staff may name a missing topic, and review refuses to file examples
+# under a topic that does not exist (desk.admin.review.decide).
+FEEDBACK_TOPIC_FIELDS = ("topic",)
 
 
 BadRequest = BadInput  # the name the channels and tests know
@@ -132,9 +153,45 @@ def parse_feedback(body: bytes) -> FeedbackInput:
     return feedback
 
 
+def check_topics(session: Session, feedback: FeedbackInput) -> None:
+    """BadRequest when the topic the answer is said to have had is not in the policy database:
+    no answer was ever given on it."""
+    named = {field: getattr(feedback, field) for field in FEEDBACK_TOPIC_FIELDS if getattr(feedback, field)}
+    if not named:
+        return
+    known = set(session.scalars(select(Topic.id).where(Topic.id.in_(set(named.values())))))
+    for field, topic in named.items():
+        if topic not in known:
+            raise BadRequest(f"'{field}' is not a known topic: {topic!r}")
+
+
+def same_question(text: str) -> str:
+    """A question as compared with what the conversation stored: the channel dropped its
+    control characters before the turn, and whitespace may differ between the two copies."""
+    return " ".join(clean_text(text).split())
+
+
+async def check_asked(tracker_store: TrackerStore, conversation: str, question: str) -> None:
+    """BadRequest unless ``question`` was asked in the hotline ``conversation`` (any of its
+    sessions): feedback on a call that never happened, or on a question nobody asked, would
+    put invented examples in the review queue. A store that cannot be read raises its own
+    error (the caller answers 503: nothing can be told then, so nothing is refused or stored)."""
+    tracker = await tracker_store.retrieve_full_tracker(conversation)
+    if tracker is None:
+        raise BadRequest("'sender' has no hotline conversation")
+    wanted = same_question(question)
+    if not any(
+        isinstance(event, UserUttered) and event.text and same_question(event.text) == wanted
+        for event in tracker.events
+    ):
+        raise BadRequest("'question' was not asked in this hotline conversation")
+
+
 def store_feedback(feedback: FeedbackInput, db_url: Optional[str] = None) -> int:
-    """Insert one feedback row; returns its id."""
+    """Insert one feedback row; returns its id. Its topics are checked in the same session,
+    so a 400 stores nothing."""
     with new_session(db_url) as session:
+        check_topics(session, feedback)
         row = Feedback(**asdict(feedback))
         session.add(row)
         session.commit()
@@ -167,6 +224,20 @@ def build_reply(sender: str, messages: List[Dict[str, Any]]) -> Dict[str, Any]:
         # the turn's answer object (desk.dialogue.answer): what the console renders
         "answer_object": desk.get("answer_object"),
     }
+
+
+async def save_verdict(tracker_store: TrackerStore, conversation: str, verdict: FeedbackInput) -> int:
+    """Store a verdict on a question asked in ``conversation`` (the policy database's own
+    work off the event loop); BadRequest, storing nothing, for anything made up."""
+    await check_asked(tracker_store, conversation, verdict.question)
+    return await asyncio.get_running_loop().run_in_executor(None, store_feedback, verdict)
+
+
+def tracker_store_of(request: Request) -> Optional[TrackerStore]:
+    """The conversations' store of the Rasa server running this channel (its agent's, the one
+    the turns are written to); None until the agent is loaded."""
+    agent = getattr(request.app.ctx, "agent", None)
+    return getattr(agent, "tracker_store", None)
 
 
 class HotlineInput(InputChannel):
@@ -225,10 +296,15 @@ class HotlineInput(InputChannel):
                 verdict = parse_feedback(request.body or b"")
             except BadRequest as exc:
                 return error(exc.status, str(exc))
+            tracker_store = tracker_store_of(request)
+            if tracker_store is None:
+                return error(503, "the desk is starting; please retry")
             try:
-                row_id = await asyncio.get_running_loop().run_in_executor(None, store_feedback, verdict)
+                row_id = await save_verdict(tracker_store, conversation_id(self.name(), verdict.sender), verdict)
+            except BadRequest as exc:
+                return error(exc.status, str(exc))
             except Exception as exc:  # noqa: BLE001 - a database problem is the server's, not the caller's
-                logger.error("storing feedback from %s failed: %s", verdict.staff_name, short_error(exc))
+                logger.error("feedback from %s not stored: %s", verdict.staff_name, short_error(exc))
                 return error(503, "the feedback could not be stored; please retry")
             return response.json({"id": row_id, "stored": True}, status=201)
 

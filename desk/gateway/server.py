@@ -8,7 +8,9 @@ the Rasa HTTP API (``/model``, ``/conversations``, ``/status``, ``/domain``), mo
 management and the gateway's own operations — is a 404 there. Paths are matched on the raw,
 undecoded path, so percent-encoding cannot reach anything else. CORS only for the allowed
 origins (the desk's own pages, DESK_WEB_ORIGIN, and the widget hosts, DESK_WIDGET_ORIGINS),
-never with credentials.
+never with credentials. Every error on a channel's path is a JSON ``{"error": ...}``: the Rasa
+server's own 404 and 405 pages are HTML and WeChat's refusals plain text, so the gateway
+rewrites them (status and headers, ``Allow`` included, kept; desk.gateway.errors).
 
 Admin port (127.0.0.1 only):
 - ``GET /_gateway/status`` (Bearer RASA_AUTH_TOKEN): model, backends (url, requests served,
@@ -53,6 +55,7 @@ from desk.admin.priority import restore_foreground
 from desk.admin.processes import Server, base_env, free_port, rasa_server, wait_model_loaded
 from desk.channels import turnlog
 from desk.gateway import fallback
+from desk.gateway.errors import as_json_error, needs_json_error
 from desk.gateway.proxy import Proxy
 from desk.web.origins import socket_origins
 
@@ -327,6 +330,8 @@ def build_public_app(gateway: Gateway) -> web.Application:
         result = await gateway.proxy.handle(request, body, gateway.on_unreachable)
         if result is None:  # no backend could take it
             result = fallback.unavailable(channel, request, body)
+        if needs_json_error(channel, result):
+            result = as_json_error(request.method, result)
         if not isinstance(result, web.WebSocketResponse):  # socket.io's polling needs CORS too
             for name in [h for h in result.headers if h.lower().startswith("access-control-")]:
                 del result.headers[name]
