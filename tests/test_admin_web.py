@@ -2,9 +2,10 @@
 real web server, gateway, Rasa and action servers: sign-in (a wrong token and the staff token
 are refused), an import with field errors that changes nothing, a review item accepted as a
 training example, a new topic on a subject the desk used to refuse published from the
-console (newly covered held-out questions confirmed with the button), and the analytics
-charts drawn with their tables. Every state is checked with axe-core (from npm, injected by
-the test; nothing is loaded from a CDN)."""
+console (newly covered held-out questions confirmed with the button), the analytics
+charts drawn with their tables, and a sign-out that removes the data from the page. Every
+state is checked with axe-core (from npm, injected by the test; nothing is loaded from a CDN),
+and every button hovered and focused keeps its contrast."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.browser import AXE_JS, PHONE, assert_accessible, chromium, serving_we
 from tests.browser import open_page as shared_open_page
 from tests.browser import shot as shared_shot
 from tests.stack import STAFF_TOKEN, Stack, build_stack
+from tests.test_web import assert_buttons_keep_contrast
 
 pytestmark = pytest.mark.stack
 
@@ -130,6 +132,51 @@ def test_review_accept(browser, web: str, stack: Stack) -> None:
         assert page.locator("#review-list li", has_text="我老婆的签证怎么办").count() == 0
     with new_session(stack.env["DESK_DB_URL"]) as session:
         assert "我老婆的签证怎么办" in [e.text for e in session.get(models.Topic, "family_permits").examples]
+
+
+def test_sign_out_removes_the_data_and_buttons_keep_contrast(browser, web: str, stack: Stack) -> None:
+    question = "我先生的工作签证到期了怎么续"
+    with new_session(stack.env["DESK_DB_URL"]) as session:
+        session.add(models.Feedback(staff_name="lin", sender="call-8", question=question,
+                                    topic="talent_visa", correct=False, right_topic="work_permit"))
+        session.commit()
+    with open_page(browser) as page:
+        sign_in(page, web)
+        page.locator("#review-list li", has_text=question).wait_for()
+        page.wait_for_selector("#chart-outcomes[data-drawn='true']")
+        page.hover("#sign-out")
+        axe_clean(page, "admin console, sign-out hovered")
+        assert_buttons_keep_contrast(page, "admin console")
+
+        page.click("#sign-out")
+        assert page.locator("#signin").is_visible() and page.locator("#console").is_hidden()
+        assert page.evaluate("sessionStorage.getItem('desk.admin.token')") is None
+        # gone from the page, not only from sight: no topic rows, no users' questions
+        assert page.locator("#topics-table tbody tr").count() == 0
+        assert page.locator("#review-list li").count() == 0 and page.locator("#charts figure").count() == 0
+        left = page.evaluate("document.body.textContent")
+        assert question not in left and "port_visa" not in left and "questions since" not in left
+        axe_clean(page, "admin console signed out")
+
+        # an answer on its way at sign-out does not bring its data back
+        held = []
+        page.route("**/admin/api/review", lambda route: held.append(route))
+        page.fill("#token", ADMIN_TOKEN)
+        page.click("#signin-button")
+        page.wait_for_selector("#topics-table tbody tr")
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(25)
+        assert held, "the review queue was not asked for"
+        page.click("#sign-out")
+        with page.expect_response("**/admin/api/review") as late:
+            held[0].continue_()
+        page.unroute("**/admin/api/review")
+        assert late.value.status == 200
+        page.wait_for_timeout(500)  # time for the page to handle the late answer
+        assert question not in page.evaluate("document.body.textContent")
+        assert page.locator("#topics-table tbody tr").count() == 0
 
 
 def test_publish_a_topic_the_desk_used_to_refuse(browser, web: str, stack: Stack) -> None:

@@ -115,6 +115,7 @@ def test_static_server_config_and_headers(web: str, stack: Stack, ports: Dict[st
     assert csp.endswith(f"frame-ancestors 'self' http://127.0.0.1:{ports['host']}")
     assert f"ws://127.0.0.1:{stack.rasa_port}" in csp
     config = httpx.get(f"{web}/config.js")
+    assert '"talent_visa": {"zh": "人才签证' in config.text  # the staff console's topic labels
     assert config.text.startswith(f'window.DESK_CONFIG = {{"rasaUrl": "http://127.0.0.1:{stack.rasa_port}", "texts": ')
     staff = httpx.get(f"{web}/staff")
     assert staff.status_code == 200 and "frame-ancestors 'none'" in staff.headers["content-security-policy"]
@@ -400,6 +401,235 @@ def test_staff_console_answer_alternatives_and_feedback(browser, web: str, stack
         assert_accessible(page, "staff console with feedback, phone")
         shot(page, "staff-phone")
         shot(page, "staff-phone-full", full_page=True)
+
+
+def staff_ask(page, question: str, count: int):
+    """Ask ``question`` in the staff console; the newest card once there are ``count``."""
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+    page.wait_for_function("n => document.querySelectorAll('.card').length >= n", arg=count,
+                           timeout=ANSWER_TIMEOUT_MS)
+    return page.locator(".card").first
+
+
+def staff_storage(page) -> Dict[str, str]:
+    """What the staff console keeps in sessionStorage."""
+    return page.evaluate("() => Object.fromEntries(Object.keys(sessionStorage)"
+                         ".filter(k => k.startsWith('desk.staff.')).map(k => [k, sessionStorage.getItem(k)]))")
+
+
+def staff_sign_in_here(page, name: str) -> str:
+    """Sign in on the page as it is (the same tab, no reload); the call id given."""
+    page.fill("#token", STAFF_TOKEN)
+    page.fill("#staff-name", name)
+    page.click("#signin-button")
+    page.wait_for_selector("#console", state="visible")
+    return page.inner_text("#call-id")
+
+
+BUTTON_CONTRAST = """async b => (await axe.run(b, {runOnly: {type: "rule", values: ["color-contrast"]}}))
+  .violations.map(v => v.nodes.map(n => n.failureSummary).join("; "))"""
+FOCUSED_CONTRAST = f"() => ({BUTTON_CONTRAST})(document.activeElement)"
+# the focused element's name when it is a button, "" for another element, "done" once the Tab
+# order has come round (each element is marked the first time it has the focus)
+FOCUSED_BUTTON = """() => { const a = document.activeElement;
+  if (!a || a === document.body || a.dataset.tabbed) return "done";
+  a.dataset.tabbed = "1"; return a.tagName === "BUTTON" ? (a.id || a.className) : ""; }"""
+
+
+def assert_buttons_keep_contrast(page, label: str) -> None:
+    """Every visible button, hovered and then focused from the keyboard, keeps its text at
+    4.5:1 or more (axe-core's color-contrast on that button in that state)."""
+    found: List[str] = []
+    buttons = page.locator("button:visible")
+    for i in range(buttons.count()):
+        button = buttons.nth(i)
+        if button.is_enabled():
+            button.hover()
+            found += [f"hovered {button.inner_text()!r}: {v}" for v in button.evaluate(BUTTON_CONTRAST)]
+    page.mouse.move(0, 0)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_BUTTON)
+        if focused == "done":
+            break
+        if focused:
+            found += [f"focused {focused!r}: {v}" for v in page.evaluate(FOCUSED_CONTRAST)]
+    page.evaluate("document.querySelectorAll('[data-tabbed]').forEach(e => delete e.dataset.tabbed)")
+    assert not found, f"{label}: buttons below 4.5:1\n" + "\n".join(found)
+
+
+def test_staff_sign_out_ends_the_call(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "en-US") as page:
+        sign_in(page, web, STAFF_TOKEN, "Agent A")
+        page.wait_for_selector("#console", state="visible")
+        first_call = page.inner_text("#call-id")
+        assert staff_ask(page, "How do I get a talent visa (R visa)?", 1).get_attribute("data-topic") == "talent_visa"
+
+        page.click("#sign-out")
+        assert staff_storage(page) == {}  # no token, name, call, answers or titles left
+        assert page.locator(".card").count() == 0 and page.inner_text("#call-id") == ""
+        assert page.input_value("#staff-name") == "" and page.input_value("#token") == ""
+
+        second_call = staff_sign_in_here(page, "Agent B")
+        assert second_call.startswith("call-") and second_call != first_call
+        assert staff_storage(page)["desk.staff.name"] == "Agent B"
+        # a new caller: "what documents?" is not read as about the first caller's talent visa
+        assert staff_ask(page, "what documents?", 1).get_attribute("data-topic") != "talent_visa"
+
+        # an answer still on its way at sign-out is the ended call's: it never shows up after
+        held = []
+        page.route("**/webhooks/hotline/webhook",
+                   lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+        page.fill("#question", "How long is the talent visa valid?")
+        page.press("#question", "Enter")
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(25)
+        assert held, "the question was not sent"
+        page.click("#sign-out")
+        staff_sign_in_here(page, "Agent C")
+        with page.expect_response("**/webhooks/hotline/webhook", timeout=ANSWER_TIMEOUT_MS) as late:
+            held[0].continue_()
+        page.unroute("**/webhooks/hotline/webhook")
+        assert late.value.status == 200
+        page.wait_for_timeout(500)  # time for the page to handle the late answer
+        assert page.locator(".card").count() == 0 and "desk.staff.cards" not in staff_storage(page)
+        assert page.input_value("#question") == "" and page.locator("#ask-button").is_enabled()
+
+
+def test_staff_console_signed_in_and_hovered_is_accessible(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "zh-CN") as page:
+        sign_in(page, web, STAFF_TOKEN)
+        page.wait_for_selector("#console", state="visible")
+        answers = page.locator("#answers")
+        assert answers.get_attribute("role") == "region" and answers.get_attribute("aria-label")
+        assert_accessible(page, "staff console signed in, no answers yet")
+        page.hover("#sign-out")
+        assert_accessible(page, "staff console, sign-out hovered")
+        assert_buttons_keep_contrast(page, "staff console, no answers yet")
+
+        card = staff_ask(page, "口岸签证需要什么材料？", 1)
+        assert "口岸签证" in page.inner_text("#answer-status")  # a short announcement, not the whole card
+        assert_buttons_keep_contrast(page, "staff console with an answer")
+        card.locator("button.other-toggle").click()
+        card.locator(".feedback .btn.bad").click()
+        assert_buttons_keep_contrast(page, "staff console with the other language and the feedback form open")
+
+
+def test_staff_console_copies_the_suggested_answer(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "en-US") as page:
+        sign_in(page, web, STAFF_TOKEN)
+        page.wait_for_selector("#console", state="visible")
+        with page.expect_response("**/webhooks/hotline/webhook") as sent:
+            card = staff_ask(page, "How do I get a talent visa (R visa)?", 1)
+        reply = sent.value.json()
+
+        # by keyboard, from the card's heading
+        card.locator("h2").focus()
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.classList.contains('copy-answer')"):
+                break
+        assert page.evaluate("document.activeElement.closest('.card') === document.querySelector('.card')")
+        assert "Copy answer" in page.evaluate("document.activeElement.textContent")
+        page.keyboard.press("Enter")
+        status = card.locator(".copy-answer-status")
+        page.wait_for_function("() => document.querySelector('.copy-answer-status').textContent.length > 0")
+        assert status.is_visible() and "Copied" in status.inner_text() and status.get_attribute("role") == "status"
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == "\n\n".join(reply["replies"])  # what the bot sends, with its sources line
+        assert copied.startswith("Talent visa") and copied.splitlines()[-1].startswith("Sources:")
+
+        # on every card: a clarifying question has no checklist, but its answer can be copied
+        page.click("#new-call")
+        question = staff_ask(page, "我想问签证的事", 1)
+        assert question.locator("button.copy").count() == 0
+        question.locator("button.copy-answer").click()
+        page.wait_for_function("() => document.querySelector('.copy-answer-status').textContent.length > 0")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert "人才签证" in copied and "口岸签证" in copied
+        assert_accessible(page, "staff console with a copied answer")
+
+
+def test_staff_console_keeps_the_calls_answers_across_a_reload(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "zh-CN") as page:
+        sign_in(page, web, STAFF_TOKEN)
+        page.wait_for_selector("#console", state="visible")
+        call = page.inner_text("#call-id")
+        staff_ask(page, "口岸签证需要什么材料？", 1)
+        newest = staff_ask(page, "那需要多久？", 2)
+        newest.locator(".feedback .btn.good").click()
+        page.wait_for_function("() => document.querySelector('.card .feedback-status').textContent.includes('Saved')")
+        shown = page.locator(".card h2").all_inner_texts()
+        asked = page.locator(".card .asked").all_inner_texts()
+        checklists = page.locator(".card .checklist li").count()
+
+        page.reload()
+        page.wait_for_selector(".card")
+        assert page.inner_text("#call-id") == call
+        assert page.locator(".card h2").all_inner_texts() == shown and page.locator(".card .asked").all_inner_texts() == asked
+        restored = page.locator(".card").first
+        assert "Saved" in restored.locator(".feedback-status").inner_text()  # sent once, not offered again
+        assert restored.locator(".feedback .btn.good").is_disabled()
+        assert page.locator(".card .checklist li").count() == checklists >= 2
+        assert_accessible(page, "staff console after a reload")
+        follow = staff_ask(page, "在哪里办？", 3)  # the context is still the call's
+        assert follow.get_attribute("data-topic") == "port_visa"
+
+        # capped: with 20 kept, a new answer drops the oldest
+        page.evaluate("""() => { const saved = JSON.parse(sessionStorage.getItem('desk.staff.cards'));
+          while (saved.cards.length < 20) saved.cards.unshift(Object.assign({}, saved.cards[0], {key: -saved.cards.length}));
+          sessionStorage.setItem('desk.staff.cards', JSON.stringify(saved)); }""")
+        staff_ask(page, "口岸签证要多少钱？", 4)
+        kept = page.evaluate("() => JSON.parse(sessionStorage.getItem('desk.staff.cards')).cards.map(c => c.ctx.question)")
+        assert len(kept) == 20 and kept[-1] == "口岸签证要多少钱？"
+        page.reload()
+        page.wait_for_selector(".card")
+        assert page.locator(".card").count() == 20
+
+        page.click("#new-call")  # a new call starts empty, also after a reload
+        assert page.locator(".card").count() == 0 and "desk.staff.cards" not in staff_storage(page)
+        page.reload()
+        page.wait_for_selector("#console", state="visible")
+        assert page.locator(".card").count() == 0 and page.inner_text("#call-id") != call
+
+
+def test_staff_console_names_topics_in_the_cards_language(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "zh-CN") as page:
+        sign_in(page, web, STAFF_TOKEN)
+        page.wait_for_selector("#console", state="visible")
+        card = staff_ask(page, "口岸签证需要什么材料？", 1)  # titles from the page config, from the first card
+        assert card.get_attribute("data-language") == "zh"
+        chip = card.locator(".alternatives button.alt[data-topic='talent_visa']")
+        assert chip.inner_text().startswith("人才签证 · "), chip.inner_text()
+        for name in card.locator(".alternatives button.alt > span").all():
+            assert re.search(r"[\u4e00-\u9fff]", name.inner_text()) and not name.get_attribute("lang")
+        card.locator(".feedback .btn.bad").click()
+        assert card.locator(".wrong-form select option[value='talent_visa']").inner_text() == "人才签证"
+
+        page.click("#new-call")  # and an English card names them in English
+        english = staff_ask(page, "How do I get a talent visa (R visa)?", 1)
+        port = english.locator(".alternatives button.alt[data-topic='port_visa']").inner_text()
+        assert port.startswith("Port visa") and not re.search(r"[\u4e00-\u9fff]", port)
+        assert_accessible(page, "staff console, topics named in the card's language")
+
+
+def test_staff_console_says_a_question_is_too_long_in_both_languages(browser, web: str) -> None:
+    with open_page(browser, DESKTOP, "zh-CN", expected_error="413") as page:
+        sign_in(page, web, STAFF_TOKEN)
+        page.wait_for_selector("#console", state="visible")
+        page.fill("#question", "x" * 10_001)
+        page.press("#question", "Enter")
+        page.wait_for_function("() => document.getElementById('ask-error').textContent.length > 0",
+                               timeout=ANSWER_TIMEOUT_MS)
+        error = page.inner_text("#ask-error")
+        assert "太长" in error and "too long" in error and "'message'" not in error
+        assert page.input_value("#question") == "x" * 10_001  # back in the box, to be shortened
+        assert page.locator(".card").count() == 0
+        assert_accessible(page, "staff console with a too-long question")
 
 
 # ---------------------------------------------------------------- the widget on other sites

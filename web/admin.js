@@ -27,13 +27,17 @@
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
+  /* An API call with the admin token. An answer that arrives after a sign-out never
+   * resolves: its data must not come back into the signed-out page. */
   function api(method, path, body, token) {
-    var options = { method: method, headers: { Authorization: "Bearer " + (token || get() || "") } };
+    var sent = token || get() || "";
+    var options = { method: method, headers: { Authorization: "Bearer " + sent } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
     return fetch(API + path, options).then(function (response) {
+      if (!token && get() !== sent) { return new Promise(function () {}); }
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.status === 401 && !token) { signOut("Signed out: the admin token is no longer accepted."); }
         return { status: response.status, ok: response.ok, data: data };
@@ -49,10 +53,33 @@
     $("who").hidden = !on;
   }
 
+  /* Signing out removes what the console showed (topics, users' questions in the review
+   * queue and analytics, job output) from the page, not only from sight. */
   function signOut(message) {
     drop();
     showConsole(false);
+    forget();
     $("signin-error").textContent = message || "";
+  }
+
+  function forget() {
+    charts.forEach(function (c) { c.destroy(); });
+    charts = [];
+    topicIds = [];
+    versionsOf = null;
+    polling = false;  // its pending call never resolves (api): the next sign-in may poll again
+    ["history", "job-phases", "coverage-list", "versions-list", "diff-from", "diff-to", "diff", "import-result",
+     "import-errors", "review-list", "stale-body", "charts"].forEach(function (id) { clear($(id)); });
+    ["topics-table", "unanswered"].forEach(function (id) { clear($(id).querySelector("tbody")); });
+    Array.prototype.slice.call($("gate-table").querySelectorAll("tr")).forEach(function (r) { r.remove(); });
+    ["job-status", "job-message", "review-status", "analytics-summary"].forEach(function (id) {
+      $(id).textContent = "";
+    });
+    $("job-status").className = "job-status";
+    ["live-model", "published-model"].forEach(function (id) { $(id).textContent = "…"; });
+    $("versions-title").textContent = "Versions";
+    ["versions", "gate", "coverage", "job-message"].forEach(function (id) { $(id).hidden = true; });
+    $("import-file").value = "";
   }
 
   function signIn(event) {
@@ -146,6 +173,7 @@
     if (polling) { return; }
     polling = true;
     (function tick() {
+      if (!get()) { polling = false; return; }  // signed out: nothing to follow
       api("GET", "/job").then(function (r) {
         if (r.ok) { renderJob(r.data); }
         if (r.ok && r.data.running) { window.setTimeout(tick, POLL_MS); return; }

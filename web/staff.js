@@ -1,15 +1,22 @@
 /* Hotline staff console: the hotline API (POST /webhooks/hotline/webhook, Bearer token)
- * while a caller waits, and right/wrong feedback (POST /webhooks/hotline/feedback). The token
- * and the staff name live in sessionStorage (gone when the tab closes). All bot text is
- * rendered with textContent / createElement (render.js). */
+ * while a caller waits, and right/wrong feedback (POST /webhooks/hotline/feedback). The token,
+ * the staff name, the call id and the call's answers live in sessionStorage (gone when the tab
+ * closes; a sign-out removes them all, so the next person starts a call of their own). All bot
+ * text is rendered with textContent / createElement (render.js). */
 (function () {
   "use strict";
 
   var R = window.DeskRender;
   var el = R.el;
   var API = ((window.DESK_CONFIG || {}).rasaUrl || "") + "/webhooks/hotline";
-  var KEYS = { token: "desk.staff.token", name: "desk.staff.name", call: "desk.staff.call" };
+  var KEYS = {
+    token: "desk.staff.token", name: "desk.staff.name", call: "desk.staff.call",
+    cards: "desk.staff.cards", titles: "desk.staff.titles"
+  };
   var TOPIC_ID = /^[a-z0-9_]{1,48}$/;
+  var ASK_PAYLOAD = /^\/ask_([a-z0-9_]{1,48})(?![a-z0-9_])/;
+  // the answers kept for a reload: enough for a long call, far below sessionStorage's quota
+  var MAX_SAVED_CARDS = 20;
   var ASPECTS = {
     overview: ["概况", "overview"], materials: ["材料", "documents"], procedure: ["流程", "steps"],
     eligibility: ["条件", "who qualifies"], where: ["地点", "where"], duration: ["时限", "how long"]
@@ -21,7 +28,9 @@
   /* ---------- storage ---------- */
 
   function get(key) { try { return window.sessionStorage.getItem(key); } catch (e) { return null; } }
-  function put(key, value) { try { window.sessionStorage.setItem(key, value); } catch (e) { /* ignore */ } }
+  function put(key, value) {
+    try { window.sessionStorage.setItem(key, value); return true; } catch (e) { return false; }
+  }
   function drop(key) { try { window.sessionStorage.removeItem(key); } catch (e) { /* ignore */ } }
 
   /* "中文 English": the Chinese label with its English in a lang="en" span. */
@@ -31,19 +40,126 @@
     return node;
   }
 
-  /* Topic titles seen in answers, and the topics met during this call (the choices offered
+  /* Topic titles by language: the served topics' from the page config (config.js), and those
+   * learnt from answers (an answer's title, a clarifying question's buttons) for a topic
+   * published since the page loaded; the hotline JSON names alternatives by id only, so a topic
+   * still unknown falls back (topicName). Titles are the catalogue's, not a caller's, so they
+   * outlive a call (until sign-out). And the topics met during this call (the choices offered
    * when staff mark an answer wrong). */
-  var titles = {};
+  var titles = loadTitles();
+  seedTitles((window.DESK_CONFIG || {}).topics);
+
+  function seedTitles(topics) {
+    if (!topics || typeof topics !== "object") return;
+    Object.keys(topics).forEach(function (id) {
+      var title = topics[id] || {};
+      learnTitle("zh", id, title.zh);
+      learnTitle("en", id, title.en);
+    });
+  }
   var callTopics = [];
 
-  function humanTopic(id) { return titles[id] || String(id || "").replace(/_/g, " "); }
+  function loadTitles() {
+    var saved = null;
+    try { saved = JSON.parse(get(KEYS.titles) || "null"); } catch (e) { saved = null; }
+    var fresh = { zh: {}, en: {} };
+    if (!saved || typeof saved !== "object") return fresh;
+    ["zh", "en"].forEach(function (lang) {
+      var known = saved[lang] || {};
+      Object.keys(known).forEach(function (id) {
+        if (TOPIC_ID.test(id) && typeof known[id] === "string") fresh[lang][id] = known[id].slice(0, 200);
+      });
+    });
+    return fresh;
+  }
+
+  function learnTitle(lang, topic, title) {
+    if (!titles[lang] || !TOPIC_ID.test(topic || "") || typeof title !== "string" || !title.trim()) return;
+    titles[lang][topic] = title.trim().slice(0, 200);
+  }
+
+  function learnTitles(reply) {
+    var lang = reply.language === "en" ? "en" : "zh";
+    if (reply.topic && reply.answer && reply.answer.title) learnTitle(lang, reply.topic, reply.answer.title);
+    (reply.buttons || []).forEach(function (b) {
+      var match = b && typeof b.payload === "string" && ASK_PAYLOAD.exec(b.payload);
+      if (match) learnTitle(lang, match[1], b.title);
+    });
+    put(KEYS.titles, JSON.stringify(titles));
+  }
+
+  /* A title without its trailing bracketed remark, as the topic lists show it. */
+  function shortTitle(title) {
+    return title.replace(/\s*[（(][^（）()]*[）)]\s*$/, "").trim() || title;
+  }
+
+  /* A topic's name for a card in ``lang``: its title in that language; else its title in the
+   * other language, else its id made readable (both marked with their language, so a screen
+   * reader says them right). Returns [text, lang of the text]. */
+  function topicName(id, lang) {
+    lang = lang === "en" ? "en" : "zh";
+    var other = lang === "en" ? "zh" : "en";
+    if (titles[lang][id]) return [shortTitle(titles[lang][id]), lang];
+    if (titles[other][id]) return [shortTitle(titles[other][id]), other];
+    return [String(id || "").replace(/_/g, " "), "en"];
+  }
+
+  /* ``tag`` naming topic ``id`` for a card in ``lang``, with a lang attribute when the name is
+   * not in the card's language; ``after`` (e.g. " · 12%") follows the name. */
+  function topicLabel(tag, className, id, lang, after) {
+    var name = topicName(id, lang);
+    var node = el(tag, className);
+    var part = node.appendChild(el("span", null, name[0]));
+    if (name[1] !== (lang === "en" ? "en" : "zh")) part.setAttribute("lang", name[1] === "en" ? "en" : "zh-CN");
+    if (after) node.appendChild(document.createTextNode(after));
+    return node;
+  }
 
   function remember(reply) {
-    if (reply.topic && reply.answer && reply.answer.title) titles[reply.topic] = reply.answer.title;
+    learnTitles(reply);
     [reply.topic].concat((reply.alternatives || []).map(function (a) { return a && a.topic; }))
       .forEach(function (topic) {
         if (topic && TOPIC_ID.test(topic) && callTopics.indexOf(topic) < 0) callTopics.push(topic);
       });
+  }
+
+  /* ---------- the call's answers, kept for a reload ---------- */
+
+  /* The saved answers of the current call ([] for another call's or unreadable ones). */
+  function savedCards() {
+    var saved = null;
+    try { saved = JSON.parse(get(KEYS.cards) || "null"); } catch (e) { saved = null; }
+    if (!saved || saved.call !== get(KEYS.call) || !Array.isArray(saved.cards)) return [];
+    return saved.cards.filter(function (c) { return c && c.reply && typeof c.reply === "object" && c.ctx; });
+  }
+
+  /* Keep the newest MAX_SAVED_CARDS; when the storage is full, fewer (oldest dropped first). */
+  function saveCards(cards) {
+    cards = cards.slice(-MAX_SAVED_CARDS);
+    while (cards.length && !put(KEYS.cards, JSON.stringify({ call: get(KEYS.call), cards: cards }))) {
+      cards = cards.slice(1);
+    }
+    if (!cards.length) drop(KEYS.cards);
+  }
+
+  function saveCard(entry) { saveCards(savedCards().concat([entry])); }
+
+  /* A card's feedback, once saved, is shown as sent after a reload (not sent twice). */
+  function saveFeedback(key, status) {
+    saveCards(savedCards().map(function (c) {
+      return c.key === key ? { key: c.key, reply: c.reply, ctx: c.ctx, feedback: status } : c;
+    }));
+  }
+
+  function restoreCards() {
+    var answers = $("answers");
+    answers.textContent = "";
+    savedCards().forEach(function (saved) {
+      try {
+        remember(saved.reply);
+        answers.insertBefore(renderCard(saved.reply, saved.ctx, saved), answers.firstChild);
+      } catch (e) { /* one this console cannot show (saved by another version) is left out */ }
+    });
   }
 
   /* ---------- API ---------- */
@@ -77,17 +193,26 @@
     $("console").hidden = false;
     $("who").hidden = false;
     $("staff-name-shown").textContent = get(KEYS.name) || "";
-    if (!get(KEYS.call)) newCall(); else $("call-id").textContent = get(KEYS.call);
+    if (!get(KEYS.call)) newCall();
+    else {
+      $("call-id").textContent = get(KEYS.call);
+      restoreCards(); // a reload during a call: its answers come back with its context
+    }
     $("question").focus();
   }
 
+  /* Signing out ends the call: whoever signs in next on this tab (another agent, another
+   * caller) starts a call of their own, never in the previous caller's context. */
   function signOut() {
-    drop(KEYS.token);
+    endCall();
+    [KEYS.token, KEYS.name, KEYS.titles].forEach(drop);
+    titles = { zh: {}, en: {} };
     $("console").hidden = true;
     $("who").hidden = true;
     $("signin").hidden = false;
-    $("answers").textContent = "";
+    $("staff-name-shown").textContent = "";
     $("token").value = "";
+    $("staff-name").value = "";
     $("token").focus();
   }
 
@@ -126,7 +251,22 @@
 
   /* ---------- calls and questions ---------- */
 
+  /* Forget the current call: its id, its saved answers and what is on screen. */
+  function endCall() {
+    drop(KEYS.call);
+    drop(KEYS.cards);
+    callTopics = [];
+    $("ask-button").disabled = false; // a question still pending was the ended call's (ask)
+    $("answers").removeAttribute("aria-busy");
+    $("call-id").textContent = "";
+    $("answers").textContent = "";
+    $("answer-status").textContent = "";
+    $("ask-error").textContent = "";
+    $("question").value = "";
+  }
+
   function newCall() {
+    endCall();
     var now = new Date();
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     var bytes = new Uint8Array(3);
@@ -135,17 +275,33 @@
       pad(now.getHours()) + pad(now.getMinutes()) + pad(now.getSeconds()) + "-" +
       Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
     put(KEYS.call, id);
-    callTopics = [];
     $("call-id").textContent = id;
-    $("answers").textContent = "";
-    $("ask-error").textContent = "";
-    $("question").value = "";
     $("question").focus();
+  }
+
+  /* What a refused question is told, in both languages (the server's error texts are English
+   * only and name JSON fields). */
+  function askError(result) {
+    if (result.status === 413) {
+      return "问题太长，请删减后再查询 · The question is too long: shorten it and ask again";
+    }
+    var detail = result.data && typeof result.data.error === "string" ? ": " + result.data.error : "";
+    return "无法查询（" + result.status + "）· Could not ask (" + result.status + ")" + detail;
+  }
+
+  /* Short news of a new card for screen readers (the cards' region is not live: a whole card
+   * read out at once is too long to follow while a caller waits). */
+  function announce(reply) {
+    var title = reply.answer && reply.answer.title ? reply.answer.title : "";
+    var pct = Math.round((typeof reply.confidence === "number" ? reply.confidence : 0) * 100);
+    $("answer-status").textContent = title
+      ? "新答复：" + title + "，置信度 " + pct + "% · New answer: " + title + ", confidence " + pct + "%"
+      : "新答复 · New answer";
   }
 
   /* Send ``message`` for the current call; ``question`` is what the caller asked (kept for
    * feedback when staff switch topics with a button), ``shown`` how a button's payload is
-   * shown on the card. */
+   * shown on the card. Resolves to whether an answer came. */
   function ask(message, question, focusCard, shown) {
     var sender = get(KEYS.call);
     var error = $("ask-error");
@@ -154,29 +310,45 @@
     button.disabled = true;
     $("answers").setAttribute("aria-busy", "true");
     return post("/webhook", { sender: sender, message: message }).then(function (result) {
-      if (result.status === 401) { expired(); return; }
-      if (result.status !== 200) {
-        error.textContent = (result.data && result.data.error) || ("错误 Error " + result.status);
-        return;
-      }
+      // an answer for a call that has ended (new call, sign-out) meanwhile is not this call's
+      if (get(KEYS.call) !== sender) return false;
+      if (result.status === 401) { expired(); return false; }
+      if (result.status !== 200) { error.textContent = askError(result); return false; }
       remember(result.data);
-      var card = renderCard(result.data, { question: question, asked: shown || message, sender: sender });
+      var ctx = { question: question, asked: shown || message, sender: sender };
+      var saved = { key: nextKey(), reply: result.data, ctx: ctx, feedback: null };
+      var card = renderCard(result.data, ctx, saved);
+      saveCard(saved);
       var answers = $("answers");
       answers.insertBefore(card, answers.firstChild);
+      announce(result.data);
       if (focusCard) card.querySelector("h2").focus();
+      return true;
     }).catch(function () {
+      if (get(KEYS.call) !== sender) return false;
       error.textContent = "无法连接助手，请重试 · Cannot reach the assistant; please retry";
-    }).then(function () {
+      return false;
+    }).then(function (answered) {
       button.disabled = false;
       $("answers").removeAttribute("aria-busy");
+      return answered;
     });
+  }
+
+  /* A key for a saved card, unique within the call (the saved ones survive a reload). */
+  function nextKey() {
+    return savedCards().reduce(function (top, c) { return Math.max(top, Number(c.key) || 0); }, 0) + 1;
   }
 
   function onAsk(event) {
     event.preventDefault();
     var text = $("question").value.trim();
     if (!text) { $("question").focus(); return; }
-    ask(text, text, false);
+    var call = get(KEYS.call);
+    ask(text, text, false).then(function (answered) {
+      // a refused question (e.g. too long) comes back to the box to be shortened, not retyped
+      if (!answered && !$("question").value && get(KEYS.call) === call) $("question").value = text;
+    });
     $("question").value = "";
     $("question").focus();
   }
@@ -247,6 +419,34 @@
     return true;
   }
 
+  /* A copy button and its confirmation (role=status: read out, and visible beside it);
+   * ``text`` gives what to copy when it is pressed. */
+  function copyRow(zh, en, className, statusClass, text) {
+    var row = el("div", "row");
+    var copy = bi(zh, en, "button", "btn " + className);
+    copy.type = "button";
+    var status = el("span", statusClass);
+    status.setAttribute("role", "status");
+    copy.addEventListener("click", function () {
+      status.textContent = "";
+      copyText(text()).then(function () {
+        status.textContent = "已复制 · Copied";
+      }).catch(function () {
+        status.textContent = "无法复制，请手动选择 · Copy failed: select the text by hand";
+      });
+    });
+    row.appendChild(copy);
+    row.appendChild(status);
+    return row;
+  }
+
+  /* The reply as the bot sends it (its text with the sources line), for staff to paste into
+   * a mail or a chat; the card's text when the reply has none. */
+  function answerText(reply, shown) {
+    var texts = (reply.replies || []).filter(function (r) { return typeof r === "string" && r.trim(); });
+    return texts.length ? texts.join("\n\n") : shown.innerText;
+  }
+
   function renderMaterials(card, answer) {
     if (!answer || !answer.materials || !answer.materials.length) return;
     var box = section(card, "材料清单", "Documents checklist", "materials");
@@ -266,21 +466,8 @@
       list.appendChild(item);
     });
     box.appendChild(list);
-    var row = el("div", "row");
-    var copy = bi("复制清单", "Copy checklist", "button", "btn copy");
-    copy.type = "button";
-    var status = el("span", "copy-status");
-    status.setAttribute("role", "status");
-    copy.addEventListener("click", function () {
-      copyText(checklistText(answer)).then(function () {
-        status.textContent = "已复制 · Copied";
-      }).catch(function () {
-        status.textContent = "无法复制，请手动选择 · Copy failed: select the text by hand";
-      });
-    });
-    row.appendChild(copy);
-    row.appendChild(status);
-    box.appendChild(row);
+    box.appendChild(copyRow("复制清单", "Copy checklist", "copy", "copy-status",
+      function () { return checklistText(answer); }));
   }
 
   function renderDetails(card, answer) {
@@ -327,13 +514,14 @@
       group.appendChild(button);
     });
     alternatives.forEach(function (a) {
-      var button = el("button", "chip alt", humanTopic(a.topic) + " · " + percent(a.confidence));
+      // named in the card's language (the bot's buttons above already are)
+      var button = topicLabel("button", "chip alt", a.topic, reply.language, " · " + percent(a.confidence));
       button.type = "button";
       button.setAttribute("data-topic", a.topic);
       button.addEventListener("click", function () {
         // same payload shape as the bot's own buttons: the topic, and the aspect asked about
         var entity = reply.aspect && ASPECTS[reply.aspect] ? '{"aspect": "' + reply.aspect + '"}' : "";
-        ask("/ask_" + a.topic + entity, ctx.question, true, "→ " + humanTopic(a.topic));
+        ask("/ask_" + a.topic + entity, ctx.question, true, "→ " + topicName(a.topic, reply.language)[0]);
       });
       group.appendChild(button);
     });
@@ -370,7 +558,8 @@
     card.appendChild(panel);
   }
 
-  function renderFeedback(card, reply, ctx) {
+  /* ``saved``: the card's saved entry (its key, and its feedback once sent). */
+  function renderFeedback(card, reply, ctx, saved) {
     var box = section(card, "这个答复对吗？", "Is this answer right?", "feedback");
     var row = el("div", "row");
     var right = bi("✓ 正确", "Right", "button", "btn good");
@@ -390,7 +579,7 @@
     choices.filter(function (topic, i) {
       return TOPIC_ID.test(topic) && topic !== reply.topic && choices.indexOf(topic) === i;
     }).forEach(function (topic) {
-      pick.appendChild(el("option", null, humanTopic(topic))).value = topic;
+      pick.appendChild(el("option", null, topicName(topic, reply.language)[0])).value = topic;
     });
     var typed = el("input");
     typed.type = "text";
@@ -417,6 +606,11 @@
     status.setAttribute("role", "status");
     box.appendChild(status);
 
+    if (saved.feedback) { // sent before a reload: shown as sent, not offered again
+      status.textContent = String(saved.feedback);
+      right.disabled = wrong.disabled = submit.disabled = true;
+    }
+
     function sendFeedback(correct) {
       var body = {
         sender: ctx.sender, question: ctx.question, topic: reply.topic || null, correct: correct,
@@ -433,6 +627,7 @@
         if (result.status === 201) {
           status.textContent = "已记录，谢谢 · Saved, thank you (#" + result.data.id + ")";
           form.hidden = true;
+          if (get(KEYS.call) === ctx.sender) saveFeedback(saved.key, status.textContent);
           return;
         }
         status.textContent = (result.data && result.data.error) || ("错误 Error " + result.status);
@@ -452,14 +647,16 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); sendFeedback(false); });
   }
 
-  function renderCard(reply, ctx) {
+  /* One answer card; ``saved`` is its entry in the saved answers (renderFeedback). */
+  function renderCard(reply, ctx, saved) {
     cardCount += 1;
     var card = el("article", "panel card");
     card.setAttribute("data-topic", reply.topic || "");
     card.setAttribute("data-language", reply.language || "");
     var head = el("header", "card-head");
-    var title = el("h2", null, reply.answer && reply.answer.title ? reply.answer.title
-      : (reply.topic ? humanTopic(reply.topic) : "无政策答复 · no policy answer"));
+    var title = reply.answer && reply.answer.title ? el("h2", null, reply.answer.title)
+      : (reply.topic ? topicLabel("h2", null, reply.topic, reply.language)
+        : el("h2", null, "无政策答复 · no policy answer"));
     title.tabIndex = -1;
     head.appendChild(title);
     var asked = "“" + ctx.question + "”" + (ctx.asked !== ctx.question ? " " + ctx.asked : "");
@@ -485,13 +682,15 @@
       (reply.replies || []).forEach(function (r) { R.renderText(text, r, {}); });
     }
     suggested.appendChild(text);
+    suggested.appendChild(copyRow("复制回答", "Copy answer", "copy-answer", "copy-answer-status",
+      function () { return answerText(reply, text); }));
     main.appendChild(suggested);
     renderOther(main, reply);
     renderSources(main, reply);
     renderMaterials(side, reply.answer);
     renderDetails(side, reply.answer);
     renderAlternatives(side, reply, ctx);
-    renderFeedback(side, reply, ctx);
+    renderFeedback(side, reply, ctx, saved);
     grid.appendChild(main);
     grid.appendChild(side);
     card.appendChild(grid);

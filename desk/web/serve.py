@@ -128,6 +128,20 @@ def catalogue_titles() -> List[Dict[str, str]]:
         return []
 
 
+def topic_titles() -> Dict[str, Dict[str, str]]:
+    """Each served topic's title by language (the contacts too), for the staff console's topic
+    labels: the hotline JSON names alternatives by id. Only what the served model knows, as the
+    welcome's list, since the chat pages load the same config."""
+    try:
+        from desk.policies.published import live_topic_ids
+        from desk.policies.repository import shared_repository
+
+        live = live_topic_ids()
+        return {t.id: dict(t.title) for t in shared_repository().all() if live is None or t.id in live}
+    except Exception:  # noqa: BLE001 - the pages must load even without a policy database
+        return {}
+
+
 class Handler(SimpleHTTPRequestHandler):
     """Files from web/ with security headers; ``/config.js`` is generated per request."""
 
@@ -224,7 +238,7 @@ class Handler(SimpleHTTPRequestHandler):
         return True
 
     def _send_config(self) -> None:
-        config = {"rasaUrl": self._origin(), "texts": page_texts(catalogue_titles())}
+        config = {"rasaUrl": self._origin(), "texts": page_texts(catalogue_titles()), "topics": topic_titles()}
         body = f"window.DESK_CONFIG = {json.dumps(config, ensure_ascii=False)};\n".encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/javascript; charset=utf-8")
