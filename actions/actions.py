@@ -14,7 +14,13 @@ from desk.dialogue.aspect_cues import fees_asked
 from desk.dialogue.choices import chosen_option
 from desk.dialogue.comparison import compared_aspect, compared_topics
 from desk.dialogue.render import render_text
-from desk.dialogue.turns import asked_language, desk_payload, reply_language, requested_language
+from desk.dialogue.turns import (
+    asked_language,
+    desk_payload,
+    directed_language,
+    reply_language,
+    requested_language,
+)
 from desk.dialogue.understanding import (
     FALLBACK_INTENT,
     Turn,
@@ -39,6 +45,9 @@ def _language(tracker: Tracker) -> str:
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):  # a button payload ("/ask_port_visa") says nothing about the language
         text = ""
+    directed = directed_language(text)  # "Please answer in Chinese: what documents…?"
+    if directed:
+        return directed
     return reply_language(
         text,
         tracker.get_slot("language_preference"),
@@ -137,8 +146,8 @@ class ActionAnswer(Action):
             kept = [SlotSet("topic", turn.topic)] if turn.kind == "answer" and turn.topic else []
             return hand_over(dispatcher, tracker, lang) + kept
         answered = answer_turn(dispatcher, tracker, turn, lang)
-        if answered is not None:
-            return answered
+        if answered is not None:  # a language the question directs is kept for the next turns
+            return answered + ([SlotSet("language_preference", lang)] if directed_language(text) else [])
         if turn.kind == "clarify" and turn.candidates:
             return self._clarify(dispatcher, tracker, domain, turn, lang)
         return ActionFallback().run(dispatcher, tracker, domain)

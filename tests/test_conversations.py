@@ -83,6 +83,21 @@ def test_out_of_scope_and_near_misses_mid_conversation_are_refused(stack: Stack)
         assert reply["topic"] is None and reply["answer"] is None, text
 
 
+def test_a_reply_language_directed_in_an_english_question_is_kept(stack: Stack) -> None:
+    who = sender()
+    asked = stack.ask(who, "Please answer in Chinese: what documents for a port visa?")
+    assert (asked["language"], asked["topic"], asked["aspect"]) == ("zh", "port_visa", "materials")
+    assert stack.ask(who, "and how long does it take?")["language"] == "zh"  # kept until changed
+    translated = stack.ask(sender(), "Must my diploma be translated into Chinese for the work permit?")
+    assert translated["language"] == "en"  # a language mentioned, not asked for
+
+
+def test_a_stray_letter_gets_no_policy_answer(stack: Stack) -> None:
+    for text in ("b", "xz"):
+        reply = stack.ask(sender(), text)
+        assert reply["topic"] is None and reply["answer"] is None, text
+
+
 def test_a_question_pasted_with_formatting_is_answered_and_markup_alone_is_not(stack: Stack) -> None:
     who = sender()
     reply = stack.ask(who, "<p>Hello,</p><p>how long does it take to get a <b>work permit</b>?</p>")

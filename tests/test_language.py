@@ -1,5 +1,8 @@
+from typing import Optional
+
 import pytest
 
+from desk.dialogue.turns import directed_language
 from desk.language import detect, normalize
 
 
@@ -55,3 +58,18 @@ def test_japanese_variant_of_talent_reads_as_the_chinese_word() -> None:
 ])
 def test_pinyin_written_a_syllable_at_a_time_is_chinese(text: str, lang: str) -> None:
     assert detect(text) == lang
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Please answer in Chinese: what documents for a port visa?", "zh"),
+    ("Answer in Chinese please. How long is the R visa valid?", "zh"),
+    ("Reply in Chinese: 口岸签证 documents?", "zh"),
+    ("请用英文回答：口岸签证要什么材料", "en"),
+    ("could you reply in English? what is the R visa", "en"),
+    ("Must my diploma be translated into Chinese?", None),
+    ("Do I need to write the form in Chinese?", None),
+    ("Do I need to answer the interview in Chinese?", None),
+    ("Is there an English version of the form?", None),
+])
+def test_a_reply_language_directed_in_a_question(text: str, lang: Optional[str]) -> None:
+    assert directed_language(text) == lang

@@ -26,6 +26,14 @@ def test_follow_up_uses_previous_topic() -> None:
         aspect_guess={"name": "duration", "confidence": 0.8},
     )
     assert (turn.topic, turn.aspect) == ("port_visa", "duration")
+    assert turn.confidence == 0.8  # as sure as the classifier is that it follows up, not a floor of 0.5
+
+
+def test_stray_letters_are_no_question_but_short_names_are() -> None:
+    for text in ("b", "xz", "k?"):
+        assert understand("ask_work_permit", ranking(("ask_work_permit", 0.31)), [], text, TOPICS).kind == "reject", text
+    turn = understand("ask_talent_visa", ranking(("ask_talent_visa", 0.6)), [], "R", TOPICS)
+    assert (turn.kind, turn.topic) == ("answer", "talent_visa")
 
 
 def test_topic_switch_keeps_the_aspect() -> None:

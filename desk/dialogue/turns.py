@@ -43,6 +43,25 @@ def asked_language(text: str) -> Optional[str]:
     return "en" if asks_en else "zh" if asks_zh else None
 
 
+# A reply language directed in a question ("Please answer in Chinese: what documents…?", "Reply in
+# Chinese: 口岸签证 documents?", "用英文回答：…"): the language asked for the reply, not one mentioned in
+# the question ("must the diploma be translated into Chinese?").
+DIRECTS_LANGUAGE = re.compile(
+    r"(?<!to )\b(answer|reply|respond|explain|tell me|say it)\b[^.?!:：]{0,20}?\b(in|into)\s+"
+    rf"({ENGLISH_NAMES}|{CHINESE_NAMES})\b|^\W*(please\s+)?(in\s+)?({ENGLISH_NAMES}|{CHINESE_NAMES})\s*(please|pls)\b"
+    rf"|(请|請)?(用|以)({ENGLISH_NAMES}|{CHINESE_NAMES})(来|來)?(回答|回复|回覆|答复|答覆|解释|解釋|说明|說明)",
+    re.IGNORECASE,
+)
+
+
+def directed_language(text: str) -> Optional[str]:
+    """The reply language a question directs ("answer in Chinese: …"), else None."""
+    found = DIRECTS_LANGUAGE.search(text or "")
+    if not found:
+        return None
+    return "en" if re.search(ENGLISH_NAMES, found.group(0), re.IGNORECASE) else "zh"
+
+
 def _cannot_read(names: str) -> re.Pattern[str]:
     """Saying one does not read a language ("my Chinese is not good enough", "看不懂英文")."""
     return re.compile(

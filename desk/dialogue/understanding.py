@@ -1125,6 +1125,10 @@ USER_IN_CITY = re.compile(
     re.IGNORECASE,
 )
 SHORT_QUESTION_CHARS = 80
+
+# A stray letter or two ("b", "xz"): too little to ask anything, whichever topic the classifier
+# leans to. The desk's own short names are words here: R and Q (visas), Z, PR, RP, WP, ID.
+STRAY_LETTERS = re.compile(r"^[\s\W_]*(?!(?:r|q|z|pr|rp|wp|id)[\s\W_]*$)[a-z]{1,2}[\s\W_]*$", re.IGNORECASE)
 QUESTION_SENTENCE = re.compile(r"[^.!?。！？]*[?？]|^[^?？]*$")  # each sentence asked; a message without "?" whole
 SHANGHAI = re.compile(r"shanghai|pudong|lingang|zhangjiang|jinqiao|上海|浦东|浦東|临港|臨港|张江|張江|金桥|金橋|沪|滬", re.IGNORECASE)
 # Shanghai named as where the user is not, or is leaving ("我们总部在海淀，不在上海", "move from Pudong to Hangzhou")
@@ -1596,8 +1600,8 @@ def understand(
     if chosen is not None:
         # "2", "第二个", "the second one": the numbered option of the pending clarifying question
         return Turn("answer", topic=chosen, aspect=previous_aspect, confidence=1.0, alternatives=alternatives)
-    if only_figures(text):
-        return Turn("reject", aspect=None, alternatives=alternatives)  # "123": no question to answer
+    if only_figures(text) or (STRAY_LETTERS.match(text) and not keyword_topics and not options):
+        return Turn("reject", aspect=None, alternatives=alternatives)  # "123", "b": no question to answer
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "work permit = 3 * 5?"
     if errand(entities, text, known, keyword_topics, status_topics, intent == OUT_OF_SCOPE_INTENT):
@@ -1696,6 +1700,10 @@ def understand(
     if not family_blocked:
         topic = family_topic(topic, text, known, previous_topic, held=status_topics, likeliest=ranked[0][0] if ranked else None)
     confidence = max(probability.get(topic, 0.0), 0.5 if topic in keyword_topics or topic == previous_topic else 0.0)
+    if topic == previous_topic and intent in FOLLOW_UP_INTENTS:
+        # "what documents?" after an answer: the topic is as sure as the message is a follow-up
+        confidence = max(confidence, next((float(r.get("confidence") or 0.0) for r in ranking
+                                           if r.get("name") == intent), 0.0))
 
     switched = previous_topic is not None and topic != previous_topic
     # "and that talent port place, what do they actually do there?": a new topic's "what is it",
