@@ -93,3 +93,45 @@ def assert_accessible(page, label: str) -> None:
 def shot(page, name: str, full_page: bool = False) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def wait_for_held(page, held: list, what: str) -> None:
+    """Wait (up to 5 s) until a routed request is held back in ``held``; ``what`` names it."""
+    for _ in range(200):
+        if held:
+            return
+        page.wait_for_timeout(25)
+    raise AssertionError(f"{what} was not sent")
+
+
+BUTTON_CONTRAST = """async b => (await axe.run(b, {runOnly: {type: "rule", values: ["color-contrast"]}}))
+  .violations.map(v => v.nodes.map(n => n.failureSummary).join("; "))"""
+FOCUSED_CONTRAST = f"() => ({BUTTON_CONTRAST})(document.activeElement)"
+# the focused element's name when it is a button, "" for another element, "done" once the Tab
+# order has come round (each element is marked the first time it has the focus)
+FOCUSED_BUTTON = """() => { const a = document.activeElement;
+  if (!a || a === document.body || a.dataset.tabbed) return "done";
+  a.dataset.tabbed = "1"; return a.tagName === "BUTTON" ? (a.id || a.className) : ""; }"""
+
+
+def assert_buttons_keep_contrast(page, label: str) -> None:
+    """Every visible button, hovered and then focused from the keyboard, keeps its text at
+    4.5:1 or more (axe-core's color-contrast on that button in that state)."""
+    found: List[str] = []
+    buttons = page.locator("button:visible")
+    for i in range(buttons.count()):
+        button = buttons.nth(i)
+        if button.is_enabled():
+            button.hover()
+            found += [f"hovered {button.inner_text()!r}: {v}" for v in button.evaluate(BUTTON_CONTRAST)]
+    page.mouse.move(0, 0)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_BUTTON)
+        if focused == "done":
+            break
+        if focused:
+            found += [f"focused {focused!r}: {v}" for v in page.evaluate(FOCUSED_CONTRAST)]
+    page.evaluate("document.querySelectorAll('[data-tabbed]').forEach(e => delete e.dataset.tabbed)")
+    assert not found, f"{label}: buttons below 4.5:1\n" + "\n".join(found)

@@ -20,11 +20,19 @@ from desk.admin.processes import free_port
 from desk.policies import models
 from desk.policies.db import new_session
 from desk.policies.importer import all_records
-from tests.browser import AXE_JS, PHONE, assert_accessible, chromium, serving_web, sync_api
+from tests.browser import (
+    AXE_JS,
+    PHONE,
+    assert_accessible,
+    assert_buttons_keep_contrast,
+    chromium,
+    serving_web,
+    sync_api,
+    wait_for_held,
+)
 from tests.browser import open_page as shared_open_page
 from tests.browser import shot as shared_shot
 from tests.stack import STAFF_TOKEN, Stack, build_stack
-from tests.test_web import assert_buttons_keep_contrast
 
 pytestmark = pytest.mark.stack
 
@@ -164,11 +172,7 @@ def test_sign_out_removes_the_data_and_buttons_keep_contrast(browser, web: str, 
         page.fill("#token", ADMIN_TOKEN)
         page.click("#signin-button")
         page.wait_for_selector("#topics-table tbody tr")
-        for _ in range(200):
-            if held:
-                break
-            page.wait_for_timeout(25)
-        assert held, "the review queue was not asked for"
+        wait_for_held(page, held, "the review queue request")
         page.click("#sign-out")
         with page.expect_response("**/admin/api/review") as late:
             held[0].continue_()

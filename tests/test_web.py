@@ -20,7 +20,18 @@ from sqlalchemy import select
 from desk.admin.processes import free_port
 from desk.policies.db import new_session
 from desk.policies.models import Feedback
-from tests.browser import DESKTOP, PHONE, assert_accessible, chromium, open_page, serving_web, shot, sync_api
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    assert_buttons_keep_contrast,
+    chromium,
+    open_page,
+    serving_web,
+    shot,
+    sync_api,
+    wait_for_held,
+)
 from tests.stack import STAFF_TOKEN, Stack, build_stack
 
 pytestmark = pytest.mark.stack
@@ -427,39 +438,6 @@ def staff_sign_in_here(page, name: str) -> str:
     return page.inner_text("#call-id")
 
 
-BUTTON_CONTRAST = """async b => (await axe.run(b, {runOnly: {type: "rule", values: ["color-contrast"]}}))
-  .violations.map(v => v.nodes.map(n => n.failureSummary).join("; "))"""
-FOCUSED_CONTRAST = f"() => ({BUTTON_CONTRAST})(document.activeElement)"
-# the focused element's name when it is a button, "" for another element, "done" once the Tab
-# order has come round (each element is marked the first time it has the focus)
-FOCUSED_BUTTON = """() => { const a = document.activeElement;
-  if (!a || a === document.body || a.dataset.tabbed) return "done";
-  a.dataset.tabbed = "1"; return a.tagName === "BUTTON" ? (a.id || a.className) : ""; }"""
-
-
-def assert_buttons_keep_contrast(page, label: str) -> None:
-    """Every visible button, hovered and then focused from the keyboard, keeps its text at
-    4.5:1 or more (axe-core's color-contrast on that button in that state)."""
-    found: List[str] = []
-    buttons = page.locator("button:visible")
-    for i in range(buttons.count()):
-        button = buttons.nth(i)
-        if button.is_enabled():
-            button.hover()
-            found += [f"hovered {button.inner_text()!r}: {v}" for v in button.evaluate(BUTTON_CONTRAST)]
-    page.mouse.move(0, 0)
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    for _ in range(200):
-        page.keyboard.press("Tab")
-        focused = page.evaluate(FOCUSED_BUTTON)
-        if focused == "done":
-            break
-        if focused:
-            found += [f"focused {focused!r}: {v}" for v in page.evaluate(FOCUSED_CONTRAST)]
-    page.evaluate("document.querySelectorAll('[data-tabbed]').forEach(e => delete e.dataset.tabbed)")
-    assert not found, f"{label}: buttons below 4.5:1\n" + "\n".join(found)
-
-
 def test_staff_sign_out_ends_the_call(browser, web: str) -> None:
     with open_page(browser, DESKTOP, "en-US") as page:
         sign_in(page, web, STAFF_TOKEN, "Agent A")
@@ -484,11 +462,7 @@ def test_staff_sign_out_ends_the_call(browser, web: str) -> None:
                    lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
         page.fill("#question", "How long is the talent visa valid?")
         page.press("#question", "Enter")
-        for _ in range(200):
-            if held:
-                break
-            page.wait_for_timeout(25)
-        assert held, "the question was not sent"
+        wait_for_held(page, held, "the question")
         page.click("#sign-out")
         staff_sign_in_here(page, "Agent C")
         with page.expect_response("**/webhooks/hotline/webhook", timeout=ANSWER_TIMEOUT_MS) as late:
