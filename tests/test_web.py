@@ -584,6 +584,10 @@ def test_staff_console_names_topics_in_the_cards_language(browser, web: str) -> 
         card.locator(".feedback .btn.bad").click()
         assert card.locator(".wrong-form select option[value='talent_visa']").inner_text() == "人才签证"
 
+        page.click("#sign-out")  # titles are the catalogue's: the next agent still has them
+        staff_sign_in_here(page, "Agent D")
+        chinese = staff_ask(page, "口岸签证需要什么材料？", 1)
+        assert chinese.locator(".alternatives button.alt[data-topic='talent_visa']").inner_text().startswith("人才签证")
         page.click("#new-call")  # and an English card names them in English
         english = staff_ask(page, "How do I get a talent visa (R visa)?", 1)
         port = english.locator(".alternatives button.alt[data-topic='port_visa']").inner_text()

@@ -11,7 +11,7 @@
   var API = ((window.DESK_CONFIG || {}).rasaUrl || "") + "/webhooks/hotline";
   var KEYS = {
     token: "desk.staff.token", name: "desk.staff.name", call: "desk.staff.call",
-    cards: "desk.staff.cards", titles: "desk.staff.titles"
+    cards: "desk.staff.cards"
   };
   var TOPIC_ID = /^[a-z0-9_]{1,48}$/;
   var ASK_PAYLOAD = /^\/ask_([a-z0-9_]{1,48})(?![a-z0-9_])/;
@@ -43,10 +43,11 @@
   /* Topic titles by language: the served topics' from the page config (config.js), and those
    * learnt from answers (an answer's title, a clarifying question's buttons) for a topic
    * published since the page loaded; the hotline JSON names alternatives by id only, so a topic
-   * still unknown falls back (topicName). Titles are the catalogue's, not a caller's, so they
-   * outlive a call (until sign-out). And the topics met during this call (the choices offered
-   * when staff mark an answer wrong). */
-  var titles = loadTitles();
+   * still unknown falls back (topicName). Titles are the catalogue's, not a caller's: they
+   * outlive calls and sign-outs, and a reload gets them from the config again. And the topics
+   * met during this call (the choices offered when staff mark an answer wrong). */
+  var titles = { zh: {}, en: {} };
+  var callTopics = [];
   seedTitles((window.DESK_CONFIG || {}).topics);
 
   function seedTitles(topics) {
@@ -56,21 +57,6 @@
       learnTitle("zh", id, title.zh);
       learnTitle("en", id, title.en);
     });
-  }
-  var callTopics = [];
-
-  function loadTitles() {
-    var saved = null;
-    try { saved = JSON.parse(get(KEYS.titles) || "null"); } catch (e) { saved = null; }
-    var fresh = { zh: {}, en: {} };
-    if (!saved || typeof saved !== "object") return fresh;
-    ["zh", "en"].forEach(function (lang) {
-      var known = saved[lang] || {};
-      Object.keys(known).forEach(function (id) {
-        if (TOPIC_ID.test(id) && typeof known[id] === "string") fresh[lang][id] = known[id].slice(0, 200);
-      });
-    });
-    return fresh;
   }
 
   function learnTitle(lang, topic, title) {
@@ -85,7 +71,6 @@
       var match = b && typeof b.payload === "string" && ASK_PAYLOAD.exec(b.payload);
       if (match) learnTitle(lang, match[1], b.title);
     });
-    put(KEYS.titles, JSON.stringify(titles));
   }
 
   /* A title without its trailing bracketed remark, as the topic lists show it. */
@@ -205,8 +190,7 @@
    * caller) starts a call of their own, never in the previous caller's context. */
   function signOut() {
     endCall();
-    [KEYS.token, KEYS.name, KEYS.titles].forEach(drop);
-    titles = { zh: {}, en: {} };
+    [KEYS.token, KEYS.name].forEach(drop);
     $("console").hidden = true;
     $("who").hidden = true;
     $("signin").hidden = false;
