@@ -31,7 +31,6 @@ from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk import settings
@@ -59,10 +58,6 @@ MAX_NOTE_CHARS = 1000
 MAX_STAFF_NAME_CHARS = 100
 # control characters and lone surrogates (which no store can encode): refused in ids and fields
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-# a verdict's fields that name topics the answer had: each must be one the policy database has (or
-# absent). Not ``right_topic``: staff may name a missing topic, and review refuses to file examples
-# under a topic that does not exist (desk.admin.review.decide).
-FEEDBACK_TOPIC_FIELDS = ("topic",)
 
 
 BadRequest = BadInput  # the name the channels and tests know
@@ -153,16 +148,12 @@ def parse_feedback(body: bytes) -> FeedbackInput:
     return feedback
 
 
-def check_topics(session: Session, feedback: FeedbackInput) -> None:
+def check_topic(session: Session, feedback: FeedbackInput) -> None:
     """BadRequest when the topic the answer is said to have had is not in the policy database:
-    no answer was ever given on it."""
-    named = {field: getattr(feedback, field) for field in FEEDBACK_TOPIC_FIELDS if getattr(feedback, field)}
-    if not named:
-        return
-    known = set(session.scalars(select(Topic.id).where(Topic.id.in_(set(named.values())))))
-    for field, topic in named.items():
-        if topic not in known:
-            raise BadRequest(f"'{field}' is not a known topic: {topic!r}")
+    no answer was ever given on it. Not ``right_topic``: staff may name a missing topic, and
+    review refuses to file examples under a topic that does not exist (desk.admin.review.decide)."""
+    if feedback.topic and session.get(Topic, feedback.topic) is None:
+        raise BadRequest(f"'topic' is not a known topic: {feedback.topic!r}")
 
 
 def same_question(text: str) -> str:
@@ -191,7 +182,7 @@ def store_feedback(feedback: FeedbackInput, db_url: Optional[str] = None) -> int
     """Insert one feedback row; returns its id. Its topics are checked in the same session,
     so a 400 stores nothing."""
     with new_session(db_url) as session:
-        check_topics(session, feedback)
+        check_topic(session, feedback)
         row = Feedback(**asdict(feedback))
         session.add(row)
         session.commit()

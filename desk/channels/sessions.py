@@ -34,6 +34,11 @@ def _signature(nonce: str) -> str:
     return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _hex(text: str, length: int) -> bool:
+    """Exactly ``length`` lower-case hex digits, as the server and the page make them."""
+    return len(text) == length and all(c in "0123456789abcdef" for c in text)
+
+
 def issue() -> str:
     """A new signed session id ``<random>.<signature>``."""
     nonce = secrets.token_hex(RANDOM_BYTES)
@@ -46,7 +51,7 @@ def verify(session_id: object) -> Optional[str]:
     if not isinstance(session_id, str) or len(session_id) > MAX_SESSION_CHARS or SEPARATOR not in session_id:
         return None
     nonce, signature = session_id.rsplit(SEPARATOR, 1)
-    if len(nonce) != 2 * RANDOM_BYTES or not all(c in "0123456789abcdef" for c in nonce):
+    if not _hex(nonce, 2 * RANDOM_BYTES):
         return None
     return nonce if hmac.compare_digest(signature.encode(), _signature(nonce).encode()) else None
 
@@ -80,9 +85,7 @@ return 0
 
 def page_key(value: object) -> str:
     """A page's key as sent with its session request, or "" when missing or malformed."""
-    if isinstance(value, str) and len(value) == PAGE_KEY_CHARS and all(c in "0123456789abcdef" for c in value):
-        return value
-    return ""
+    return value if isinstance(value, str) and _hex(value, PAGE_KEY_CHARS) else ""
 
 
 class Holders:

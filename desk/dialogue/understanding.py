@@ -1387,15 +1387,19 @@ EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2764\u263A\
 WECHAT_STICKERS = re.compile(r"^(\s*(\[[^\[\]\n]{1,12}\]|/:[^\s/]{1,10}))+\s*$")
 
 
+# A letter, figure or character of any script.
+WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
 def wordless(text: str) -> bool:
     """No letter, figure or character of any script: symbols, emoji or punctuation only."""
-    return not re.search(r"[^\W_]", text or "") or bool(WECHAT_STICKERS.match(text or ""))
+    return not WORD_CHARACTER.search(text or "") or bool(WECHAT_STICKERS.match(text or ""))
 
 
 def only_emoji(text: str) -> bool:
     """A wordless message that is a gesture (an emoji or a WeChat sticker), not a lone "?"."""
     text = text or ""
-    return bool(WECHAT_STICKERS.match(text)) or (not re.search(r"[^\W_]", text) and bool(EMOJI.search(text)))
+    return bool(WECHAT_STICKERS.match(text)) or (not WORD_CHARACTER.search(text) and bool(EMOJI.search(text)))
 
 
 def likely_candidates(ranked: Sequence[Tuple[str, float]], known: Iterable[str]) -> List[str]:

@@ -110,9 +110,10 @@ def unwrap_formatting(text: str) -> str:
     (a tag alone, code, a script, or a question about the markup stay near misses)."""
     if "<" not in text or not _FORMATTING_TAG.search(text) or _ACTIVE.search(text):
         return text
-    if _ANY_TAG.sub("", _FORMATTING_TAG.sub("", text)) != _FORMATTING_TAG.sub("", text):
+    untagged = _FORMATTING_TAG.sub(" ", text)
+    if _ANY_TAG.search(untagged):
         return text  # another tag besides formatting
-    plain = html.unescape(re.sub(r"\s+", " ", _FORMATTING_TAG.sub(" ", text))).strip()
+    plain = html.unescape(re.sub(r"\s+", " ", untagged)).strip()
     if len(plain) < UNWRAP_MIN_CHARS or "<" in plain or not ASKS.search(plain) and not QUESTION.search(plain):
         return text
     return text if _ABOUT_MARKUP.search(plain) else plain

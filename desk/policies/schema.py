@@ -70,20 +70,20 @@ def _incoming() -> bool:
     return not _READING_STORED.get()
 
 
+def _texts(value: Any) -> List[str]:
+    """The texts of a field: a text or a list's texts (nested records check their own fields,
+    so an error names the innermost field)."""
+    items = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    return [t for t in items if isinstance(t, str)]
+
+
 def _has_surrogate(value: Any) -> bool:
-    """In a text or a list of texts (nested records check their own fields, so the error names
-    the innermost field)."""
-    if isinstance(value, str):
-        return bool(SURROGATE.search(value))
-    if isinstance(value, (list, tuple)):
-        return any(isinstance(v, str) and SURROGATE.search(v) for v in value)
-    return False
+    return any(SURROGATE.search(t) for t in _texts(value))
 
 
 def _markup(value: Any) -> Optional[str]:
-    """The first HTML markup in a text or a list of texts, if any (like ``_has_surrogate``)."""
-    texts = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
-    found = next((m for m in (MARKUP.search(t) for t in texts if isinstance(t, str)) if m), None)
+    """The first HTML markup in a text or a list of texts, if any."""
+    found = next((m for m in map(MARKUP.search, _texts(value)) if m), None)
     return found.group(0) if found else None
 
 

@@ -116,30 +116,19 @@ def content_security_policy(origin: str, frame_ancestors: str) -> str:
     )
 
 
-def catalogue_titles() -> List[Dict[str, str]]:
-    """Topic titles for the pages' welcome text; none when the database cannot be read
-    (the page then shows the welcome without a topic list)."""
+def catalogue() -> Tuple[List[Dict[str, str]], Dict[str, Dict[str, str]]]:
+    """The served topics' titles, read once per config: as the welcome lists them (the page
+    then shows the welcome without a list when the database cannot be read), and by topic id,
+    the contacts too, for the staff console's topic labels (the hotline JSON names alternatives
+    by id). Only what the served model knows, since the chat pages load the same config."""
     try:
-        from desk.policies.published import advertised_titles
+        from desk.policies.published import advertised_titles, live_topic_ids
         from desk.policies.repository import shared_repository
 
-        return advertised_titles(shared_repository().all())
+        topics, live = shared_repository().all(), live_topic_ids()
+        return advertised_titles(topics), {t.id: dict(t.title) for t in topics if live is None or t.id in live}
     except Exception:  # noqa: BLE001 - the pages must load even without a policy database
-        return []
-
-
-def topic_titles() -> Dict[str, Dict[str, str]]:
-    """Each served topic's title by language (the contacts too), for the staff console's topic
-    labels: the hotline JSON names alternatives by id. Only what the served model knows, as the
-    welcome's list, since the chat pages load the same config."""
-    try:
-        from desk.policies.published import live_topic_ids
-        from desk.policies.repository import shared_repository
-
-        live = live_topic_ids()
-        return {t.id: dict(t.title) for t in shared_repository().all() if live is None or t.id in live}
-    except Exception:  # noqa: BLE001 - the pages must load even without a policy database
-        return {}
+        return [], {}
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -238,7 +227,8 @@ class Handler(SimpleHTTPRequestHandler):
         return True
 
     def _send_config(self) -> None:
-        config = {"rasaUrl": self._origin(), "texts": page_texts(catalogue_titles()), "topics": topic_titles()}
+        listed, by_id = catalogue()
+        config = {"rasaUrl": self._origin(), "texts": page_texts(listed), "topics": by_id}
         body = f"window.DESK_CONFIG = {json.dumps(config, ensure_ascii=False)};\n".encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/javascript; charset=utf-8")
