@@ -277,7 +277,9 @@ def test_chat_takes_a_long_paste_whole_and_answers_it(browser, web: str) -> None
         paste(page, "#message", "x" * 10_001)  # over the limit: the server says so, politely
         assert len(page.locator("#message").input_value()) == 10_001
         page.press("#message", "Enter")
-        page.wait_for_function("() => document.querySelectorAll('#log .msg.bot').length >= 2",
+        # waited for by its words: the answer before may come as more than one bubble
+        page.wait_for_function("() => { const b = document.querySelectorAll('#log .msg.bot');"
+                               " return b.length >= 2 && b[b.length - 1].innerText.includes('too long'); }",
                                timeout=ANSWER_TIMEOUT_MS)
         assert "too long" in page.locator("#log .msg.bot").last.inner_text()
         assert page.locator("#typing").is_hidden() and no_horizontal_scroll(page)
