@@ -41,11 +41,22 @@ from desk.policies.repository import shared_repository
 FAILURES_BEFORE_HANDOFF = 2
 
 
-def _language(tracker: Tracker) -> str:
+def _directed(tracker: Tracker) -> Optional[str]:
+    """The language the message asks the answer in ("Please answer in Chinese: what documents…?")."""
     text = tracker.latest_message.get("text") or ""
-    if text.startswith("/"):  # a button payload ("/ask_port_visa") says nothing about the language
+    # a button payload ("/ask_port_visa") says nothing about the language
+    return None if text.startswith("/") else directed_language(text)
+
+
+def _language(tracker: Tracker) -> str:
+    return _reply_language(tracker, _directed(tracker))
+
+
+def _reply_language(tracker: Tracker, directed: Optional[str]) -> str:
+    """The directed language, else the message's, the preference or the conversation's."""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
         text = ""
-    directed = directed_language(text)  # "Please answer in Chinese: what documents…?"
     if directed:
         return directed
     return reply_language(
@@ -133,7 +144,8 @@ class ActionAnswer(Action):
         text = tracker.latest_message.get("text") or ""
         if _intent(tracker).get("name") == FALLBACK_INTENT and asked_language(text):
             return ActionSwitchLanguage().run(dispatcher, tracker, domain)  # "could you put that in Chinese?"
-        lang = _language(tracker)
+        directed = _directed(tracker)
+        lang = _reply_language(tracker, directed)
         if only_thanks(text):  # "thanks for yesterday's info on the work permit!"
             send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
             return [SlotSet("language", lang)]
@@ -147,7 +159,7 @@ class ActionAnswer(Action):
             return hand_over(dispatcher, tracker, lang) + kept
         answered = answer_turn(dispatcher, tracker, turn, lang)
         if answered is not None:  # a language the question directs is kept for the next turns
-            return answered + ([SlotSet("language_preference", lang)] if directed_language(text) else [])
+            return answered + ([SlotSet("language_preference", lang)] if directed else [])
         if turn.kind == "clarify" and turn.candidates:
             return self._clarify(dispatcher, tracker, domain, turn, lang)
         return ActionFallback().run(dispatcher, tracker, domain)
