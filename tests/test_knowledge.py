@@ -25,11 +25,11 @@ from desk.channels.wechat import REPLY_LIMIT_BYTES, reply_text
 from desk.dialogue.answer import compose_answer, compose_topic, handoff_contacts, planned_named
 from desk.dialogue.render import (
     body_blocks,
-    compact_sources_line,
     render_text,
     render_wechat,
     sources_line,
     wechat_pages,
+    wechat_sources_line,
 )
 from desk.dialogue.structured import expand_messages
 from desk.policies.db import session_factory
@@ -252,12 +252,12 @@ def test_each_channel_renders_the_same_answer_object(repository, domain, questio
 
 def test_wechat_splits_a_single_overlong_block_rather_than_dropping_it(repository) -> None:
     """One block too long for 2048 bytes on its own (a greeting listing a thousand topics): it is
-    split between words over the pages, the first with the note and the (compact) sources line."""
+    split between words over the pages, the first with the note and the sources line."""
     answer = compose_topic(repository.get("port_visa"), None, "en")
     answer["items"] = [{**answer["items"][0], "text": "Pudong talent services " * 200}]
     fitted = render_wechat(answer)
     assert len(fitted.encode("utf-8")) <= REPLY_LIMIT_BYTES and "Pudong talent services Pudong" in fitted
-    assert fitted.split("\n")[-1] == compact_sources_line(answer) != ""
+    assert fitted.split("\n")[-1] == wechat_sources_line(answer) != ""
     said = " ".join(line for page in wechat_pages(answer) for line in page.split("\n")
                     if set(line.split()) <= {"Pudong", "talent", "services"})
     assert said == ("Pudong talent services " * 200).strip()
@@ -290,15 +290,38 @@ def test_wechat_pages_carry_every_item_once_with_warnings_and_sources(repository
         assert lines[0] == answer["heading"] + ("" if number == 0 else " (continued)")
         assert lines[1] == answer["warnings"][0]
         last = number == len(pages) - 1
-        assert (lines[-1] == compact_sources_line(answer)) == (number == 0 or last)
+        assert (lines[-1] == wechat_sources_line(answer)) == (number == 0 or last)
         assert ("reply “more”" in page) == (not last)
         seen += [line for line in lines[1 + len(answer["warnings"]):] if line in items]
     assert seen == items
     assert render_wechat(answer) == pages[0]
     short = compose_topic(repository.get("port_visa"), None, "en")
     rest_lines = render_text(short).split("\n")
-    assert wechat_pages(short) == ["\n".join(rest_lines[:-1] + [compact_sources_line(short)])]
-    assert rest_lines[-1] == sources_line(short) != compact_sources_line(short)  # REST keeps the full line
+    assert wechat_pages(short) == ["\n".join(rest_lines)]  # cited as REST cites it
+    assert rest_lines[-1] == sources_line(short) == wechat_sources_line(short)
+
+
+@pytest.mark.parametrize("lang, agent, official", [
+    ("en", "“Talent visa: confirmation letter processing time” (Team Relocations), 2018-01-10",
+     "(Pudong HR and Social Security Bureau reply No. 30 [2023] (浦人社提复〔2023〕30号)), 2023-05-09"),
+    ("zh", "Team Relocations《人才签证：确认函办理时间》（2018-01-10）", "浦人社提复〔2023〕30号《"),
+], ids=["en", "zh"])
+def test_wechat_sources_say_who_published_them(repository, lang: str, agent: str, official: str) -> None:
+    """The blind tester's case: on WeChat the agent's note on the R visa's confirmation letter
+    showed only its title and date, and 浦人社提复〔2023〕30号 was missing; the hotline showed both.
+    Now WeChat cites each source with its reference (publisher, document number) in the reply's
+    language, within the page, on the first page and the last."""
+    visa = compose_topic(repository.get("talent_visa"), "duration", lang)
+    assert agent in render_wechat(visa).split("\n")[-1] and agent in sources_line(visa)
+    contact = compose_topic(repository.get("contact"), None, lang)
+    pages = wechat_pages(contact)
+    assert all(len(page.encode("utf-8")) <= REPLY_LIMIT_BYTES for page in pages)
+    assert official in pages[0].split("\n")[-1] and official in pages[-1].split("\n")[-1]
+    many = compose_topic(repository.get("work_permit"), "procedure", lang)  # nine sources: by reference and date
+    pages = wechat_pages(many)
+    assert all(len(page.encode("utf-8")) <= REPLY_LIMIT_BYTES for page in pages)
+    for source in many["sources"]:
+        assert source["ref"] in pages[0].split("\n")[-1] and source["ref"] in pages[-1].split("\n")[-1]
 
 
 def test_a_planned_measure_named_in_other_words_carries_its_warning(repository) -> None:

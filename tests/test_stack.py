@@ -9,6 +9,7 @@ import uuid
 import httpx
 import pytest
 
+from desk.dialogue import texts
 from tests.stack import RASA_TOKEN, Stack, build_stack
 
 pytestmark = pytest.mark.stack
@@ -115,6 +116,21 @@ def test_rest_channel(stack: Stack) -> None:
     assert response.status_code == 200
     texts = [m.get("text") for m in response.json() if m.get("text")]
     assert texts and "Pudong" in texts[0]
+
+
+def test_rest_channel_more_says_that_was_the_whole_answer(stack: Stack) -> None:
+    """A REST client gets every answer whole: "more" (更多) repeated the whole answer as a new
+    turn; it gets WeChat's word after an answer's last page, in the language it was asked in, and
+    is no turn of the conversation."""
+    url, who = f"{stack.url}/webhooks/rest/webhook", sender()
+    answer = httpx.post(url, json={"sender": who, "message": "What documents do I need for a work permit?"}, timeout=30)
+    assert answer.status_code == 200 and "Work Permit" in answer.json()[0]["text"]
+    for more, lang in (("more", "en"), ("更多", "zh"), ("next page", "en")):
+        reply = httpx.post(url, json={"sender": who, "message": more}, timeout=30)
+        assert reply.status_code == 200
+        assert reply.json() == [{"recipient_id": who, "text": texts.text("wechat", "pages_end", lang)}]
+    tracker = httpx.get(f"{stack.api_url}/conversations/rest:{who}/tracker", params={"token": RASA_TOKEN}).json()
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["What documents do I need for a work permit?"]
 
 
 def test_rest_channel_refuses_bad_requests(stack: Stack) -> None:

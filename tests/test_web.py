@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from desk.admin.processes import free_port
+from desk.dialogue import texts
 from desk.policies.db import new_session
 from desk.policies.models import Feedback
 from tests.browser import (
@@ -250,6 +251,74 @@ def test_chat_language_switch_and_keyboard_only(browser, web: str) -> None:
         assert back.get_attribute("data-lang") == "en" and page.locator("#send").inner_text() == "Send"
         assert no_horizontal_scroll(page)
         shot(page, "chat-phone-english")
+
+
+SPEAKERS = {"zh-CN": {"bot": "助手：", "user": "您："}, "en": {"bot": "Desk:", "user": "You:"}}
+# every message of the log: the side it is on, its lang attribute, its hidden speaker label
+MESSAGES = """() => Array.from(document.querySelectorAll("#log .msg[data-index]")).map(m => ({
+  who: m.classList.contains("bot") ? "bot" : "user", lang: m.getAttribute("lang"), data: m.getAttribute("data-lang"),
+  label: m.querySelector(".visually-hidden").textContent.trim(), text: m.querySelector(".body").textContent}))"""
+
+
+def assert_speakers_in_their_own_language(page) -> List[Dict[str, str]]:
+    """Each message's hidden speaker label is in the language of that message (its lang
+    attribute), and a reply's lang is its answer's language."""
+    messages = page.evaluate(MESSAGES)
+    for message in messages:
+        assert message["lang"] in SPEAKERS, message
+        assert message["label"] == SPEAKERS[message["lang"]][message["who"]], message
+        if message["data"]:
+            assert message["lang"] == {"zh": "zh-CN", "en": "en"}[message["data"]], message
+    return messages
+
+
+def test_chat_speaker_labels_follow_each_messages_language(browser, web: str) -> None:
+    """The hidden "Desk:"/"助手：" and "You:"/"您：" lagged one message behind: a Chinese reply was
+    labelled "Desk:", the English reply after it "助手：", an English question "您：". Each label is
+    now in its own message's language, as the page first shows them and after a reload."""
+    with open_page(browser, DESKTOP, "en-US") as page:
+        page.goto(f"{web}/")
+        say(page, "口岸签证需要什么材料？")  # Chinese on an English page
+        assert wait_answers(page, 1).get_attribute("data-lang") == "zh"
+        say(page, "How long is the talent visa valid?")
+        assert wait_answers(page, 2).get_attribute("data-lang") == "en"
+        for _ in range(2):
+            messages = page.evaluate(MESSAGES)
+            users = [m for m in messages if m["who"] == "user"]
+            answers = [m for m in messages if m["data"]]
+            assert [(m["data"], m["label"]) for m in answers] == [("zh", "助手："), ("en", "Desk:")]
+            assert [m["label"] for m in users] == ["您：", "You:"]
+            assert [m["lang"] for m in users] == ["zh-CN", "en"]
+            assert_speakers_in_their_own_language(page)  # every bubble, answers that came as two too
+            page.reload()  # the transcript from localStorage, labelled the same
+            page.wait_for_selector(ANSWERS)
+        assert_accessible(page, "chat page, a Chinese and an English exchange")
+
+
+def test_chat_more_says_that_was_the_whole_answer(browser, web: str) -> None:
+    """The page shows answers whole: "more" repeated the whole last answer; now it (and "更多")
+    gets the word WeChat says after an answer's last page, in the language it was asked in, with
+    no new answer, and the conversation goes on in context."""
+    with open_page(browser, PHONE, "en-US") as page:
+        page.goto(f"{web}/")
+        say(page, "What documents do I need for a work permit?")
+        assert wait_answers(page, 1).get_attribute("data-topic") == "work_permit"
+        for more, lang in (("more", "en"), ("更多", "zh")):
+            said = texts.text("wechat", "pages_end", lang)
+            say(page, more)
+            page.wait_for_function("t => { const b = document.querySelectorAll('#log .msg.bot');"
+                                   " return b.length && b[b.length - 1].querySelector('.body').textContent.trim() === t; }",
+                                   arg=said, timeout=ANSWER_TIMEOUT_MS)
+            page.wait_for_timeout(500)  # and nothing after it
+            last = page.evaluate(MESSAGES)[-1]
+            assert last["who"] == "bot" and last["text"].strip() == said and not last["data"]
+            assert last["lang"] == ("zh-CN" if lang == "zh" else "en")
+            assert page.locator(ANSWERS).count() == 1, "the answer was not repeated"
+        assert page.locator("#typing").is_hidden()
+        assert_speakers_in_their_own_language(page)
+        say(page, "How long does it take?")
+        follow = wait_answers(page, 2)
+        assert (follow.get_attribute("data-topic"), follow.get_attribute("data-aspect")) == ("work_permit", "duration")
 
 
 def paste(page, selector: str, text: str) -> None:

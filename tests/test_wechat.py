@@ -284,12 +284,20 @@ def test_retries_get_one_answer(stack: Stack, wechat: FakeWeChat) -> None:
 
 
 def test_long_answer_fits_and_keeps_its_source(wechat: FakeWeChat) -> None:
-    for question, source in (("家属办证需要什么材料？", "来源："), ("What documents does my family need for their permits?", "Sources:")):
+    """The sources line names each source's reference (its publisher, document number) in the
+    reply's language, as the other channels do: 浦人社提复〔2023〕30号 was missing from WeChat's
+    citations, so an official reply could not be told from an agent's note."""
+    for question, source, ref in (
+        ("家属办证需要什么材料？", "来源：", "浦人社提复〔2023〕30号"),
+        ("What documents does my family need for their permits?", "Sources:",
+         "Pudong HR and Social Security Bureau reply No. 30 [2023] (浦人社提复〔2023〕30号)"),
+    ):
         reply = wechat.open_reply(wechat.post(text_xml(openid(), question)))
         content = reply["Content"]
         assert len(content.encode("utf-8")) <= REPLY_LIMIT_BYTES
         lines = content.split("\n")
         assert lines[-1].startswith(source) and "2023-05-09" in lines[-1], content
+        assert ref in lines[-1], lines[-1]
 
 
 def test_a_long_answer_comes_in_pages_on_more(stack: Stack, wechat: FakeWeChat) -> None:
@@ -315,6 +323,7 @@ def test_a_long_answer_comes_in_pages_on_more(stack: Stack, wechat: FakeWeChat) 
             assert len(page.encode("utf-8")) <= REPLY_LIMIT_BYTES
             assert lines[0] == (heading if number == 0 else heading + continued)
             assert ("2023-05-09" in lines[-1]) == (number in (0, len(pages) - 1))  # the sources line
+            assert ("浦人社提复〔2023〕30号" in lines[-1]) == (number in (0, len(pages) - 1))  # with its reference
             bodies.append([line for line in lines[1:] if line.startswith("• ")])
         every = [line for body in bodies for line in body]
         assert all(bodies) and len(every) == len(set(every)), "each page goes on where the last stopped"

@@ -17,7 +17,14 @@ import desk.channels.wechat as wechat
 from desk.channels.pages import PageStore, asks_for_more
 from desk.channels.wechat import WeChatConfig, WeChatInput
 from desk.dialogue import texts
-from desk.dialogue.render import compact_sources_line, render_text, sources_line, split_block, wechat_pages
+from desk.dialogue.render import (
+    WECHAT_SOURCES_MAX_BYTES,
+    render_text,
+    sources_line,
+    split_block,
+    wechat_pages,
+    wechat_sources_line,
+)
 
 
 @pytest.mark.parametrize("text", ["更多", "more", "More!", " 继续 ", "next page", "下一页", "more pls"])
@@ -58,14 +65,23 @@ def test_pages_expire_and_the_store_is_bounded() -> None:
     asyncio.run(run())
 
 
-# --- rendering: overlong items, the compact sources line (desk.dialogue.render) -------------
+# --- rendering: overlong items, the sources line (desk.dialogue.render) ---------------------
 
 LIMIT = 2048
-SOURCES = [
+SOURCES = [  # "line" as desk.dialogue.answer.source_line makes it
     {"id": "s1", "ref": "Pudong HR and Social Security Bureau reply No. 30 [2023] (浦人社提复〔2023〕30号)",
-     "title": "Reply to CPPCC proposal No. 075", "date": "2023-05-09", "url": None, "line": "unused"},
-    {"id": "s2", "ref": "State Administration of Foreign Experts Affairs document No. 40 [2017]",
-     "title": "Notice on the Foreigner's Work Permit", "date": None, "url": None, "line": "unused"},
+     "title": "Reply to CPPCC proposal No. 075", "date": "2023-05-09", "url": None,
+     "line": "“Reply to CPPCC proposal No. 075” (Pudong HR and Social Security Bureau reply No. 30 [2023] "
+             "(浦人社提复〔2023〕30号)), 2023-05-09"},
+    {"id": "s2", "ref": "Team Relocations", "title": "Talent visa: confirmation letter processing time",
+     "date": "2018-01-10", "url": None,
+     "line": "“Talent visa: confirmation letter processing time” (Team Relocations), 2018-01-10"},
+]
+ZH_SOURCES = [
+    {"id": "s1", "ref": "浦人社提复〔2023〕30号", "title": "浦东新区人社局对第075号提案的答复", "date": "2023-05-09",
+     "url": None, "line": "浦人社提复〔2023〕30号《浦东新区人社局对第075号提案的答复》（2023-05-09）"},
+    {"id": "s2", "ref": "Team Relocations", "title": "人才签证：确认函办理时间", "date": "2018-01-10", "url": None,
+     "line": "Team Relocations《人才签证：确认函办理时间》（2018-01-10）"},
 ]
 
 
@@ -137,22 +153,49 @@ def test_split_block_never_breaks_a_utf8_character_and_keeps_small_blocks_whole(
     assert "".join(line for p in parts for line in p) == "⚠ warning" + "字" * 1000
 
 
-def test_wechat_cites_each_source_by_title_and_date_only() -> None:
-    """The full sources line (issuer, document number) took ~1300 of WeChat's 2048 bytes; WeChat
-    gets title and date, every source still there; REST keeps the full line."""
+def test_wechat_cites_each_source_with_its_reference_as_the_other_channels_do() -> None:
+    """The blind tester's WeChat reply cited “Talent visa: confirmation letter processing time”,
+    2018-01-10 with no word that it is an agent's note (Team Relocations), and Chinese replies lost
+    浦人社提复〔2023〕30号: WeChat cites each source by reference, title and date, as REST does."""
     en = answer_of(["A short fact."])
-    assert compact_sources_line(en) == "Sources: “Reply to CPPCC proposal No. 075”, 2023-05-09; “Notice on the Foreigner's Work Permit”"
-    assert wechat_pages(en)[0].split("\n")[-1] == compact_sources_line(en)
-    assert render_text(en).split("\n")[-1] == sources_line(en) == "Sources: unused; unused"
-    zh_sources = [{**SOURCES[0], "title": "浦东新区人社局对第075号提案的答复"}, {**SOURCES[1], "title": "《关于全面实施外国人来华工作许可制度的通知》"}]
-    zh = answer_of(["一条简短的说明。"], lang="zh", sources=zh_sources)
-    assert compact_sources_line(zh) == "来源：《浦东新区人社局对第075号提案的答复》（2023-05-09）；《关于全面实施外国人来华工作许可制度的通知》"
-    assert answer_of(["x"], sources=[])["sources"] == [] and compact_sources_line(answer_of(["x"], sources=[])) == ""
-    long = answer_of([f"Fact {i} is a fact that takes up some room on the page." for i in range(100)])
-    pages = wechat_pages(long)
-    assert len(pages) > 2
-    assert [p.split("\n")[-1] == compact_sources_line(long) for p in pages] == [True] + [False] * (len(pages) - 2) + [True]
-    assert "浦人社提复" not in "".join(pages)
+    assert wechat_sources_line(en) == sources_line(en) == (
+        "Sources: “Reply to CPPCC proposal No. 075” (Pudong HR and Social Security Bureau reply No. 30 [2023] "
+        "(浦人社提复〔2023〕30号)), 2023-05-09; “Talent visa: confirmation letter processing time” (Team Relocations), "
+        "2018-01-10")
+    assert wechat_pages(en) == [render_text(en)]
+    zh = answer_of(["一条简短的说明。"], lang="zh", sources=ZH_SOURCES)
+    assert wechat_pages(zh)[0].split("\n")[-1] == sources_line(zh) == (
+        "来源：浦人社提复〔2023〕30号《浦东新区人社局对第075号提案的答复》（2023-05-09）；"
+        "Team Relocations《人才签证：确认函办理时间》（2018-01-10）")
+    assert answer_of(["x"], sources=[])["sources"] == [] and wechat_sources_line(answer_of(["x"], sources=[])) == ""
+    for lang in ("en", "zh"):  # a long answer: the same line on its first and its last page
+        long = answer_of([f"Fact {i} is a fact that takes up some room on the page." for i in range(100)], lang=lang,
+                         sources=SOURCES if lang == "en" else ZH_SOURCES)
+        pages = wechat_pages(long)
+        assert len(pages) > 2 and all(len(p.encode("utf-8")) <= LIMIT for p in pages)
+        assert [p.split("\n")[-1] == sources_line(long) for p in pages] == [True] + [False] * (len(pages) - 2) + [True]
+        assert "浦人社提复〔2023〕30号" in pages[0] and "Team Relocations" in pages[-1]
+
+
+def test_many_sources_are_cited_by_reference_and_date_and_the_pages_still_fit() -> None:
+    """A sources line that would take more than half a page keeps every reference and date and
+    drops the titles, so the pages keep room for the answer; nothing is cut and each page fits."""
+    many = [{"id": f"s{i}", "ref": f"Issuing office number {i} document No. {i} [2024]",
+             "title": f"A rather long title of the notice number {i} about work permits for foreign talent",
+             "date": f"2024-01-{i + 1:02d}", "url": None,
+             "line": f"“A rather long title of the notice number {i} about work permits for foreign talent” "
+                     f"(Issuing office number {i} document No. {i} [2024]), 2024-01-{i + 1:02d}"}
+            for i in range(12)]
+    sentences = [f"Fact {i} is a fact that takes up some room on the page." for i in range(60)]
+    answer = answer_of(sentences, sources=many)
+    assert len(sources_line(answer).encode("utf-8")) > WECHAT_SOURCES_MAX_BYTES
+    line = wechat_sources_line(answer)
+    assert len(line.encode("utf-8")) <= WECHAT_SOURCES_MAX_BYTES and "rather long title" not in line
+    assert all(f"Issuing office number {i} document No. {i} [2024], 2024-01-{i + 1:02d}" in line for i in range(12))
+    pages = wechat_pages(answer)
+    assert len(pages) > 1 and all(len(p.encode("utf-8")) <= LIMIT for p in pages)
+    assert pages[0].split("\n")[-1] == line == pages[-1].split("\n")[-1]
+    assert all(sum(s in p for p in pages) == 1 for s in sentences)
 
 
 # --- the channel: "more" after a one-page answer, menu clicks, voice and link messages ---------

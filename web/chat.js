@@ -67,20 +67,41 @@
 
   /* ---------- rendering ---------- */
 
+  /* The language a text is written in, as the desk tells it (desk/language.py detect, without its
+   * pinyin rule): "zh" when its Chinese characters outweigh its Latin words (a Chinese word is
+   * about 1.5 characters), "en" when they do not, null with neither (digits, emoji). */
+  var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
+  var LATIN_WORD = /[A-Za-z]+/g;
+  function textLang(text) {
+    text = String(text || "");
+    var cjk = (text.match(CJK) || []).length;
+    var words = (text.match(LATIN_WORD) || []).length;
+    if (!cjk && !words) return null;
+    return cjk / 1.5 >= words ? "zh" : "en";
+  }
+
+  /* A message's own language: a reply's is the one its desk payload names (else its text's), the
+   * user's the one they wrote in (kept when sent: the page's language then when it cannot be told). */
+  function messageLang(message) {
+    var lang = (message.desk && message.desk.language) || message.lang || textLang(message.text);
+    return TEXT[lang] ? lang : state.lang;
+  }
+
   function renderMessage(message, index) {
     var isBot = message.who === "bot";
     var node = el("div", "msg " + (isBot ? "bot" : "user"));
     node.setAttribute("data-index", String(index));
-    var lang = (message.desk && message.desk.language) || message.lang || state.lang;
-    if (!TEXT[lang]) lang = state.lang;
+    // the hidden speaker label and the screen reader's voice follow the message's language, not
+    // the page's (which follows the replies, and so was one message behind)
+    var lang = messageLang(message);
+    node.setAttribute("lang", TEXT[lang].htmlLang);
     if (message.desk && message.desk.language) {
-      node.setAttribute("lang", TEXT[lang].htmlLang); // screen readers pick the right voice
       node.setAttribute("data-lang", message.desk.language || "");
       node.setAttribute("data-topic", message.desk.topic || "");
       node.setAttribute("data-aspect", message.desk.aspect || "");
       if (message.desk.handoff) node.classList.add("handoff");
     }
-    node.appendChild(el("span", "visually-hidden", isBot ? TEXT[state.lang].bot : TEXT[state.lang].you));
+    node.appendChild(el("span", "visually-hidden", isBot ? TEXT[lang].bot : TEXT[lang].you));
     var body = el("div", "body");
     if (isBot) {
       var desk = message.desk;
@@ -196,7 +217,7 @@
   function send(payload, shown) {
     payload = String(payload || "").trim();
     if (!payload) return;
-    addMessage({ who: "user", text: shown || payload });
+    addMessage({ who: "user", text: shown || payload, lang: textLang(shown || payload) || state.lang });
     setTyping(true);
     if (ready) emitMessage(payload); else pending.push(payload);
   }

@@ -2,6 +2,10 @@
 that replying "more" (更多) gets the next page. WeChat's passive reply is the only message the
 desk may send without an access token, so a long answer is sent a page per "more".
 
+The channels that show whole answers (web chat, REST) keep no pages: there a "more" gets
+WeChat's word that that was the whole answer (``whole_answer_said``), not a dialogue turn
+(which repeated the last answer).
+
 Per process by default; shared through Redis when REDIS_URL is set, so a "more" that reaches
 another Rasa server behind the load balancer still finds the rest. A new answer replaces the
 pages kept for the user; kept pages expire after PAGES_TTL seconds.
@@ -19,6 +23,8 @@ from typing import List, Optional, Tuple
 import redis.asyncio as aioredis
 
 from desk.channels.shared_replies import redis_client
+from desk.dialogue import texts
+from desk.language import detect
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,17 @@ MORE_ASKED = re.compile(
 
 def asks_for_more(text: str) -> bool:
     return bool(MORE_ASKED.match(text or ""))
+
+
+def whole_answer_said(text: str) -> Optional[str]:
+    """For a channel that shows every answer whole (web chat, REST): a message asking for the
+    next page ("more", "更多") gets the word WeChat says after an answer's last page (data/texts.yml
+    ``wechat.pages_end``), in the language it was asked in, instead of a dialogue turn, which
+    answered it by repeating the last answer; None for any other message."""
+    if not asks_for_more(text):
+        return None
+    lang = detect(text)
+    return texts.text("wechat", "pages_end", lang if lang in texts.LANGUAGES else "en")
 
 
 class PageStore:

@@ -7,7 +7,8 @@ answers an empty list. Here bad requests get a 4xx with a JSON error and never r
 bot, the conversation lives in the REST channel's own id namespace, and a turn the bot
 could not answer gets a polite reply in the user's language, as does a message over the length
 limit (a chat channel: CONTRACT.md keeps the 413 for the hotline API and for bodies too large to
-read).
+read). A REST client gets every answer whole, so a "more" (更多) gets the word WeChat says after
+an answer's last page, without a dialogue turn (as a turn it repeated the last answer).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from desk.channels.hotline import BadRequest, error, parse_request
 from desk.channels.inputs import MessageTooLong, conversation_id, json_object, phrase, short_error
+from desk.channels.pages import whole_answer_said
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,9 @@ class ValidatedRestInput(RestInput):
                 return response.json([{"recipient_id": sender, "text": phrase("too_long", exc.start)}])
             except BadRequest as exc:
                 return error(exc.status, str(exc))
+            said = whole_answer_said(text)
+            if said is not None:  # the last answer came whole: there is no next page
+                return response.json([{"recipient_id": sender, "text": said}])
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

@@ -20,6 +20,9 @@
 - A message is checked before it reaches the dialogue (string, length, control characters,
   no Rasa commands), so a bad client event is dropped with a log line instead of an
   exception in the server; a too long one gets a polite reply.
+- The page shows every answer whole, so a "more" (更多) gets the word WeChat says after an
+  answer's last page, in the language it was asked in, without a dialogue turn
+  (desk.channels.pages.whole_answer_said); as a turn it repeated the last answer.
 
 Replacing Rasa's handlers is a patch of Rasa internals and goes through desk.rasa_compat.
 
@@ -52,6 +55,7 @@ from desk.channels.inputs import (
     phrase,
     short_error,
 )
+from desk.channels.pages import whole_answer_said
 from desk.dialogue.structured import expand
 from desk.rasa_compat import replace_socketio_handler
 from desk.web.origins import origin_allowed, socket_origins
@@ -191,6 +195,10 @@ class WebChatInput(SocketIOInput):
                 logger.warning("socket.io message from %s ignored: no session_request first", sid)
                 return
             if not text:
+                return
+            said = whole_answer_said(text)
+            if said is not None:  # the page showed the last answer whole: there is no next page
+                await sio.emit(self.bot_message_evt, {"text": said}, room=sid, namespace=self.namespace)
                 return
             output = WebChatOutput(sio, self.bot_message_evt)
             try:

@@ -1,5 +1,5 @@
 """Render an answer object (desk.dialogue.answer) for a channel: plain text for REST,
-WeChat (in pages within its byte limit, with a compact sources line) and the
+WeChat (in pages within its byte limit, each source cited with its reference) and the
 staff's other-language copy; the hotline, web page and staff console get the object itself
 as JSON and render it in the browser (web/render.js)."""
 
@@ -11,6 +11,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from desk.dialogue import texts
 
 WECHAT_LIMIT_BYTES = 2048  # WeChat's limit for a passive text reply
+# A WeChat sources line (on the first and the last page) longer than this cites each source by its
+# reference and date only, so that a page keeps room for the answer it cites.
+WECHAT_SOURCES_MAX_BYTES = WECHAT_LIMIT_BYTES // 2
 # Below this many bytes of room for a block a page is all head and sources: no splitting then.
 MIN_PART_BYTES = 200
 # Where a text too long for a page may be split, coarsest first; each match ends a piece (its
@@ -34,19 +37,26 @@ def sources_line(answer: Dict[str, Any]) -> str:
     return _labelled_sources(answer["language"], [s["line"] for s in answer["sources"]])
 
 
-def _compact_source(source: Dict[str, Any], lang: str) -> str:
-    title = source.get("title") or source.get("ref") or ""
+def _reference(source: Dict[str, Any], lang: str) -> str:
+    """A source by its reference (issuer or publisher, document number) and date, no title."""
+    ref = source.get("ref") or source.get("title") or ""
     if lang == "zh":
-        quoted = title if title.startswith("《") else f"《{title}》"
-        return quoted + (f"（{source['date']}）" if source.get("date") else "")
-    return f"“{title}”" + (f", {source['date']}" if source.get("date") else "")
+        return ref + (f"（{source['date']}）" if source.get("date") else "")
+    return ref + (f", {source['date']}" if source.get("date") else "")
 
 
-def compact_sources_line(answer: Dict[str, Any]) -> str:
-    """The sources line as title and date only (no issuer or document number): WeChat repeats it
-    on the first and the last page of 2048 bytes, where the full line took ~1300 of them."""
+def wechat_sources_line(answer: Dict[str, Any]) -> str:
+    """WeChat's sources line: each source as every other channel cites it (its ``line``: the
+    reference, the title and the date, desk.dialogue.answer.source_line), so a WeChat user can tell
+    an official document (浦人社提复〔2023〕30号) from an agent's note (Team Relocations). WeChat
+    repeats the line on the first and the last page of 2048 bytes; when it would take more than
+    WECHAT_SOURCES_MAX_BYTES of them (nine sources took ~1500), each source is cited by its
+    reference and date only: the title goes, never the reference."""
     lang = answer["language"]
-    return _labelled_sources(lang, [_compact_source(s, lang) for s in answer["sources"]])
+    full = _labelled_sources(lang, [s["line"] for s in answer["sources"]])
+    if _size(full) <= WECHAT_SOURCES_MAX_BYTES:
+        return full
+    return _labelled_sources(lang, [_reference(s, lang) for s in answer["sources"]])
 
 
 def _fact_lines(fact: Dict[str, Any]) -> List[str]:
@@ -122,12 +132,12 @@ def wechat_pages(answer: Dict[str, Any], buttons: Sequence[Dict[str, Any]] = (),
     """The reply as WeChat texts: one when it fits ``first_limit`` bytes, else pages of whole
     items, each within its limit, every one but the last ending with the note that the user can
     reply "more" (the channel keeps the rest: desk.channels.wechat). The heading and warnings are
-    on every page, the (compact) sources line on the first and the last: an answer without its
-    warning or source is one the user cannot weigh or check, and a user who stops at the first page
-    has both. An item too long for any page is split at sentence ends first (``split_block``), so
-    its end comes on the next page instead of being cut off."""
+    on every page, the sources line (``wechat_sources_line``) on the first and the last: an answer
+    without its warning or source is one the user cannot weigh or check, and a user who stops at
+    the first page has both. An item too long for any page is split at sentence ends first
+    (``split_block``), so its end comes on the next page instead of being cut off."""
     lang = answer["language"]
-    head, source = head_lines(answer), compact_sources_line(answer)
+    head, source = head_lines(answer), wechat_sources_line(answer)
     blocks = body_blocks(answer) + [[line] for line in option_lines(buttons, lang)]
     full = "\n".join(head + [line for block in blocks for line in block] + ([source] if source else []))
     if _size(full) <= first_limit:
