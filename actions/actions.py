@@ -28,6 +28,8 @@ from desk.dialogue.understanding import (
     asks_for_person,
     asks_more_than_language,
     follows_up,
+    generic_question,
+    only_acknowledgement,
     only_emoji,
     only_thanks,
     text_for_rules,
@@ -35,6 +37,7 @@ from desk.dialogue.understanding import (
     understand,
     wants_a_person,
     wordless,
+    works_visa_free,
 )
 from desk.policies.repository import shared_repository
 
@@ -152,6 +155,8 @@ class ActionAnswer(Action):
         gesture = symbols_only(dispatcher, tracker, domain, lang)
         if gesture is not None:
             return gesture
+        if acknowledged(tracker):
+            return acknowledge(dispatcher, tracker, lang)  # "ok" read as a follow-up
         turn = understand_turn(tracker)
         if wants_a_person(text):
             # "My PR application ... nobody answers. Give me a person": a person, and the topic goes on
@@ -206,8 +211,8 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
-        if only_emoji(tracker.latest_message.get("text") or ""):
-            return acknowledge(dispatcher, tracker, lang)  # "😀" read as out of scope
+        if only_emoji(tracker.latest_message.get("text") or "") or acknowledged(tracker):
+            return acknowledge(dispatcher, tracker, lang)  # "😀", "好吧" read as out of scope
         text = text_for_rules(tracker.latest_message)
         if chosen_option(text, tracker.get_slot("clarify_options") or ()):
             return ActionAnswer().run(dispatcher, tracker, domain)  # "2" read as out of scope: the second option
@@ -222,8 +227,11 @@ class ActionSmallTalk(Action):
             # "要怎么参加" (out of scope) or "what documants" (capabilities) after an answer
             return ActionAnswer().run(dispatcher, tracker, domain)
         if name in ("capabilities", "out_of_scope") and not tracker.get_slot("topic") \
-                and asks_for_help(text):
-            return ActionAnswer().run(dispatcher, tracker, domain)  # "need help": which topic is asked
+                and (asks_for_help(text) or generic_question(text)):
+            # "need help", "签证怎么办理": which topic is asked
+            return ActionAnswer().run(dispatcher, tracker, domain)
+        if name == "out_of_scope" and works_visa_free(text):
+            return ActionAnswer().run(dispatcher, tracker, domain)  # "work on 240-hour visa-free transit?": no
         if name == "out_of_scope":
             return not_helped(dispatcher, tracker, domain, lang, "utter_out_of_scope")
         send(dispatcher, desk_payload(language=lang, intent=intent, say=[name]))
@@ -291,9 +299,20 @@ def symbols_only(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dic
 
 
 def acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
-    """A gesture (an emoji or a sticker) is answered in kind, as thanks are: no failure, no repeat."""
-    send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=["thank"]))
+    """A gesture (an emoji or a sticker) is answered in kind, as thanks are: no failure, no repeat;
+    so is "ok" or "好吧" ("acknowledged"), unless it answers a pending "which one?"."""
+    text = tracker.latest_message.get("text") or ""
+    said = "thank" if only_emoji(text) else "acknowledged"
+    if said == "acknowledged" and text.isascii() and not _directed(tracker):
+        # "ok" is said in every language: the conversation's stays
+        lang = tracker.get_slot("language_preference") or tracker.get_slot("language") or lang
+    send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=[said]))
     return [SlotSet("language", lang)]
+
+
+def acknowledged(tracker: Tracker) -> bool:
+    """An "ok" that answers no pending clarifying question."""
+    return only_acknowledgement(tracker.latest_message.get("text") or "") and not tracker.get_slot("clarify_options")
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
@@ -334,6 +353,6 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         lang = _language(tracker)
-        if only_emoji(tracker.latest_message.get("text") or ""):
-            return acknowledge(dispatcher, tracker, lang)  # "👍👍" is no failure
+        if only_emoji(tracker.latest_message.get("text") or "") or acknowledged(tracker):
+            return acknowledge(dispatcher, tracker, lang)  # "👍👍", "ok" are no failure
         return not_helped(dispatcher, tracker, domain, lang, "utter_fallback")

@@ -131,6 +131,25 @@ def detect(text: str) -> Optional[str]:
                 and all(pinyin_syllables(w.lower()) is not None for w in words):
             return "zh"  # "yi ma tong ban zen me yong": syllable by syllable, some of them English words
         return "en"
+    if english_frame(text):
+        return "en"  # "Where is 人才驿站?": an English question about a thing named in Chinese
     # a Chinese word is about 1.5 characters: "请问work permit要准备什么材料" is Chinese,
     # "How do I apply for 人才签证?" is English.
     return "zh" if cjk / 1.5 >= len(words) else "en"
+
+
+# An English question word opening the message ...
+ENGLISH_OPENING = re.compile(
+    r"^\W*(where|what|what's|how|when|which|who|is|are|can|could|do|does|should|tell me|any|anyone)\b", re.IGNORECASE
+)
+# ... and a Chinese part that asks nothing itself (a name, not "用中文问吗")
+CHINESE_ASKING = re.compile(r"[吗嗎呢吧么麼啥哪几幾]|什么|什麼|怎么|怎麼|如何|多少|是否|能|可以|要|需要|有没有|請問|请问")
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def english_frame(text: str) -> bool:
+    """An English question around one Chinese name ("Where is 人才驿站?", "how do I register on
+    一网通办"): the question is asked in English, whatever the count of characters says."""
+    runs = CJK_RUN.findall(text)
+    return len(runs) == 1 and bool(ENGLISH_OPENING.match(text)) and not CHINESE_ASKING.search(runs[0]) \
+        and len(LATIN_WORD.findall(text)) >= 2

@@ -306,3 +306,36 @@ def test_working_on_visa_free_entry_is_the_work_permits_condition(domain) -> Non
     _, payload, _, _ = run(acts.ActionAnswer(), tracker("Is the 30-day visa-free entry still valid for Germans?",
                                                         "ask_port_visa"), domain)
     assert payload["topic"] is None
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("ok", "ask_aspect"), ("好吧", "out_of_scope"), ("got it", "nlu_fallback"), ("明白了", "ask_aspect"),
+])
+def test_an_acknowledgement_is_answered_in_kind(text, intent, domain) -> None:
+    """"ok" after an answer is neither a failure ("didn't understand"), a refusal nor a follow-up
+    that repeats the answer; an English "ok" in a Chinese conversation is answered in Chinese."""
+    slots = {"topic": "talent_visa", "aspect": "procedure", "language": "zh"}
+    action = {"ask_aspect": acts.ActionAnswer, "nlu_fallback": acts.ActionFallback, "out_of_scope": acts.ActionSmallTalk}[intent]
+    texts, payload, events, _ = run(action(), tracker(text, intent, slots=slots), domain)
+    assert payload["topic"] is None and payload["say"] == ["acknowledged"] and payload["language"] == "zh"
+    assert texts[0].startswith("好的") and "topic" not in events and "failed_turns" not in events
+
+
+def test_ok_to_a_pending_which_one_asks_again(domain) -> None:
+    slots = {"clarify_options": ["port_visa", "talent_visa"], "language": "en"}
+    _, payload, _, _ = run(acts.ActionAnswer(), tracker("ok", "ask_aspect", slots=slots), domain)
+    assert payload["say"] == ["clarify_topic"]
+
+
+def test_a_question_about_some_visa_read_as_out_of_scope_asks_which(domain) -> None:
+    texts, payload, slots, _ = run(acts.ActionSmallTalk(), tracker("签证怎么办理", "out_of_scope", 0.52), domain)
+    assert payload["say"] == ["clarify_topic"] and slots["clarify_options"][:2] == ["port_visa", "talent_visa"]
+    # a visa of another country stays out of scope
+    _, payload, _, _ = run(acts.ActionSmallTalk(), tracker("美国签证怎么办理", "out_of_scope", 0.9), domain)
+    assert payload["say"] != ["clarify_topic"] and payload["topic"] is None
+
+
+def test_working_on_visa_free_transit_read_as_out_of_scope_is_answered(domain) -> None:
+    texts, payload, _, _ = run(acts.ActionSmallTalk(), tracker(
+        "Can I work in Shanghai with 240-hour visa-free transit?", "out_of_scope", 0.9), domain)
+    assert (payload["topic"], payload["aspect"]) == ("work_permit", "eligibility")

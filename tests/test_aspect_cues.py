@@ -272,3 +272,16 @@ def test_how_long_a_condition_must_have_held_is_who_qualifies() -> None:
     for text in ("How long must we have been married?", "how many years do I need to have lived in China?", "结婚要满几年才可以申请"):
         assert cued_aspect("permanent_residence", "duration", text) == "eligibility", text
     assert cued_aspect("permanent_residence", "duration", "how long does the PR application take?") == "duration"
+
+
+@pytest.mark.parametrize("topic, guessed, text, aspect", [
+    ("residence_permit", "materials", "哪些人需要办居留许可？", "eligibility"),
+    ("family_permits", "where", "Which family members can I bring? Can I bring a domestic helper?", "eligibility"),
+    ("work_permit", "overview", "who needs a work permit?", "eligibility"),
+    ("work_permit", "procedure", "how lng", "duration"),
+    ("work_permit", "eligibility", "whr 2 apply", "where"),
+])
+def test_who_must_and_chat_shorthand_settle_the_aspect(topic: str, guessed: str, text: str, aspect: str) -> None:
+    """The blind tester's cases: "哪些人需要办" got the documents, "which family members can I
+    bring" the place; "how lng" and "whr 2 apply" read as nothing."""
+    assert cued_aspect(topic, guessed, text) == aspect

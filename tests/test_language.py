@@ -73,3 +73,13 @@ def test_pinyin_written_a_syllable_at_a_time_is_chinese(text: str, lang: str) ->
 ])
 def test_a_reply_language_directed_in_a_question(text: str, lang: Optional[str]) -> None:
     assert directed_language(text) == lang
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Where is 人才驿站?", "en"), ("What is 外国人工作许可", "en"),
+    ("can i 用中文问吗", "zh"), ("work permit要准备什么材料", "zh"), ("where 人才港 在哪", "zh"),
+])
+def test_an_english_question_about_a_chinese_name_is_english(text: str, lang: str) -> None:
+    """The blind tester's "Where is 人才驿站?" was answered in Chinese: four characters outweighed
+    two words. The question is asked in English; a Chinese part that asks something keeps Chinese."""
+    assert detect(text) == lang

@@ -1983,3 +1983,89 @@ def test_a_bare_generic_word_offers_the_topics_of_its_kind(text: str, offered: s
     known = [*TOPICS, "work_residence_permit"]
     turn = understand("ask_port_visa", ranking(("ask_port_visa", 0.66)), [], text, known)
     assert turn.kind == "clarify" and offered in turn.candidates and not_offered not in turn.candidates
+
+
+def _entity(text: str, topic: str, term: str) -> dict:
+    return {"entity": "topic", "value": topic, "start": text.index(term), "end": text.index(term) + len(term)}
+
+
+def test_a_permit_someone_would_come_on_is_asked_not_held() -> None:
+    """"Can my son come with me on a family permit?" while the talent station is discussed asks about
+    the family permit; "I came on a family permit" would be the user's status."""
+    question = "Can my 20-year-old son come with me on a family permit?"
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.97)), [_entity(question, "family_permits", "family permit")],
+        question, [*TOPICS, "talent_station"], previous_topic="talent_station", previous_aspect="duration",
+        aspect_guess={"name": "eligibility", "confidence": 0.97},
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "eligibility")
+
+
+def test_the_permit_is_the_one_under_discussion() -> None:
+    """"how long is the permit" while a domestic helper's permit is discussed: that permit, however
+    sure the classifier is that a bare "permit" is the work permit; not after a visa is discussed."""
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.73), ("ask_family_permits", 0.08)), [],
+        "how long is the permit", TOPICS, previous_topic="family_permits", previous_aspect="materials",
+        aspect_guess={"name": "duration", "confidence": 0.99},
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "duration")
+    turn = understand(
+        "ask_work_permit", ranking(("ask_work_permit", 0.73), ("ask_port_visa", 0.08)), [],
+        "how long is the permit", TOPICS, previous_topic="port_visa", previous_aspect="materials",
+        aspect_guess={"name": "duration", "confidence": 0.99},
+    )
+    assert turn.topic == "work_permit"
+
+
+@pytest.mark.parametrize("text", ["what's the phone number", "and the email?", "他们电话多少", "联系方式呢"])
+def test_a_bare_request_for_a_number_is_the_offices_of_the_topic_discussed(text: str) -> None:
+    turn = understand(
+        "ask_contact", ranking(("ask_contact", 0.52), ("ask_aspect", 0.44)), [], text, [*TOPICS, "contact"],
+        previous_topic="port_visa", previous_aspect="where", aspect_guess={"name": "where", "confidence": 0.5},
+    )
+    assert (turn.kind, turn.topic, turn.aspect) == ("answer", "port_visa", "where")
+
+
+def test_a_number_of_a_named_office_is_still_the_contacts() -> None:
+    text = "what's the phone number of the HR bureau?"
+    turn = understand(
+        "ask_contact", ranking(("ask_contact", 0.99)), [_entity(text, "contact", "phone number")], text,
+        [*TOPICS, "contact"], previous_topic="port_visa", previous_aspect="where",
+    )
+    assert turn.topic == "contact"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("签证怎么办理", "procedure"), ("签证需要什么材料", "materials"), ("how do I apply for a visa?", "procedure"),
+])
+def test_a_question_about_some_visa_asks_which(text: str, aspect: str) -> None:
+    """"签证怎么办理": which visa, offering the visas first, and the aspect kept for the choice; a visa
+    of another country or a named one is not asked about this way."""
+    turn = understand(
+        "out_of_scope", ranking(("out_of_scope", 0.52), ("ask_talent_visa", 0.15), ("ask_port_visa", 0.12)), [],
+        text, TOPICS, aspect_guess={"name": aspect, "confidence": 0.9},
+    )
+    assert turn.kind == "clarify" and turn.candidates[:2] == ["port_visa", "talent_visa"]
+    assert turn.aspect == aspect
+    from desk.dialogue.understanding import generic_question
+    assert not generic_question("美国签证怎么办理") and not generic_question("work permit怎么办")
+
+
+def test_a_topics_hotline_is_where_its_offices_are() -> None:
+    """"What's the work permit hotline?": the offices with their numbers, not the overview."""
+    text = "What's the work permit hotline in Shanghai?"
+    turn = understand("ask_work_permit", ranking(("ask_work_permit", 0.66)), [_entity(text, "work_permit", "work permit")],
+                      text, [*TOPICS, "contact"], aspect_guess={"name": "overview", "confidence": 0.6})
+    assert (turn.topic, turn.aspect) == ("work_permit", "where")
+
+
+def test_a_correction_to_whom_keeps_what_was_asked() -> None:
+    """"no wait, for my wife" after the work permit's documents: the family's documents."""
+    text = "no wait, for my wife"
+    turn = understand(
+        "ask_family_permits", ranking(("ask_family_permits", 0.5), ("ask_vague", 0.13)), [_entity(text, "family_permits", "wife")],
+        text, TOPICS, previous_topic="work_permit", previous_aspect="materials",
+        aspect_guess={"name": "eligibility", "confidence": 0.58},
+    )
+    assert (turn.topic, turn.aspect) == ("family_permits", "materials")

@@ -93,7 +93,7 @@ A_PLACE = re.compile(
 # "how log does the work permitt take", "how mcuh time to get it", "要幾耐先批到": "how long" misspelt or
 # in Cantonese, which the aspect keywords do not spell.
 HOW_LONG_MISSPELT_PATTERN = (
-    r"\bhow (log|lomg|lnog|lonh|loong)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐|"
+    r"\bhow (log|lomg|lnog|lonh|loong|lng)\b|\bhw (long|log|lng)\b|\bhow (much|mcuh|mutch|muc) time\b|几耐|幾耐|"
     # pinyin the reader cannot spell back ("duo chang shi jian": 长 is read "zhang" on its own)
     r"\bduo ?chang( ?shi ?jian)?\b|\bduo ?shao ?tian\b|\bji ?ge ?(yue|xing ?qi|li ?bai)\b"
 )
@@ -125,10 +125,10 @@ CONDITION = re.compile(r"才能|才可以|住满|住滿|满\s*\d|滿\s*\d|\bbefo
 
 # "where" asked as the question, not inside a description: "and where do we submit", "where to apply",
 # "were do i apply", "tell me where I submit", "在那里报名", "那要怎麼去".
-WHERE_MISSPELT_PATTERN = r"whre|wher|wehre|whare"
+WHERE_MISSPELT_PATTERN = r"whre|wher|wehre|whare|whr"  # (and chat's "whr 2 apply")
 WHERE_QUESTION = re.compile(
     rf"^\W*(?:(?:and|so|ok|okay|then|but|also)\W+)*(where|{WHERE_MISSPELT_PATTERN})\b|"
-    rf"\b(wh?ere|{WHERE_MISSPELT_PATTERN}) (do|does|did|can|could|should|shall|must|to|would|is|are)\b|\bwhere\W*$|"
+    rf"\b(wh?ere|{WHERE_MISSPELT_PATTERN}) (do|does|did|can|could|should|shall|must|to|2|would|is|are)\b|\bwhere\W*$|"
     r"\b(tell me|let me know|know|wondering|ask|show me|no idea|not sure) wh?ere\b|"
     r"在哪|去哪|哪里|哪裡|哪儿|在那里(办|辦|报名|報名|申请|申請|交)|(怎么|怎麼)(去|走|过去)",
     re.IGNORECASE,
@@ -197,6 +197,11 @@ WHO_QUALIFIES = re.compile(
     r"\bwho (actually |exactly |else |all |really )?(gets|can get|could get|may get|qualifies|is eligible|are eligible|can use|"
     r"may use|can apply|may apply|is (it|that|this) (meant )?for|are (they|these|those) for|gets (picked|selected|chosen)|"
     r"is (picked|selected|chosen)|can have)\b|"
+    # "who needs a work permit?" opening a question (not "buyers who must come", "who has to recommend me")
+    r"(^|[.?!]\s*)\W*who (needs|must have|must get|has to (have|get)|have to (have|get)) (a|an|the|one|it|this|that)\b|"
+    r"(哪些人|什么人|什麼人|哪类人|哪類人)(需要|必须|必須|要|得)(办|辦|申请|申請|有|持有)|"
+    # "which family members can I bring?": who may come along
+    r"\bwhich (family members|relatives|members of (my|the) family|people|persons) (can|may|could) (i|we) (bring|take)\b|"
     r"(谁|誰|哪些人|什么人|什麼人|哪类人|哪類人)(可以|能|才能|有资格|有資格)|(适用|適用)(于|於)?(哪些|什么|什麼)人",
     re.IGNORECASE,
 )

@@ -91,6 +91,29 @@ GENERIC_KINDS = (
      ("work_permit", "residence_permit", "work_residence_permit", "family_permits")),
 )
 
+# "how long is the permit", "那个证多久": the thing of that kind under discussion, whichever permit
+# the classifier reads the bare word as; a card is the permanent residence ID card, the work permit
+# card or the residence permit.
+THE_THING = re.compile(
+    r"\b(the|this|that|her|his|their|its|such an?)\s+(permit|visa|card)s?\b|"
+    r"(这个|那个|這個|那個|这张|那张|這張|那張|该)(证|證|许可|許可|签证|簽證|卡)",
+    re.IGNORECASE,
+)
+THING_KINDS = (
+    *GENERIC_KINDS,
+    (re.compile(r"card|卡", re.IGNORECASE), ("permanent_residence", "work_permit", "residence_permit")),
+)
+
+
+def the_thing_discussed(text: str, previous_topic: Optional[str], keyword_topics: Sequence[str]) -> bool:
+    """A short follow-up that calls the thing under discussion by its kind ("how long is the permit"
+    while a domestic helper's permit is discussed), naming no topic."""
+    if not previous_topic or keyword_topics or len(text or "") > SHORT_QUESTION_CHARS:
+        return False
+    found = THE_THING.search(text or "")
+    return bool(found) and any(word.search(found.group(0)) and previous_topic in topics for word, topics in THING_KINDS)
+
+
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|for my|for the|what if|no[,.!\s]|not\s|i meant|i mean|"
     r"那|那么|还有|另外|我是说|我指的是|不是|我问的是|如果是|na\s|name\s|haiyou\s)|(呢|呢？|呢\?|\sne\s*[?？]?)\s*$",
@@ -191,10 +214,41 @@ PLACE_ASKED = re.compile(
 )
 
 
+# "what's the phone number?", "and the email?", "他们电话多少": how to reach the office of the thing
+# under discussion (its contacts, shown with "where"), not the desk's general contact list.
+ITS_CONTACT = re.compile(
+    r"^\W*((and|so|ok|okay|also|then|sorry|thanks)\W+)*((what'?s|what is|what are|give me|can i (have|get)|do you have|is there|any)\s+)?"
+    r"((the|their|its|a|an|your)\s+)?(phone( number)?|telephone( number)?|(contact )?numbers?|tel|e-?mail( address)?|"
+    r"contact (details|info|information)|hotline)s?(\s+(for|of) (it|that|them|this|there|that office))?\W*$|"
+    r"^\W*(那|还有|還有|那么|那麼)?(他们|他們|它|那边|那邊|那里|那裡)?(的)?(联系)?(电话|電話|电话号码|電話號碼|邮箱|郵箱|联系方式|聯繫方式|热线|熱線)"
+    r"(是|呢|是多少|多少|是什么|是什麼|有吗|有嗎)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_its_contact(text: str, previous_topic: Optional[str]) -> bool:
+    """A bare request for a phone number or an e-mail while a topic other than the contacts is
+    discussed: that topic's offices."""
+    return bool(previous_topic) and previous_topic != CONTACT_TOPIC and bool(ITS_CONTACT.match(text or ""))
+
+
+# Words that ask how to reach an office: its phone, hotline or e-mail ("the work permit hotline?").
+REACH_WORDS = re.compile(
+    r"\b(tele)?phone|hotline|e-?mail|\bcontact (details|info|information|numbers?)\b|"
+    r"电话|電話|热线|熱線|邮箱|郵箱|联系方式|聯繫方式|联络方式|聯絡方式",
+    re.IGNORECASE,
+)
+
+
 def contact_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
-    """A phone number of the contact topic is its overview, not "where" (its address)."""
+    """A phone number of the contact topic is its overview, not "where" (its address); the phone or
+    e-mail of another topic ("What's the work permit hotline?") is where its offices are, which
+    lists them with their numbers, not its overview."""
     if topic == CONTACT_TOPIC and aspect == "where" and NUMBER_ASKED.search(text) and not PLACE_ASKED.search(text):
         return None
+    if topic and topic != CONTACT_TOPIC and aspect in (None, "overview") and len(text or "") <= SHORT_QUESTION_CHARS \
+            and REACH_WORDS.search(text or ""):
+        return "where"
     return aspect
 
 
@@ -693,10 +747,18 @@ def case_figure(text: str) -> bool:
 SLIP = re.compile(r"说错|打错|搞错|弄错|写错|說錯|打錯|搞錯|弄錯|寫錯|\bwrong (one|permit|visa|card|name|thing)\b|\bmy (bad|mistake)\b", re.IGNORECASE)
 
 
+# "no wait, for my wife", "and for our kids": whom the question is for, no detail of a case
+FOR_SOMEONE = re.compile(
+    r"^\W*((no|nope|wait|sorry|oh|ok|okay|and|but|actually|also|same)\W+)*(for|about) (my|our|his|her) [\w-]+"
+    r"((\s+and|\s*&|,)\s+(my|our|the) [\w-]+)?\W*$",
+    re.IGNORECASE,
+)
+
+
 def own_case_statement(text: str) -> bool:
     """Details of the user's case given as a statement, not a question."""
     return (bool(OWN_CASE.search(text or "")) and not ASKING.search(text or "") and len(text or "") <= 300
-            and not MEANT.search(text or "") and not SLIP.search(text or ""))
+            and not MEANT.search(text or "") and not SLIP.search(text or "") and not FOR_SOMEONE.match(text or ""))
 
 
 # Markup or code: a fragment, not a question, whatever domain word is inside it.
@@ -1027,6 +1089,16 @@ WORK_ON_IT = re.compile(
     r"\b(work|working|job|employ(ed|ment)?|hired?|start(ing)? (a|my|the) (job|work))\b|工作|打工|上班|就业|就業|入职|入職|受雇|受僱",
     re.IGNORECASE,
 )
+
+
+def works_visa_free(text: str) -> bool:
+    """"Can I work in Shanghai with 240-hour visa-free transit?": a short question whether visa-free
+    entry allows work, which the work permit's conditions answer (no), however sure the classifier
+    is that visa-free entry is none of the desk's permits."""
+    return len(text or "") <= SHORT_QUESTION_CHARS and bool(VISA_FREE.search(text or "")) \
+        and bool(WORK_ON_IT.search(text or ""))
+
+
 # Nor, in a short question, a business, tourist or exchange visa applied for at an embassy abroad
 # ("在大使馆申请M签证要我们公司发邀请函吗", "business visa M at the Chinese embassy in Lagos"): the port visa is
 # the one got on arrival; the R and Z visas are the desk's.
@@ -1088,6 +1160,30 @@ BARE_GENERIC = re.compile(
     r"(permits?|visas?|cards?|polic(y|ies)|documents?|papers?|签证|簽證|证件|證件|许可|許可|政策|卡)\W*$",
     re.IGNORECASE,
 )
+
+
+# What is left of "签证怎么办理", "what documents do I need for a visa?" without its generic word and
+# the words that ask: nothing, so the question is about one of that kind, not named.
+ASKING_WORDS = re.compile(
+    r"请问|請問|想问|想問|问下|問下|问一下|問一下|一下|我想|我要|我们|我們|我|要|应该|應該|该|該|需要|得|怎么|怎麼|如何|咋|"
+    r"办理|辦理|办|辦|申请|申請|弄|什么|什麼|啥|哪些|材料|资料|資料|文件|手续|手續|流程|步骤|步驟|条件|條件|"
+    r"多久|多长时间|多長時間|在哪里|在哪裡|在哪|哪里|哪裡|去哪|的|了|呢|吗|嗎|个|個|"
+    r"\b(hi|hello|hey|please|pls|plz|how|do|does|i|we|can|could|apply|applying|for|a|an|the|get|getting|need|what|which|"
+    r"documents?|docs|papers?|paperwork|materials|requirements?|where|to|long|it|take|takes|is|are|process|steps|my|"
+    r"in|shanghai|pudong|china)\b|上海|浦东|浦東|中国|中國|在",
+    re.IGNORECASE,
+)
+GENERIC_WORD = re.compile(r"\b(visas?|permits?)\b|签证|簽證|许可|許可|证件|證件", re.IGNORECASE)
+MAX_GENERIC_QUESTION_CHARS = 60
+
+
+def generic_question(text: str) -> bool:
+    """A question about a visa or a permit that says nothing about which ("签证怎么办理", "how do I
+    apply for a visa?", "签证需要什么材料"): which one is asked, not refused."""
+    text = text or ""
+    if len(text) > MAX_GENERIC_QUESTION_CHARS or not GENERIC_WORD.search(text):
+        return False
+    return not re.sub(r"[\W_]+", "", ASKING_WORDS.sub(" ", GENERIC_WORD.sub(" ", text)))
 
 
 def code_fragment(text: str) -> bool:
@@ -1177,6 +1273,14 @@ def keyword_topics_of(
 PERMIT_AFTER = re.compile(r"^[\s-]*(residence|resident|visa|permit|card|pass|居留|签证|簽證|许可|证)", re.IGNORECASE)
 
 
+# "can my son come with me on a family permit?": the permit someone would come on is asked about,
+# not held ("I came on a Z visa" is held: only the coming still to happen)
+COMING_ON = re.compile(
+    r"\b(come|coming|join|joining|accompany|accompanying|bring|bringing)\b[^.?!。？！]{0,24}\bon (a|an|the)\s*$", re.IGNORECASE
+)
+COMING_REACH = 40
+
+
 # "我的 X 要怎么办": the user's own X asked about, not held as background.
 MINE_ASKED = re.compile(r"我的\s*$")
 ASKED_AFTER = re.compile(r"^\s*(visa|permit|签证|许可)?\s*(要|该|应该|需要)?(怎么|如何|咋)(办|弄|申请|处理|续)|^\s*(要|需要)(什么|哪些)")
@@ -1211,6 +1315,9 @@ def keyword_roles(
         person = isinstance(start, int) and isinstance(end, int) and bool(FAMILY_MEMBER.fullmatch(text[int(start):int(end)])) \
             and not PERMIT_AFTER.match(after)
         asked = bool(MINE_ASKED.search(before) and ASKED_AFTER.match(after))  # "我的 dependent visa 要怎么办"
+        coming = text[max(0, int(start) - COMING_REACH) : int(start)] if isinstance(start, int) else ""
+        if COMING_ON.search(coming) and (FAMILY_MEMBER.search(coming) or PERSON_PRONOUN.search(coming)):
+            asked = True  # "can my son come with me on a family permit?" (not "I'm joining a lab on an R visa")
         if not person and not asked and ((before and STATUS.search(before)) or (after and HOLDER.search(after)) or joined):
             background.append(value)  # "I have my work permit and residence permit": both held
             status_end = int(end) if isinstance(end, int) else -1
@@ -1379,6 +1486,20 @@ def only_thanks(text: str) -> bool:
     thanks = THANKS.search(text or "")
     return bool(thanks) and not ASKING.search(text or "") and not BUT.search(text or "") \
         and not ASKED_AFTER_THANKS.search((text or "")[thanks.end():]) and len(text or "") <= MAX_FRAGMENT_CHARS
+
+
+# "ok", "好吧", "got it", "明白了": the user has read the answer and asks nothing more.
+ACKNOWLEDGED = re.compile(
+    r"^[\W_]*((ok(ay)?|k|kk|alright|all right|got it|i see|understood|noted|sure|fine|cool|great|perfect|good|"
+    r"好|好的|好吧|好滴|好嘞|行|行吧|嗯|嗯嗯|哦|哦哦|噢|喔|明白|明白了|知道了|了解|了解了|收到|懂了|清楚了)[\W_]*)+$",
+    re.IGNORECASE,
+)
+
+
+def only_acknowledgement(text: str) -> bool:
+    """A message that only says the answer was read ("ok", "好吧"): answered in kind, never a failure
+    nor a follow-up that repeats the answer."""
+    return bool(ACKNOWLEDGED.match(text or ""))
 
 
 # A message of symbols only: emoji ("👍", "🙏"), WeChat's stickers as text ("[强]", "[Thumbs Up]",
@@ -1578,6 +1699,8 @@ def understand(
         scores.pop(t, None)  # "not the work permit", "I'm an R visa holder": whatever the classifier thinks
     if previous_topic and not keyword_topics and not corrected_away and (detail_correction(text) or own_case_statement(text)):
         scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "说错了，是八年不是四年"
+    if not corrected_away and not opens_another and the_thing_discussed(text, previous_topic, keyword_topics):
+        scores[previous_topic] = max(scores.values(), default=0.0) + CONTEXT_BONUS  # "how long is the permit"
     keyword_topics = _meant_topic(entities, text, keyword_topics, scores)
     if ((WHAT_ABOUT.match(text) and DESCRIPTION.search(text)) or HEARD_OF.search(text)) and not keyword_topics and intent_topic \
             and intent_topic != previous_topic and probability.get(intent_topic, 0.0) >= MIN_TOPIC_CONFIDENCE:
@@ -1604,6 +1727,8 @@ def understand(
     if chosen is not None:
         # "2", "第二个", "the second one": the numbered option of the pending clarifying question
         return Turn("answer", topic=chosen, aspect=previous_aspect, confidence=1.0, alternatives=alternatives)
+    if asks_its_contact(text, previous_topic) and not options:
+        return Turn("answer", topic=previous_topic, aspect="where", confidence=1.0, alternatives=alternatives)
     if only_figures(text) or (STRAY_LETTERS.match(text) and not keyword_topics and not options):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "123", "b": no question to answer
     if not_a_question(text, classifier_sure=bool(intent_topic and probability.get(intent_topic, 0) >= SURE_OF_TOPIC)):
@@ -1612,8 +1737,7 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if len(text) <= SHORT_QUESTION_CHARS and not keyword_topics and AMENITY.search(text):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
-    if WORK_PERMIT_TOPIC in known and len(text) <= SHORT_QUESTION_CHARS and VISA_FREE.search(text) \
-            and WORK_ON_IT.search(text) and set(keyword_topics) <= {WORK_PERMIT_TOPIC}:
+    if WORK_PERMIT_TOPIC in known and works_visa_free(text) and set(keyword_topics) <= {WORK_PERMIT_TOPIC}:
         return Turn("answer", topic=WORK_PERMIT_TOPIC, aspect="eligibility", confidence=1.0, alternatives=alternatives)
     if (NOT_THE_DESKS_VISA.search(text) or (len(text) <= EMBASSY_QUESTION_CHARS and EMBASSY_VISA.search(text))) \
             and (not keyword_topics or persons_named(entities, text, keyword_topics)):
@@ -1624,10 +1748,12 @@ def understand(
     if only_a_person_named(entities, text, keyword_topics) and intent == OUT_OF_SCOPE_INTENT \
             and probability_of_out_of_scope(ranking) >= MIN_OUT_OF_SCOPE_FOR_A_PERSON and not previous_topic:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "我老公的 company 不给交 social insurance 合法吗"
-    if BARE_GENERIC.match(text) and not previous_topic:
+    if (BARE_GENERIC.match(text) or (generic_question(text) and not keyword_topics)) and not previous_topic:
         kind = next((topics for word, topics in GENERIC_KINDS if word.search(text)), COMMON_TOPICS)
         candidates = [t for t in kind if t in known]
-        return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "permit??"
+        # "permit??"; "签证怎么办理" (which visa, and the steps once it is chosen)
+        return Turn("clarify", aspect=None if BARE_GENERIC.match(text) else clarify_aspect,
+                    candidates=candidates, alternatives=alternatives)
     if FAMILY_ONLY.match(text) and not previous_topic:
         candidates = [t for t in FAMILY_CANDIDATES if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "a question about my family"
