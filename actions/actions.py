@@ -155,7 +155,7 @@ class ActionAnswer(Action):
         gesture = symbols_only(dispatcher, tracker, domain, lang)
         if gesture is not None:
             return gesture
-        if acknowledged(tracker):
+        if answered_in_kind(tracker):
             return acknowledge(dispatcher, tracker, lang)  # "ok" read as a follow-up
         turn = understand_turn(tracker)
         if wants_a_person(text):
@@ -211,7 +211,7 @@ class ActionSmallTalk(Action):
         lang = _language(tracker)
         intent = _intent(tracker)
         name = intent.get("name") or "out_of_scope"
-        if only_emoji(tracker.latest_message.get("text") or "") or acknowledged(tracker):
+        if answered_in_kind(tracker):
             return acknowledge(dispatcher, tracker, lang)  # "😀", "好吧" read as out of scope
         text = text_for_rules(tracker.latest_message)
         if chosen_option(text, tracker.get_slot("clarify_options") or ()):
@@ -303,16 +303,17 @@ def acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -
     so is "ok" or "好吧" ("acknowledged"), unless it answers a pending "which one?"."""
     text = tracker.latest_message.get("text") or ""
     said = "thank" if only_emoji(text) else "acknowledged"
-    if said == "acknowledged" and text.isascii() and not _directed(tracker):
-        # "ok" is said in every language: the conversation's stays
+    if said == "acknowledged" and text.isascii():
+        # "ok" is said in every language (and directs none): the conversation's stays
         lang = tracker.get_slot("language_preference") or tracker.get_slot("language") or lang
     send(dispatcher, desk_payload(language=lang, intent=_intent(tracker), say=[said]))
     return [SlotSet("language", lang)]
 
 
-def acknowledged(tracker: Tracker) -> bool:
-    """An "ok" that answers no pending clarifying question."""
-    return only_acknowledgement(tracker.latest_message.get("text") or "") and not tracker.get_slot("clarify_options")
+def answered_in_kind(tracker: Tracker) -> bool:
+    """A gesture (an emoji, a sticker), or an "ok" that answers no pending clarifying question."""
+    text = tracker.latest_message.get("text") or ""
+    return only_emoji(text) or (only_acknowledgement(text) and not tracker.get_slot("clarify_options"))
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
@@ -353,6 +354,6 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         lang = _language(tracker)
-        if only_emoji(tracker.latest_message.get("text") or "") or acknowledged(tracker):
+        if answered_in_kind(tracker):
             return acknowledge(dispatcher, tracker, lang)  # "👍👍", "ok" are no failure
         return not_helped(dispatcher, tracker, domain, lang, "utter_fallback")

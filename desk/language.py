@@ -131,7 +131,7 @@ def detect(text: str) -> Optional[str]:
                 and all(pinyin_syllables(w.lower()) is not None for w in words):
             return "zh"  # "yi ma tong ban zen me yong": syllable by syllable, some of them English words
         return "en"
-    if english_frame(text):
+    if len(words) >= 2 and english_frame(text):
         return "en"  # "Where is 人才驿站?": an English question about a thing named in Chinese
     # a Chinese word is about 1.5 characters: "请问work permit要准备什么材料" is Chinese,
     # "How do I apply for 人才签证?" is English.
@@ -144,12 +144,12 @@ ENGLISH_OPENING = re.compile(
 )
 # ... and a Chinese part that asks nothing itself (a name, not "用中文问吗")
 CHINESE_ASKING = re.compile(r"[吗嗎呢吧么麼啥哪几幾]|什么|什麼|怎么|怎麼|如何|多少|是否|能|可以|要|需要|有没有|請問|请问")
-CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+CJK_RUN = re.compile(CJK.pattern + "+")
 
 
 def english_frame(text: str) -> bool:
     """An English question around one Chinese name ("Where is 人才驿站?", "how do I register on
-    一网通办"): the question is asked in English, whatever the count of characters says."""
+    一网通办"): the question is asked in English, whatever the count of characters says (detect
+    asks it of a text with two English words or more)."""
     runs = CJK_RUN.findall(text)
-    return len(runs) == 1 and bool(ENGLISH_OPENING.match(text)) and not CHINESE_ASKING.search(runs[0]) \
-        and len(LATIN_WORD.findall(text)) >= 2
+    return len(runs) == 1 and bool(ENGLISH_OPENING.match(text)) and not CHINESE_ASKING.search(runs[0])

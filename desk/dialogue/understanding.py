@@ -1748,12 +1748,12 @@ def understand(
     if only_a_person_named(entities, text, keyword_topics) and intent == OUT_OF_SCOPE_INTENT \
             and probability_of_out_of_scope(ranking) >= MIN_OUT_OF_SCOPE_FOR_A_PERSON and not previous_topic:
         return Turn("reject", aspect=None, alternatives=alternatives)  # "我老公的 company 不给交 social insurance 合法吗"
-    if (BARE_GENERIC.match(text) or (generic_question(text) and not keyword_topics)) and not previous_topic:
+    bare = bool(BARE_GENERIC.match(text))
+    if (bare or (generic_question(text) and not keyword_topics)) and not previous_topic:
         kind = next((topics for word, topics in GENERIC_KINDS if word.search(text)), COMMON_TOPICS)
         candidates = [t for t in kind if t in known]
         # "permit??"; "签证怎么办理" (which visa, and the steps once it is chosen)
-        return Turn("clarify", aspect=None if BARE_GENERIC.match(text) else clarify_aspect,
-                    candidates=candidates, alternatives=alternatives)
+        return Turn("clarify", aspect=None if bare else clarify_aspect, candidates=candidates, alternatives=alternatives)
     if FAMILY_ONLY.match(text) and not previous_topic:
         candidates = [t for t in FAMILY_CANDIDATES if t in known]
         return Turn("clarify", aspect=None, candidates=candidates, alternatives=alternatives)  # "a question about my family"
