@@ -274,21 +274,24 @@ def assert_speakers_in_their_own_language(page) -> List[Dict[str, str]]:
 
 def test_chat_speaker_labels_follow_each_messages_language(browser, web: str) -> None:
     """The hidden "Desk:"/"助手：" and "You:"/"您：" lagged one message behind: a Chinese reply was
-    labelled "Desk:", the English reply after it "助手：", an English question "您：". Each label is
-    now in its own message's language, as the page first shows them and after a reload."""
+    labelled "Desk:", the English reply after it "助手：", an English question "您：" (and "Where is
+    人才驿站?" too, counted as Chinese). Each label is now in its own message's language, as the
+    page first shows them and after a reload."""
     with open_page(browser, DESKTOP, "en-US") as page:
         page.goto(f"{web}/")
         say(page, "口岸签证需要什么材料？")  # Chinese on an English page
         assert wait_answers(page, 1).get_attribute("data-lang") == "zh"
         say(page, "How long is the talent visa valid?")
         assert wait_answers(page, 2).get_attribute("data-lang") == "en"
+        say(page, "Where is 人才驿站?")  # an English question around a Chinese name: labelled English
+        assert wait_answers(page, 3).get_attribute("data-lang") == "en"
         for _ in range(2):
             messages = page.evaluate(MESSAGES)
             users = [m for m in messages if m["who"] == "user"]
             answers = [m for m in messages if m["data"]]
-            assert [(m["data"], m["label"]) for m in answers] == [("zh", "助手："), ("en", "Desk:")]
-            assert [m["label"] for m in users] == ["您：", "You:"]
-            assert [m["lang"] for m in users] == ["zh-CN", "en"]
+            assert [(m["data"], m["label"]) for m in answers] == [("zh", "助手："), ("en", "Desk:"), ("en", "Desk:")]
+            assert [m["label"] for m in users] == ["您：", "You:", "You:"]
+            assert [m["lang"] for m in users] == ["zh-CN", "en", "en"]
             assert_speakers_in_their_own_language(page)  # every bubble, answers that came as two too
             page.reload()  # the transcript from localStorage, labelled the same
             page.wait_for_selector(ANSWERS)

@@ -303,8 +303,8 @@ def test_long_answer_fits_and_keeps_its_source(wechat: FakeWeChat) -> None:
 def test_a_long_answer_comes_in_pages_on_more(stack: Stack, wechat: FakeWeChat) -> None:
     """An answer over 2048 bytes is sent a page at a time: each page within the limit, with its
     heading, the sources on the first and the last; "更多"/"more" gets the next page without a
-    dialogue turn, the last page has no note, the next "more" a word that that was all, and a
-    "more" with nothing kept is an ordinary message again."""
+    dialogue turn, the last page has no note, the next "more" a word that that was all, and so
+    does a "more" with nothing kept, never a dialogue turn (which repeated the answer)."""
     for question, more, note, continued in (
         ("家属办证需要什么材料？", "更多", "回复“更多”", "（续）"),
         ("What documents does my family need for their permits?", "more", "reply “more”", " (continued)"),
@@ -330,8 +330,8 @@ def test_a_long_answer_comes_in_pages_on_more(stack: Stack, wechat: FakeWeChat) 
         end = wechat.open_reply(wechat.post(text_xml(user, more)))["Content"]
         assert end == texts.text("wechat", "pages_end", "zh" if more == "更多" else "en")
         assert len(user_turns(stack, user)) == 1
-        wechat.open_reply(wechat.post(text_xml(user, more)))  # nothing kept: an ordinary message again
-        assert len(user_turns(stack, user)) == 2
+        again = wechat.open_reply(wechat.post(text_xml(user, more)))["Content"]  # nothing kept
+        assert again == end and len(user_turns(stack, user)) == 1  # the same word, still no turn
 
 
 # --- events and other message types ------------------------------------------------------

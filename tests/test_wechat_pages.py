@@ -258,14 +258,14 @@ def click(key: str, event: str = "CLICK") -> str:
 
 def test_more_after_a_one_page_answer_says_that_was_all_in_its_language(channel: WeChatInput) -> None:
     dialogue = FakeDialogue()
-    say(channel, dialogue, "text", text("more"))  # a first message "more" still goes to the dialogue
-    assert dialogue.heard == ["more"]
+    first = say(channel, dialogue, "text", text("more"))  # a first message "more": nothing to continue
+    assert first == texts.text("wechat", "pages_end", "en") and dialogue.heard == []
     answer = say(channel, dialogue, "text", text("工作许可是什么"))
     assert "一条简短的说明" in answer
     assert say(channel, dialogue, "text", text("more")) == texts.text("wechat", "pages_end", "zh")
-    assert dialogue.heard == ["more", "工作许可是什么"]  # not repeated, not restarted in English
-    say(channel, dialogue, "text", text("more"))  # after the end word: an ordinary message again
-    assert dialogue.heard[-1] == "more"
+    assert dialogue.heard == ["工作许可是什么"]  # not repeated, not restarted in English
+    again = say(channel, dialogue, "text", text("更多"))  # after the end word: the end word again
+    assert again == texts.text("wechat", "pages_end", "zh") and dialogue.heard == ["工作许可是什么"]
     dialogue.language = "en"
     say(channel, dialogue, "text", text("what is a work permit"))
     assert say(channel, dialogue, "text", text("下一页")) == texts.text("wechat", "pages_end", "en")

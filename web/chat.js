@@ -67,9 +67,9 @@
 
   /* ---------- rendering ---------- */
 
-  /* The language a text is written in, as the desk tells it (desk/language.py detect, without its
-   * pinyin rule): "zh" when its Chinese characters outweigh its Latin words (a Chinese word is
-   * about 1.5 characters), "en" when they do not, null with neither (digits, emoji). */
+  /* The language a text is written in, as the desk tells it (desk/language.py detect, with its
+   * English-frame rule, without its pinyin rule): "zh" when its Chinese characters outweigh its
+   * Latin words (a Chinese word is about 1.5 characters), "en" when they do not, null with neither. */
   var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
   var LATIN_WORD = /[A-Za-z]+/g;
   function textLang(text) {
@@ -77,7 +77,18 @@
     var cjk = (text.match(CJK) || []).length;
     var words = (text.match(LATIN_WORD) || []).length;
     if (!cjk && !words) return null;
+    if (words >= 2 && englishFrame(text)) return "en";
     return cjk / 1.5 >= words ? "zh" : "en";
+  }
+
+  /* An English question around one Chinese name ("Where is 人才驿站?") is English, whatever the
+   * count says: the same rule as desk/language.py english_frame, so the label matches the reply. */
+  var ENGLISH_OPENING = /^[^\w\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*(where|what|what's|how|when|which|who|is|are|can|could|do|does|should|tell me|any|anyone)\b/i;
+  var CHINESE_ASKING = /[吗嗎呢吧么麼啥哪几幾]|什么|什麼|怎么|怎麼|如何|多少|是否|能|可以|要|需要|有没有|請問|请问/;
+  var CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+  function englishFrame(text) {
+    var runs = text.match(CJK_RUN) || [];
+    return runs.length === 1 && ENGLISH_OPENING.test(text) && !CHINESE_ASKING.test(runs[0]);
   }
 
   /* A message's own language: a reply's is the one its desk payload names (else its text's), the

@@ -82,8 +82,8 @@ class PageStore:
 
 
 class RedisPageStore:
-    """The same, in Redis; while Redis is unreachable no pages are kept, and "more" is an
-    ordinary message."""
+    """The same, in Redis; while Redis is unreachable no pages are kept, and "more" gets
+    the word that that was all."""
 
     def __init__(self, url: str, ttl: float = PAGES_TTL) -> None:
         self.redis = redis_client(url)

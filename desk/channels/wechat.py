@@ -47,7 +47,7 @@ from wechatpy.replies import create_reply
 
 from desk import settings
 from desk.channels.inputs import BUTTON_PAYLOAD, chat_text, conversation_id, phrase, short_error
-from desk.channels.pages import PageStore, RedisPageStore, asks_for_more
+from desk.channels.pages import PageStore, RedisPageStore, asks_for_more, whole_answer_said
 from desk.channels.shared_replies import RedisReplyCache, redis_client
 from desk.dialogue import texts
 from desk.dialogue.answer import compose_answer
@@ -510,9 +510,10 @@ class WeChatInput(InputChannel):
         if not text:
             return None
         if asks_for_more(text):
-            page = await self.pages.next_page(message.source)
-            if page is not None:  # the next page of the last answer, without a dialogue turn
-                return page
+            # the next page of the last answer, without a dialogue turn; with nothing kept (a first
+            # message, or after the end word) the word that that was all, as on the web chat: as a
+            # turn it repeated the last answer
+            return await self.pages.next_page(message.source) or whole_answer_said(text)
         if len(text) > MAX_MESSAGE_CHARS:
             return phrase("too_long", text[:200])
         said_in = None if BUTTON_PAYLOAD.match(text) else text  # a menu's payload has no language
