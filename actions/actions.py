@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from desk.dialogue.answer import ELSEWHERE_KEY, compose_answer, planned_named
-from desk.dialogue.aspect_cues import fees_asked
+from desk.dialogue.aspect_cues import fees_asked, opening_hours_asked
 from desk.dialogue.choices import chosen_option
 from desk.dialogue.comparison import compared_aspect, compared_topics
 from desk.dialogue.render import render_text
@@ -124,6 +124,7 @@ def answer_turn(
         confidence=turn.confidence,
         planned=planned_named(topic, message.get("text") or ""),
         fees=fees_asked(message.get("text") or ""),
+        hours=opening_hours_asked(message.get("text") or ""),
         also=also,
     ))
     return [

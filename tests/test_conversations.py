@@ -166,6 +166,8 @@ def test_fees_offerings_a_person_who_speaks_english_and_what_about(stack: Stack)
     who = sender()
     unknown = stack.ask(who, "How much does the work permit cost?")
     assert unknown["topic"] == "work_permit" and "list no fee" in unknown["replies"][0]
+    hours = stack.ask(sender(), "人社局几点上班")  # the hours shown are the Exit-Entry Bureau's
+    assert hours["topic"] == "contact" and "其他机构或窗口的办公时间资料里没有" in hours["replies"][0]
     who = sender()
     stay = stack.ask(who, "人才驿站能免费住几天")
     assert (stay["topic"], stay["aspect"]) == ("talent_station", "duration")

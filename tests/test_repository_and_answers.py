@@ -1,6 +1,7 @@
 """Repository reads and answer composition on the real seed policies."""
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from desk.dialogue.answer import compose_topic, structured_answer
@@ -108,6 +109,20 @@ def test_a_fee_question_leads_with_the_fees_or_says_none_are_listed(repository) 
     steps = compose_topic(repository.get("residence_permit"), "procedure", "zh", fees=True)
     assert sum("400元" in f["text"] for f in steps["items"] + steps["steps"]) == 1  # shown once, in its step
     assert "没有列出" not in text(repository.get("residence_permit"), None, "zh")  # only when asked
+
+
+def test_an_opening_hours_question_is_told_which_hours_are_known(repository) -> None:
+    """"人社局几点上班" got the addresses with the Exit-Entry Bureau's hours, which read as the HR
+    bureau's: asked when a place is open, the answer says only the hours shown are known and where
+    to check others, or that its sources give none; not asked, it says nothing of hours."""
+    for lang, said in (("zh", "其他机构或窗口的办公时间资料里没有"), ("en", "our sources give only the hours shown")):
+        contact = compose_topic(repository.get("contact"), "where", lang, hours=True)
+        assert any(said in p for p in contact["paragraphs"]) and any(c["hours"] for c in contact["contacts"])
+        assert not any(said in p for p in compose_topic(repository.get("contact"), "where", lang)["paragraphs"])
+    bare = replace(repository.get("talent_port"), contacts=())  # a place whose sources give no hours
+    bare = replace(bare, where={k: "张江科学城" if k == "zh" else "Zhangjiang" for k in ("zh", "en")})
+    assert "没有列出" in compose_topic(bare, "where", "zh", hours=True)["paragraphs"][-1]
+    assert "give no opening hours" in compose_topic(bare, "where", "en", hours=True)["paragraphs"][-1]
 
 
 def test_who_qualifies_for_the_r_visa_says_what_the_family_gets(repository) -> None:

@@ -51,6 +51,9 @@ FEE_FACT = {
                      r"加急费|加急費|手续费|手續費"),
     "en": re.compile(r"\b(fees?|waived|free of charge)\b|(?<!visa[- ])\bfree\b", re.IGNORECASE),
 }
+# The facts that state an opening time ("9:00–17:00", "24 hours", "24/7"): a question about the
+# hours (desk.dialogue.aspect_cues.opening_hours_asked) is told whether any are known.
+HOURS_FACT = re.compile(r"\d{1,2}[:：]\d{2}|24\s*(小时|小時|hours?\b)|24/7", re.IGNORECASE)
 MAX_HANDOFF_CONTACTS = 4
 # A refusal points to where the question can be asked instead: the contact topic's first number,
 # the 12345 citizen hotline (a bank, a school, a driving licence are the city's, not the desk's).
@@ -201,10 +204,12 @@ def compose_topic(
     *,
     planned: Sequence[str] = (),
     fees: bool = False,
+    hours: bool = False,
     fallback_contacts: Sequence[ContactView] = DEFAULT_CONTACTS,
     day: Optional[dt.date] = None,
 ) -> Dict[str, Any]:
-    """The answer object for one aspect of a topic; ``fees``: the question asked what it costs."""
+    """The answer object for one aspect of a topic; ``fees``: the question asked what it costs,
+    ``hours``: when the place is open."""
     aspect = aspect or "overview"
     if aspect not in ("overview", "materials", "procedure", *ASPECT_FIELDS):
         aspect = "overview"
@@ -247,6 +252,8 @@ def compose_topic(
     # where to go, and the contact topic's overview (it *is* the phone numbers): the contact list
     if (aspect == "where" or (aspect == "overview" and topic.id == CONTACT_TOPIC)) and has_facts and topic.contacts:
         answer["contacts"] = [contact_object(x, lang) for x in topic.contacts]
+    if hours and has_facts and aspect in ("where", "overview"):
+        _say_which_hours_are_known(answer, topic, lang, office)
     if not has_facts:
         answer["missing"] = texts.label("missing", lang, title=topic.title[lang], aspect=label)
         answer["contacts_intro"] = texts.label("ask_official", lang)
@@ -280,6 +287,15 @@ def _lead_with_fees(answer: Dict[str, Any], topic: TopicView, lang: str, c: "_Co
     answer["items"][:0] = fees
 
 
+def _say_which_hours_are_known(answer: Dict[str, Any], topic: TopicView, lang: str, office: str) -> None:
+    """A question about opening hours ("人社局几点上班") got the offices' addresses and whatever
+    hours the sources give, which read as the hours of the office asked about: now the answer says
+    that only the hours shown are known, or that the sources give none for the topic."""
+    shown = [i["text"] for i in answer["items"]] + [c["line"] for c in answer["contacts"]]
+    key = "hours_shown_only" if any(HOURS_FACT.search(t) for t in shown) else "no_hours"
+    answer["paragraphs"].append(texts.label(key, lang, title=topic.title[lang], office=office))
+
+
 def compose_message(keys: Sequence[str], lang: str, repo: PolicyRepository, handoff: bool) -> Dict[str, Any]:
     """The answer object of a turn without policy facts: the phrases (topic lists from the
     catalogue) and, on a hand-off, whom to contact (on a refusal, where else to ask)."""
@@ -302,7 +318,7 @@ def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optio
     if topic is not None:
         aspect, fees, contacts = decision.get("aspect"), bool(decision.get("fees")), handoff_contacts(repo)
         answer = compose_topic(topic, aspect, lang, planned=decision.get("planned") or (), fees=fees,
-                               fallback_contacts=contacts, day=day)
+                               hours=bool(decision.get("hours")), fallback_contacts=contacts, day=day)
         others = [repo.get(t) for t in decision.get("also") or () if isinstance(t, str) and t != topic.id]
         others = [o for o in others if o is not None]
         if others:

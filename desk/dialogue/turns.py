@@ -141,6 +141,7 @@ def desk_payload(
     say: Sequence[str] = (),
     planned: Sequence[str] = (),
     fees: bool = False,
+    hours: bool = False,
     also: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """The structured part of a bot turn (custom payload key ``desk``): what the bot decided,
@@ -164,11 +165,13 @@ def desk_payload(
             ][:3],
             "handoff": handoff,
             # phrases (data/texts.yml replies) of a turn without policy facts, and the
-            # planned sub-measures the question named, whether it asked what it costs: the rest
-            # of the decision the answer object is composed from (desk.dialogue.answer.compose_answer)
+            # planned sub-measures the question named, whether it asked what it costs or when the
+            # place is open: the rest of the decision the answer object is composed from
+            # (desk.dialogue.answer.compose_answer)
             "say": list(say),
             "planned": list(planned),
             "fees": fees,
+            "hours": hours,
             # the topics a comparison sets beside ``topic`` (desk.dialogue.comparison)
             "also": list(also),
         }
