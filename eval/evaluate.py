@@ -42,14 +42,14 @@ ROOT = settings.PROJECT_ROOT
 # open set of pinyin, typos and traditional characters, looked at like dev. final6, scored at the
 # end of round 6 and rescored every round since, is opened in round 13 for the follow-up errors the
 # open sets no longer show (its follow-ups 0.898, the open sets' 0.98).
-SEALED = ("final2_", "final3_", "final4_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_", "final14_", "final15_", "final16_", "final17_", "final18_", "final19_", "final20_", "final21_", "final22_", "final23_", "final24_", "final25_", "final26_", "final27_", "final28_", "final29_")
+SEALED = ("final2_", "final3_", "final4_", "final7_", "final8_", "final9_", "final10_", "final11_", "final12_", "final13_", "final14_", "final15_", "final16_", "final17_", "final18_", "final19_", "final20_", "final21_", "final22_", "final23_", "final24_", "final25_", "final26_", "final27_", "final28_", "final29_", "final30_")
 # Written for a round still to come: scored only when asked for by name (--sets final25), once, at
 # that round's end, so a plain `make eval` does not spend it early. (final6 to final25 were scored
 # at the end of rounds 6 to 25; from then on a plain run scores them too, their mistakes still
 # unlisted; final25, written in round 24, was scored at the start and end of round 25, final26 at
 # the start and end of round 26, final27 at the start and end of round 27, final28 at the start and
-# end of round 28.) final29 was written in round 28 for round 29.
-UNSCORED = ("final29",)
+# end of round 28, final29 at the start and end of round 29.) final30 was written in round 29 for round 30.
+UNSCORED = ("final30",)
 
 
 def chosen(name: str, wanted: str) -> bool:
@@ -59,7 +59,7 @@ def chosen(name: str, wanted: str) -> bool:
 
 
 # Each set is a pair of files, eval/<name>_single.yml and eval/<name>_conversations.yml.
-SET_NAMES = ("dev", "dev2", "borders", "borders2", "final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9", "final10", "final11", "final12", "final13", "final14", "final15", "final16", "final17", "final18", "final19", "final20", "final21", "final22", "final23", "final24", "final25", "final26", "final27", "final28", "final29", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "noisy")
+SET_NAMES = ("dev", "dev2", "borders", "borders2", "final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9", "final10", "final11", "final12", "final13", "final14", "final15", "final16", "final17", "final18", "final19", "final20", "final21", "final22", "final23", "final24", "final25", "final26", "final27", "final28", "final29", "final30", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "noisy")
 SINGLE_SETS = {f"{n}_single": ROOT / "eval" / f"{n}_single.yml" for n in SET_NAMES}
 CONVERSATION_SETS = {f"{n}_conversations": ROOT / "eval" / f"{n}_conversations.yml" for n in SET_NAMES}
 
