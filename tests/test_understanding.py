@@ -2069,3 +2069,33 @@ def test_a_correction_to_whom_keeps_what_was_asked() -> None:
         aspect_guess={"name": "eligibility", "confidence": 0.58},
     )
     assert (turn.topic, turn.aspect) == ("family_permits", "materials")
+
+
+def test_children_applying_together_after_permanent_residence_stay_on_it() -> None:
+    """"我孩子能一起办吗" after permanent residence went to family permits: its "一起办" read as both
+    permits in one go. Spouse and minor children apply with the talent: permanent residence; "工作
+    许可和居留许可能一起办吗" still names both permits."""
+    question = "我孩子能一起办吗"
+    entities = [_entity(question, "family_permits", "孩子"), _entity(question, "work_residence_permit", "一起办")]
+    ranked = ranking(("ask_aspect", 0.46), ("ask_work_residence_permit", 0.29), ("ask_family_permits", 0.11))
+    topics = [*TOPICS, "work_residence_permit"]
+    turn = understand("ask_aspect", ranked, entities, question, topics, previous_topic="permanent_residence",
+                      previous_aspect="duration", aspect_guess={"name": "eligibility", "confidence": 0.99})
+    assert (turn.topic, turn.aspect) == ("permanent_residence", "eligibility")
+    both = "我孩子的工作许可和居留许可能一起办吗"
+    turn = understand("ask_work_residence_permit", ranking(("ask_work_residence_permit", 0.9)),
+                      [_entity(both, "work_residence_permit", "一起办")], both, topics,
+                      previous_topic="permanent_residence", previous_aspect="duration")
+    assert turn.topic != "permanent_residence"
+
+
+def test_back_to_my_question_returns_to_the_topic_under_discussion() -> None:
+    """"ok back to my permit question, where do I go?" after a detour got "which of these do you
+    mean?": it goes back to the permit discussed; with nothing discussed, the desk still asks."""
+    question = "ok back to my permit question, where do I go?"
+    ranked = ranking(("ask_vague", 0.6), ("ask_work_permit", 0.07), ("ask_residence_permit", 0.03))
+    turn = understand("ask_vague", ranked, [], question, TOPICS, previous_topic="residence_permit",
+                      previous_aspect="duration", aspect_guess={"name": "where", "confidence": 0.9})
+    assert (turn.kind, turn.topic, turn.aspect) == ("answer", "residence_permit", "where")
+    turn = understand("ask_vague", ranked, [], question, TOPICS, aspect_guess={"name": "where", "confidence": 0.9})
+    assert turn.kind == "clarify"

@@ -641,6 +641,7 @@ SELF_WORK = re.compile(
 # Both permits asked for, or a family member who works ("我老婆也在浦东工作，她能一起办两证吗"): the combined one.
 COMBINED_NAME = r"两证|兩證|二合一|both permits|two[- ]in[- ]one|single window|one window|单一窗口|單一窗口"
 COMBINED_NAMED = re.compile(COMBINED_NAME, re.IGNORECASE)
+PERMIT_NAMED = re.compile(COMBINED_NAME + r"|许可|許可|permit", re.IGNORECASE)
 BOTH_PERMITS = re.compile(COMBINED_NAME + r"|在.{0,8}(工作|上班)|\b(works|working) (in|at|for)\b", re.IGNORECASE)
 # "also", "too": a family member asked about beside the talent's own application.
 ALSO = re.compile(r"\b(also|too|as well|along|with me|with him|with her)\b|也|随同|跟着", re.IGNORECASE)
@@ -1657,7 +1658,10 @@ def understand(
     # (not along with a topic the user says they do not mean: "not permanent, just to stay with me as family")
     family_along = family_comes_along(previous_topic, text) and not pressed and previous_topic not in negated_topics
     if family_along:
-        keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC]
+        # "我孩子能一起办吗" after permanent residence: applying with the talent, not the family's
+        # permits, nor (its "一起办") both permits in one go unless the permits are named
+        keyword_topics = [t for t in keyword_topics if t != FAMILY_TOPIC
+                          and not (t == COMBINED_TOPIC and not PERMIT_NAMED.search(text))]
     status_only: List[str] = []
     if previous_topic in known and keyword_topics and set(keyword_topics) <= set(status_topics):
         # "我是 work permit A 类的", "that's me, R visa holder": the user's status, the topic goes on
@@ -1780,7 +1784,8 @@ def understand(
     if options and best in options or (options and intent_topic is None and not keyword_topics and best):
         topic = best  # a clarifying question answered in words
     elif not keyword_topics and (
-        (intent == VAGUE_INTENT and not (in_context and ANAPHORA.search(text)))
+        # ("ok back to my permit question, where do I go?" returns to the topic under discussion)
+        (intent == VAGUE_INTENT and not (in_context and (ANAPHORA.search(text) or RETURN.search(text))))
         or (not previous_topic and intent_topic and probability[intent_topic] < CLEAR_TOPIC
             and vague_probability(ranking) >= VAGUE_RIVAL)
     ):
