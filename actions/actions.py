@@ -13,6 +13,7 @@ from desk.dialogue.answer import ELSEWHERE_KEY, compose_answer, planned_named
 from desk.dialogue.aspect_cues import fees_asked, opening_hours_asked
 from desk.dialogue.choices import chosen_option
 from desk.dialogue.comparison import compared_aspect, compared_topics
+from desk.dialogue.items_asked import items_asked
 from desk.dialogue.render import render_text
 from desk.dialogue.turns import (
     asked_language,
@@ -125,6 +126,7 @@ def answer_turn(
         planned=planned_named(topic, message.get("text") or ""),
         fees=fees_asked(message.get("text") or ""),
         hours=opening_hours_asked(message.get("text") or ""),
+        focus=items_asked(topic, message.get("text") or "") if not also else (),
         also=also,
     ))
     return [

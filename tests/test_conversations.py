@@ -181,6 +181,17 @@ def test_fees_offerings_a_person_who_speaks_english_and_what_about(stack: Stack)
     assert person["handoff"] is True and person["topic"] is None
 
 
+def test_one_document_asked_about_leads_the_answer(stack: Stack) -> None:
+    """After the work permit's documents, "無犯罪記錄證明的有效期多久" got the permit's processing
+    times: the answer now leads with that certificate and its 6 months; the topic goes on."""
+    who = sender()
+    assert stack.ask(who, "工作许可需要什么材料")["topic"] == "work_permit"
+    certificate = stack.ask(who, "無犯罪記錄證明的有效期多久")
+    lines = certificate["replies"][0].splitlines()
+    assert certificate["topic"] == "work_permit"
+    assert lines[1].startswith("关于「无犯罪记录证明") and "6个月内有效" in lines[1]  # first, under the heading
+
+
 def test_a_comparison_answers_both_topics_and_the_follow_up_goes_on(stack: Stack) -> None:
     who = sender()
     both = stack.ask(who, "R visa or port visa, which one is faster?")

@@ -205,11 +205,13 @@ def compose_topic(
     planned: Sequence[str] = (),
     fees: bool = False,
     hours: bool = False,
+    focus: Sequence[str] = (),
     fallback_contacts: Sequence[ContactView] = DEFAULT_CONTACTS,
     day: Optional[dt.date] = None,
 ) -> Dict[str, Any]:
     """The answer object for one aspect of a topic; ``fees``: the question asked what it costs,
-    ``hours``: when the place is open."""
+    ``hours``: when the place is open, ``focus``: the documents and steps it asked about
+    (desk.dialogue.items_asked), which lead the answer."""
     aspect = aspect or "overview"
     if aspect not in ("overview", "materials", "procedure", *ASPECT_FIELDS):
         aspect = "overview"
@@ -248,6 +250,8 @@ def compose_topic(
     answer["items"].extend(dict(c.fact(n.text[lang], n.meta), note=True) for n in notes)
     if fees:
         _lead_with_fees(answer, topic, lang, c, aspect)
+    if focus:
+        answer["items"][:0] = _items_asked(topic, lang, c, focus)
     has_facts = bool(answer["items"] or answer["steps"] or answer["materials"])
     # where to go, and the contact topic's overview (it *is* the phone numbers): the contact list
     if (aspect == "where" or (aspect == "overview" and topic.id == CONTACT_TOPIC)) and has_facts and topic.contacts:
@@ -287,6 +291,24 @@ def _lead_with_fees(answer: Dict[str, Any], topic: TopicView, lang: str, c: "_Co
     answer["items"][:0] = fees
 
 
+def _items_asked(topic: TopicView, lang: str, c: "_Composer", focus: Sequence[str]) -> List[Dict[str, Any]]:
+    """The documents and steps a question named, as facts: "About “Health certificate”: valid 6
+    months …", then the step that says more of it; keys that name no item of the record are skipped
+    (a record changed since the turn was stored)."""
+    facts = []
+    for key in focus:
+        kind, _, rest = key.partition("[")
+        index = int(rest.rstrip("]")) if rest.rstrip("]").isdigit() else -1
+        if kind == "materials" and 0 <= index < len(topic.materials):
+            material = topic.materials[index]
+            detail = material.note[lang] if material.note else texts.label(
+                "required" if material.required else "optional", lang)
+            facts.append(c.fact(texts.label("item_asked", lang, name=material.name[lang], detail=detail), key))
+        elif kind == "steps" and 0 <= index < len(topic.steps):
+            facts.append(c.fact(topic.steps[index][lang], key))
+    return facts
+
+
 def _say_which_hours_are_known(answer: Dict[str, Any], topic: TopicView, lang: str, office: str) -> None:
     """A question about opening hours ("人社局几点上班") got the offices' addresses and whatever
     hours the sources give, which read as the hours of the office asked about: now the answer says
@@ -318,7 +340,8 @@ def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optio
     if topic is not None:
         aspect, fees, contacts = decision.get("aspect"), bool(decision.get("fees")), handoff_contacts(repo)
         answer = compose_topic(topic, aspect, lang, planned=decision.get("planned") or (), fees=fees,
-                               hours=bool(decision.get("hours")), fallback_contacts=contacts, day=day)
+                               hours=bool(decision.get("hours")), focus=_keys(decision.get("focus")),
+                               fallback_contacts=contacts, day=day)
         others = [repo.get(t) for t in decision.get("also") or () if isinstance(t, str) and t != topic.id]
         others = [o for o in others if o is not None]
         if others:
@@ -326,6 +349,11 @@ def compose_answer(decision: Dict[str, Any], repo: PolicyRepository, lang: Optio
             return compared_answer(answer, [topic, *others], parts, lang, fees=fees)
         return answer
     return compose_message(decision.get("say") or (), lang, repo, bool(decision.get("handoff")))
+
+
+def _keys(value: Any) -> List[str]:
+    """A stored decision's ``focus``: its item keys, whatever else an older turn stored."""
+    return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
 
 
 def _as_one_fact(part: Dict[str, Any], title: str, lang: str) -> List[Dict[str, Any]]:

@@ -142,6 +142,7 @@ def desk_payload(
     planned: Sequence[str] = (),
     fees: bool = False,
     hours: bool = False,
+    focus: Sequence[str] = (),
     also: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """The structured part of a bot turn (custom payload key ``desk``): what the bot decided,
@@ -172,6 +173,8 @@ def desk_payload(
             "planned": list(planned),
             "fees": fees,
             "hours": hours,
+            # the documents and steps the question named (desk.dialogue.items_asked)
+            "focus": list(focus),
             # the topics a comparison sets beside ``topic`` (desk.dialogue.comparison)
             "also": list(also),
         }
