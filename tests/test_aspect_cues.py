@@ -285,3 +285,17 @@ def test_who_must_and_chat_shorthand_settle_the_aspect(topic: str, guessed: str,
     """The blind tester's cases: "哪些人需要办" got the documents, "which family members can I
     bring" the place; "how lng" and "whr 2 apply" read as nothing."""
     assert cued_aspect(topic, guessed, text) == aspect
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my kids need to come with me, what permit do they need?", None),
+    ("Can I bring my Filipino helper (nanny) to Shanghai?", "eligibility"),
+    ("能带保姆过来吗", "eligibility"),
+    ("what documents do they need", "materials"),
+    ("can I bring my helper, what papers does she need", "materials"),
+    ("Can we bring our nanny? What do we need to provide?", "materials"),  # the documents asked too
+])
+def test_which_permit_and_whether_someone_may_come_are_not_documents(text: str, expected) -> None:
+    """Mystery-shopper run 5: "what permit do they need?" and "Can I bring my helper?" got the
+    family's document list; the documents, when they are asked as well, still come."""
+    assert cued_aspect("family_permits", "materials", text) == expected

