@@ -2099,3 +2099,19 @@ def test_back_to_my_question_returns_to_the_topic_under_discussion() -> None:
     assert (turn.kind, turn.topic, turn.aspect) == ("answer", "residence_permit", "where")
     turn = understand("ask_vague", ranked, [], question, TOPICS, aspect_guess={"name": "where", "confidence": 0.9})
     assert turn.kind == "clarify"
+
+
+def test_a_case_with_the_family_asking_to_start_work_is_the_work_permit() -> None:
+    """"I'm 45, PhD, … my wife and 2 kids come too. What do I need to start working here?" got the
+    family's permits: the family is the case, the question the user's own work; a question about
+    the wife's work stays hers."""
+    question = "Hi, I'm 45, PhD, my company is in Zhangjiang, my wife and 2 kids come too. What do I need to start working here?"
+    ranked = ranking(("ask_aspect", 0.75), ("ask_family_permits", 0.14), ("ask_work_permit", 0.03))
+    entities = [_entity(question, "family_permits", "wife")]
+    turn = understand("ask_aspect", ranked, entities, question, TOPICS,
+                      aspect_guess={"name": "eligibility", "confidence": 0.85})
+    assert (turn.topic, turn.aspect) == ("work_permit", "procedure")
+    hers = "what does my wife need to start working here?"
+    turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.8)), [_entity(hers, "family_permits", "wife")],
+                      hers, TOPICS, aspect_guess={"name": "materials", "confidence": 0.8})
+    assert turn.topic == "family_permits"

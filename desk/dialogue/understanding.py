@@ -1092,6 +1092,26 @@ WORK_ON_IT = re.compile(
 )
 
 
+# The question of a message that tells the user's case: its last clause, asking something.
+ASKING_CLAUSE = re.compile(r"[^.!?。！？，,;；]*[?？]\s*$")
+# What the user needs to start working here ("What do I need to start working here?", "我要办什么才能上班").
+OWN_START_ASKED = re.compile(
+    r"\bwhat (do|would|will|should|must) i (need|have) to (do |get |have )?(to |before i |so i can |in order to )?"
+    r"(start |begin )?(work|working|be employed)\b|"
+    r"我(要|需要|得)(办|準備|准备)?(什么|什麼|啥).{0,6}(才能)(上班|工作)",
+    re.IGNORECASE,
+)
+
+
+def asks_to_start_work(text: str) -> bool:
+    """"I'm 45, PhD, … my wife and 2 kids come too. What do I need to start working here?": the
+    family is the case, the question the user's own work (the work permit first), when the
+    sentence that asks names no family member."""
+    question = ASKING_CLAUSE.search(text or "")
+    asked = question.group(0) if question else text or ""
+    return bool(OWN_START_ASKED.search(asked)) and not FAMILY_MEMBER.search(asked) and len(text or "") <= MAX_FRAGMENT_CHARS * 2
+
+
 def works_visa_free(text: str) -> bool:
     """"Can I work in Shanghai with 240-hour visa-free transit?": a short question whether visa-free
     entry allows work, which the work permit's conditions answer (no), however sure the classifier
@@ -1741,6 +1761,9 @@ def understand(
         return Turn("reject", aspect=None, alternatives=alternatives)  # "I got my RP, can I convert my licence?"
     if len(text) <= SHORT_QUESTION_CHARS and not keyword_topics and AMENITY.search(text):
         return Turn("reject", aspect=None, alternatives=alternatives)  # "is there an IKEA near there lol"
+    if WORK_PERMIT_TOPIC in known and not previous_topic and asks_to_start_work(text) \
+            and set(keyword_topics) <= {WORK_PERMIT_TOPIC, FAMILY_TOPIC}:
+        return Turn("answer", topic=WORK_PERMIT_TOPIC, aspect="procedure", confidence=1.0, alternatives=alternatives)
     if WORK_PERMIT_TOPIC in known and works_visa_free(text) and set(keyword_topics) <= {WORK_PERMIT_TOPIC}:
         return Turn("answer", topic=WORK_PERMIT_TOPIC, aspect="eligibility", confidence=1.0, alternatives=alternatives)
     if (NOT_THE_DESKS_VISA.search(text) or (len(text) <= EMBASSY_QUESTION_CHARS and EMBASSY_VISA.search(text))) \
