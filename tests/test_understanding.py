@@ -2115,3 +2115,14 @@ def test_a_case_with_the_family_asking_to_start_work_is_the_work_permit() -> Non
     turn = understand("ask_family_permits", ranking(("ask_family_permits", 0.8)), [_entity(hers, "family_permits", "wife")],
                       hers, TOPICS, aspect_guess={"name": "materials", "confidence": 0.8})
     assert turn.topic == "family_permits"
+
+
+def test_funding_asked_after_the_talent_programmes_follows_up() -> None:
+    """"how much funding can I get?" after the Pearl Plan was refused as out of scope (the classifier
+    sure at 0.83): what the programmes give is the policy system's; after a visa it is still not."""
+    from desk.dialogue.understanding import follows_up
+
+    topics = [*TOPICS, "talent_policy_system"]
+    assert follows_up(0.83, [], "how much funding can I get?", topics, "talent_policy_system")
+    assert follows_up(0.83, [], "有多少补贴？", topics, "talent_policy_system")
+    assert not follows_up(0.83, [], "how much funding can I get?", topics, "port_visa")

@@ -1594,6 +1594,16 @@ def uses_the_platform(previous_topic: Optional[str], text: str) -> bool:
         and not COMPANY_REGISTRATION.search(text or "") and len(text or "") <= SHORT_QUESTION_CHARS
 
 
+# What a talent programme gives ("how much funding can I get?", "有多少补贴"): asked while the policy
+# system is discussed, about its programmes, however sure the classifier is that money is out of scope.
+TALENT_POLICY_TOPIC = "talent_policy_system"
+FUNDING = re.compile(
+    r"\b(funding|funds?|grants?|subsid(y|ies)|bonus(es)?|awards?|allowances?|stipends?|rewards?)\b|"
+    r"资助|資助|补贴|補貼|补助|補助|奖励|獎勵|奖金|獎金|经费|經費|扶持资金|支持资金",
+    re.IGNORECASE,
+)
+
+
 def follows_up(
     intent_confidence: float,
     entities: Sequence[Dict[str, Any]],
@@ -1609,6 +1619,8 @@ def follows_up(
         return True  # "费用多少": what the thing under discussion costs
     if uses_the_platform(previous_topic, text):
         return True  # "外国人怎么注册？" after the digital platform
+    if previous_topic == TALENT_POLICY_TOPIC and len(text or "") <= SHORT_QUESTION_CHARS and FUNDING.search(text or ""):
+        return True  # "how much funding can I get?" after the Pearl Plan: what the talent programmes give
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
     if not_a_question(text) or (
