@@ -106,6 +106,8 @@ def test_a_fee_question_leads_with_the_fees_or_says_none_are_listed(repository) 
         assert ("没有列出" in permit) if lang == "zh" else ("list no fee" in permit)
         waived = render_text(compose_topic(repository.get("talent_visa"), None, lang, fees=True))
         assert "没有列出" not in waived and "list no fee" not in waived  # the waiver is the answer
+    assert not compose_topic(repository.get("talent_visa"), None, "en", fees=True)["warnings"]  # no planned port visa
+    assert compose_topic(repository.get("talent_visa"), None, "en")["warnings"]  # the overview names it
     steps = compose_topic(repository.get("residence_permit"), "procedure", "zh", fees=True)
     assert sum("400元" in f["text"] for f in steps["items"] + steps["steps"]) == 1  # shown once, in its step
     assert "没有列出" not in text(repository.get("residence_permit"), None, "zh")  # only when asked

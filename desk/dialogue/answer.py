@@ -227,7 +227,9 @@ def compose_topic(
     if topic.status in ("planned", "superseded"):
         answer["warnings"].append(texts.label(topic.status, lang))
     for measure in topic.planned:
-        if aspect == "overview" or measure.id in planned:
+        # an overview names the topic's planned measures; a fee question only those it names (the
+        # R visa's fee came after a warning about a planned port visa for talent)
+        if (aspect == "overview" and not fees) or measure.id in planned:
             answer["warnings"].append(texts.label("planned_measure", lang, note=measure.note[lang]))
             c.cite(measure.sources or ())
     notes = [n for n in topic.notes if aspect in n.aspects]
