@@ -83,9 +83,11 @@
 
   /* An English question around one Chinese name ("Where is 人才驿站?") is English, whatever the
    * count says: the same rule as desk/language.py english_frame, so the label matches the reply. */
-  var ENGLISH_OPENING = /^[^\w\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*(where|what|what's|how|when|which|who|is|are|can|could|do|does|should|tell me|any|anyone)\b/i;
+  var CJK_RANGES = CJK.source.slice(1, -1);  // the one CJK class, its ranges without the brackets
+  var ENGLISH_OPENING = new RegExp("^[^\\w" + CJK_RANGES + "]*(where|what|what's|how|when|which|who|is|are|can|could|do|" +
+    "does|should|tell me|any|anyone)\\b", "i");
   var CHINESE_ASKING = /[吗嗎呢吧么麼啥哪几幾]|什么|什麼|怎么|怎麼|如何|多少|是否|能|可以|要|需要|有没有|請問|请问/;
-  var CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+  var CJK_RUN = new RegExp(CJK.source + "+", "g");
   function englishFrame(text) {
     var runs = text.match(CJK_RUN) || [];
     return runs.length === 1 && ENGLISH_OPENING.test(text) && !CHINESE_ASKING.test(runs[0]);

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
+from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC, POLICY_TOPIC
 
 # Places and platforms that offer services: what they offer or do is their overview.
 SERVICE_TOPICS = ("talent_port", "talent_station", "digital_platform")
@@ -269,7 +269,6 @@ MAY_USE = re.compile(
 
 # The talent policies are documents and programmes, not a place: "where" read from "里的 N", "inside
 # the N", "part of that" is what they contain, unless a place, a channel or "where" is asked.
-POLICY_TOPIC = "talent_policy_system"
 PLACE_OR_CHANNEL = re.compile(
     r"\bwhere\b|online|offline|in person|website|web ?site|\bapp\b|office|counter|window|address|submit|hand in|apply|"
     r"\b(read|find|download)\b|full text|\blink\b|哪里|哪裡|哪儿|在哪|原文|全文|下载|下載|链接|鏈接|网址|網址|"

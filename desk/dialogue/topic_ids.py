@@ -7,3 +7,5 @@ CONTACT_TOPIC = "contact"
 FAMILY_TOPIC = "family_permits"
 # The work permit and the residence permit together ("single window", "two-in-one").
 COMBINED_TOPIC = "work_residence_permit"
+# The talent policy system ("1+1+N", the Pearl Plan and the other programmes).
+POLICY_TOPIC = "talent_policy_system"

@@ -20,7 +20,7 @@ from desk.dialogue.aspect_cues import (
     opening_hours_asked,
 )
 from desk.dialogue.choices import chosen_option, only_figures
-from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC
+from desk.dialogue.topic_ids import COMBINED_TOPIC, CONTACT_TOPIC, FAMILY_TOPIC, POLICY_TOPIC
 from desk.language import normalize
 from desk.nlu.pinyin import READING_KEY
 
@@ -1092,6 +1092,8 @@ WORK_ON_IT = re.compile(
 )
 
 
+# A message that tells the user's case and then asks (a few sentences, not a pasted e-mail).
+MAX_CASE_QUESTION_CHARS = 600
 # The question of a message that tells the user's case: its last clause, asking something.
 ASKING_CLAUSE = re.compile(r"[^.!?。！？，,;；]*[?？]\s*$")
 # What the user needs to start working here ("What do I need to start working here?", "我要办什么才能上班").
@@ -1109,7 +1111,7 @@ def asks_to_start_work(text: str) -> bool:
     sentence that asks names no family member."""
     question = ASKING_CLAUSE.search(text or "")
     asked = question.group(0) if question else text or ""
-    return bool(OWN_START_ASKED.search(asked)) and not FAMILY_MEMBER.search(asked) and len(text or "") <= MAX_FRAGMENT_CHARS * 2
+    return bool(OWN_START_ASKED.search(asked)) and not FAMILY_MEMBER.search(asked) and len(text or "") <= MAX_CASE_QUESTION_CHARS
 
 
 def works_visa_free(text: str) -> bool:
@@ -1596,7 +1598,6 @@ def uses_the_platform(previous_topic: Optional[str], text: str) -> bool:
 
 # What a talent programme gives ("how much funding can I get?", "有多少补贴"): asked while the policy
 # system is discussed, about its programmes, however sure the classifier is that money is out of scope.
-TALENT_POLICY_TOPIC = "talent_policy_system"
 FUNDING = re.compile(
     r"\b(funding|funds?|grants?|subsid(y|ies)|bonus(es)?|awards?|allowances?|stipends?|rewards?)\b|"
     r"资助|資助|补贴|補貼|补助|補助|奖励|獎勵|奖金|獎金|经费|經費|扶持资金|支持资金",
@@ -1619,7 +1620,7 @@ def follows_up(
         return True  # "费用多少": what the thing under discussion costs
     if uses_the_platform(previous_topic, text):
         return True  # "外国人怎么注册？" after the digital platform
-    if previous_topic == TALENT_POLICY_TOPIC and len(text or "") <= SHORT_QUESTION_CHARS and FUNDING.search(text or ""):
+    if previous_topic == POLICY_TOPIC and len(text or "") <= SHORT_QUESTION_CHARS and FUNDING.search(text or ""):
         return True  # "how much funding can I get?" after the Pearl Plan: what the talent programmes give
     if not previous_topic or intent_confidence >= MIN_OUT_OF_SCOPE_IN_CONTEXT:
         return False
